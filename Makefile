@@ -1,0 +1,46 @@
+# Tally's two commands are `make demo` and `make test`; both install what is missing first.
+SHELL := /bin/bash
+export PATH := /opt/swift/usr/bin:$(PATH)
+SWIFT ?= swift
+APT_PACKAGES := libsqlite3-dev libncursesw5-dev libopenblas-dev tmux sqlite3
+DEMO_WORKSPACE ?= workspace
+TALLY := .build/release/tally
+
+.PHONY: deps build release demo test bench clean
+
+## deps: install the Debian packages Tally needs, only those that are missing.
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+## build: a debug build of everything.
+build: deps
+	$(SWIFT) build
+
+## release: an optimised build of the tally command.
+release: deps
+	$(SWIFT) build -c release --product tally
+
+## demo: build, then run Tally's main job on the bundled default workspace.
+demo: release
+	@bash scripts/demo.sh "$(TALLY)" "$(DEMO_WORKSPACE)"
+
+## test: build and pass every test.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## bench: print the benchmark figures.
+bench: release
+	$(TALLY) bench engine
+	$(TALLY) bench import
+
+clean:
+	rm -rf .build $(DEMO_WORKSPACE)

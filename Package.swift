@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Hot numeric code is compiled without bounds checks in release builds; debug builds keep them.
+let fastMath: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))
+]
+
+let package = Package(
+    name: "Tally",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tally", targets: ["tally"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // System libraries, each behind a small C shim.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+
+        // Modules, in the order of DESIGN.md: arrows only point down this list.
+        .target(
+            name: "TallyEngine",
+            dependencies: ["COpenBLAS", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: fastMath
+        ),
+        .target(
+            name: "TallyStore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(name: "TallyWorld"),
+        .target(name: "TallyTrain", dependencies: ["TallyEngine", "TallyStore"], swiftSettings: fastMath),
+        .target(name: "TallyArena", dependencies: ["TallyEngine", "TallyStore"]),
+        .target(name: "TallyTUI", dependencies: ["TallyStore", "CNcursesw"]),
+        .executableTarget(
+            name: "tally",
+            dependencies: [
+                "TallyEngine", "TallyStore", "TallyWorld", "TallyTrain", "TallyArena", "TallyTUI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "TallyEngineTests", dependencies: ["TallyEngine"]),
+        .testTarget(name: "TallyStoreTests", dependencies: ["TallyStore"]),
+        .testTarget(name: "TallyWorldTests", dependencies: ["TallyWorld"]),
+        .testTarget(name: "TallyTrainTests", dependencies: ["TallyTrain", "TallyWorld"]),
+        .testTarget(name: "TallyArenaTests", dependencies: ["TallyArena"]),
+        .testTarget(name: "TallyTUITests", dependencies: ["TallyTUI"]),
+        .testTarget(name: "TallyCLITests", dependencies: ["tally", "TallyStore"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,3 @@
+// OpenBLAS's CBLAS interface (Debian: libopenblas-dev). cblas.h also declares
+// openblas_get_corename and openblas_set_num_threads.
+#include <cblas.h>

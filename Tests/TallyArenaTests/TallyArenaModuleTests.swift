@@ -1,0 +1,6 @@
+import Testing
+@testable import TallyArena
+
+@Test func moduleIsLinked() {
+    #expect(TallyArenaModule.name == "TallyArena")
+}

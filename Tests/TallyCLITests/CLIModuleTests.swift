@@ -1,0 +1,6 @@
+import Testing
+import TallyStore
+
+@Test func storeModuleIsLinkedIntoCLITests() {
+    #expect(TallyStoreModule.name == "TallyStore")
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import TallyEngine
+
+@Test func moduleIsLinked() {
+    #expect(TallyEngineModule.name == "TallyEngine")
+}

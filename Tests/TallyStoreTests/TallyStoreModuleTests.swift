@@ -1,0 +1,6 @@
+import Testing
+@testable import TallyStore
+
+@Test func moduleIsLinked() {
+    #expect(TallyStoreModule.name == "TallyStore")
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import TallyTUI
+
+@Test func moduleIsLinked() {
+    #expect(TallyTUIModule.name == "TallyTUI")
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import TallyTrain
+
+@Test func moduleIsLinked() {
+    #expect(TallyTrainModule.name == "TallyTrain")
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import TallyWorld
+
+@Test func moduleIsLinked() {
+    #expect(TallyWorldModule.name == "TallyWorld")
+}
