@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+"""Writes the reference fixtures TallyEngine's tests compare against (Tests/TallyEngineTests/Fixtures/).
+
+Tally's tests never run Python: they read the small files this script commits. Run it again only to
+regenerate them, from the repository root:
+
+    pip install tokenizers transformers torch safetensors
+    python3 scripts/make_engine_fixtures.py            # tokenizer fixtures and tiny model fixtures
+    python3 scripts/make_engine_fixtures.py --no-models  # tokenizer fixtures only (no torch needed)
+
+What it writes:
+
+  Fixtures/tokenizer/corpus.txt            the small training text below
+  Fixtures/tokenizer/tokenizer.json        byte-level BPE trained on it by the `tokenizers` library
+                                           (merges as ["a", "b"] pairs, add_prefix_space false, one
+                                           non-special added token "[[note]]")
+  Fixtures/tokenizer/cases.json            texts with the ids `tokenizers` gives them and their decoding
+  Fixtures/tokenizer/tokenizer-prefix-space.json   the same model with merges as "a b" strings and
+                                           add_prefix_space true
+  Fixtures/tokenizer/cases-prefix-space.json       expected ids for that variant
+  Fixtures/gpt2-tiny/, Fixtures/llama-tiny/        tiny randomly initialised GPT2LMHeadModel and
+                                           LlamaForCausalLM saved with save_pretrained (safetensors),
+                                           the tokenizer.json, and generation.json: greedy generate()
+                                           output ids for a few prompts (eos disabled)
+
+Everything is seeded, so reruns give the same files for the same library versions.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURES = os.path.join(ROOT, "Tests", "TallyEngineTests", "Fixtures")
+SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+VOCAB_SIZE = 512
+
+CORPUS = """\
+The quick brown fox jumps over the lazy dog. The dog didn't mind; it's a lazy dog, after all.
+I'll tell you what we're going to do: we've got 3 apples, 12 pears and 1,024 grapes.
+She'd said it's 3.14159 or thereabouts. They'll compute 2 + 3 = 5 and 7 * 6 = 42.
+<|im_start|>user
+What is 17 + 25?<|im_end|>
+<|im_start|>assistant
+17 + 25 = 42.<|im_end|>
+<|endoftext|>
+def square(x):
+    return x * x  # the square of x
+
+for i in range(10):
+        print(i, square(i))
+Café, naïve, Zürich, São Paulo, Ångström, façade, jalapeño.
+Привет, мир! Как дела? Всё хорошо.
+你好，世界！今天天气很好。日本語のテキストも少しあります。한국어 문장도 있습니다.
+Emoji: 👍 👍🏽 🎉 ❤️ 👨‍👩‍👧 🇫🇷 — dashes – and “quotes” ‘here’.
+Whitespace    runs\t\ttabs and\n\n\nnewlines   end.
+The rain in Spain stays mainly in the plain. How now, brown cow? 1999, 2000, 2001, 2024.
+Unit conversion: 5 km = 5000 m; 2 kg = 2000 g; 3 h = 180 min. Temperatures: -5°C, 23°F.
+Can't, won't, shouldn't, wouldn't, couldn't, I'm, you're, he's, she's, it's, we're, they're.
+"""
+
+CASES = [
+    "",
+    "Hello, world!",
+    "The quick brown fox jumps over the lazy dog.",
+    "I'll can't we're they've I'm he'd it's",
+    "DON'T SHOUT, IT'S RUDE",
+    "'s 's ''s ''' 're've'll'd'm't",
+    "3.14159 1,000,000 2024-01-01 x2y3 H2O CO₂ ½ ² ٣٤ Ⅻ",
+    "a  b   c\t\td\n\n\ne    ",
+    "   leading spaces",
+    "trailing spaces   ",
+    "\n",
+    "  ",
+    " \n ",
+    " ",
+    "\r\n\r\nwindows\r\nlines",
+    "nbsp\u00a0here\u3000ideographic\u2003em\u2009thin",
+    "\u0085next line and \u2028 line separator",
+    "\x1c\x1d\x1e\x1f separators",
+    "\x00\x01\x07\x7f control",
+    "Café naïve Zürich São Paulo",
+    "e\u0301 combining acute vs é",
+    "Привет, мир!",
+    "مرحبا بالعالم",
+    "नमस्ते दुनिया",
+    "שלום עולם",
+    "👍 👍🏽 🎉 ❤️ 👨‍👩‍👧 🇫🇷",
+    "你好，世界！日本語のテキスト한국어",
+    "<|im_start|>user\nWhat is 2+3?<|im_end|>\n<|im_start|>assistant\n5<|im_end|>\n",
+    "<|endoftext|><|endoftext|>",
+    "a<|im_end|>b",
+    "<|im_end partial <| im_end |>",
+    "before [[note]] after[[note]]",
+    "def f(x):\n    return x**2  # square\n",
+    "Whitespace    runs\t\ttabs and\n\n\nnewlines   end.",
+    "Unit conversion: 5 km = 5000 m; -5°C",
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 math 𝟙𝟚𝟛",
+    "zero\u200bwidth\u200djoiner\ufeffbom",
+]
+
+
+def train_tokenizer(out_dir):
+    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    tokenizer.post_processor = processors.ByteLevel(trim_offsets=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=VOCAB_SIZE,
+        min_frequency=2,
+        special_tokens=SPECIAL_TOKENS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(CORPUS.splitlines(keepends=True), trainer)
+    tokenizer.add_tokens([AddedToken("[[note]]", normalized=True, special=False)])
+    path = os.path.join(out_dir, "tokenizer.json")
+    tokenizer.save(path)
+    return path
+
+
+def write_cases(tokenizer_path, cases_path):
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(tokenizer_path)
+    cases = []
+    for text in CASES:
+        encoding = tokenizer.encode(text)
+        cases.append({
+            "text": text,
+            "ids": encoding.ids,
+            "tokens": encoding.tokens,
+            "decoded": tokenizer.decode(encoding.ids, skip_special_tokens=False),
+        })
+    with open(cases_path, "w", encoding="utf-8") as handle:
+        json.dump({"tokenizer": os.path.basename(tokenizer_path), "cases": cases}, handle, ensure_ascii=True, indent=1)
+        handle.write("\n")
+
+
+def write_prefix_space_variant(tokenizer_path, variant_path):
+    with open(tokenizer_path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    data["model"]["merges"] = [" ".join(pair) if isinstance(pair, list) else pair for pair in data["model"]["merges"]]
+    data["pre_tokenizer"]["add_prefix_space"] = True
+    with open(variant_path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=1)
+        handle.write("\n")
+
+
+def make_tokenizer_fixtures():
+    out_dir = os.path.join(FIXTURES, "tokenizer")
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "corpus.txt"), "w", encoding="utf-8") as handle:
+        handle.write(CORPUS)
+    path = train_tokenizer(out_dir)
+    write_cases(path, os.path.join(out_dir, "cases.json"))
+    variant = os.path.join(out_dir, "tokenizer-prefix-space.json")
+    write_prefix_space_variant(path, variant)
+    write_cases(variant, os.path.join(out_dir, "cases-prefix-space.json"))
+    print(f"wrote tokenizer fixtures to {out_dir}")
+    return path
+
+
+PROMPTS = [
+    "The quick brown fox",
+    "<|im_start|>user\nWhat is 17 + 25?<|im_end|>\n<|im_start|>assistant\n",
+    "Привет, мир! 你好",
+    "def square(x):\n    return",
+]
+MAX_NEW_TOKENS = 16
+
+
+def make_model_fixture(name, model, tokenizer_path):
+    import torch
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(tokenizer_path)
+    out_dir = os.path.join(FIXTURES, name)
+    if os.path.isdir(out_dir):
+        shutil.rmtree(out_dir)
+    model.eval()
+    model.save_pretrained(out_dir, safe_serialization=True)
+    shutil.copy(tokenizer_path, os.path.join(out_dir, "tokenizer.json"))
+    for extra in ["generation_config.json"]:
+        extra_path = os.path.join(out_dir, extra)
+        if os.path.exists(extra_path):
+            os.remove(extra_path)
+
+    runs = []
+    for prompt in PROMPTS:
+        ids = tokenizer.encode(prompt).ids
+        with torch.no_grad():
+            input_ids = torch.tensor([ids])
+            output = model.generate(
+                input_ids,
+                attention_mask=torch.ones_like(input_ids),
+                do_sample=False,
+                max_new_tokens=MAX_NEW_TOKENS,
+                min_new_tokens=MAX_NEW_TOKENS,
+                eos_token_id=None,
+                pad_token_id=0,
+            )
+            logits = model(input_ids).logits[0, -1].tolist()
+        runs.append({
+            "prompt": prompt,
+            "prompt_ids": ids,
+            "generated_ids": output[0, len(ids):].tolist(),
+            "last_logits": [round(value, 6) for value in logits],
+        })
+    with open(os.path.join(out_dir, "generation.json"), "w", encoding="utf-8") as handle:
+        json.dump({"max_new_tokens": MAX_NEW_TOKENS, "runs": runs}, handle, ensure_ascii=True, indent=1)
+        handle.write("\n")
+    print(f"wrote {name} to {out_dir}")
+
+
+def make_model_fixtures(tokenizer_path):
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(1234)
+    gpt2 = GPT2LMHeadModel(GPT2Config(
+        vocab_size=VOCAB_SIZE + 1, n_positions=64, n_embd=32, n_layer=2, n_head=4,
+        bos_token_id=0, eos_token_id=0,
+    ))
+    make_model_fixture("gpt2-tiny", gpt2, tokenizer_path)
+
+    torch.manual_seed(5678)
+    llama = LlamaForCausalLM(LlamaConfig(
+        vocab_size=VOCAB_SIZE + 1, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64,
+        bos_token_id=0, eos_token_id=0, tie_word_embeddings=False,
+    ))
+    make_model_fixture("llama-tiny", llama, tokenizer_path)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--no-models", action="store_true", help="write the tokenizer fixtures only")
+    args = parser.parse_args()
+    tokenizer_path = make_tokenizer_fixtures()
+    if not args.no_models:
+        make_model_fixtures(tokenizer_path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
