@@ -18,10 +18,12 @@ What it writes:
   Fixtures/tokenizer/tokenizer-prefix-space.json   the same model with merges as "a b" strings and
                                            add_prefix_space true
   Fixtures/tokenizer/cases-prefix-space.json       expected ids for that variant
-  Fixtures/gpt2-tiny/, Fixtures/llama-tiny/        tiny randomly initialised GPT2LMHeadModel and
-                                           LlamaForCausalLM saved with save_pretrained (safetensors),
-                                           the tokenizer.json, and generation.json: greedy generate()
-                                           output ids for a few prompts (eos disabled)
+  Fixtures/gpt2-tiny/, Fixtures/llama-tiny/        tiny randomly initialised GPT2LMHeadModel (float32)
+                                           and LlamaForCausalLM (4 heads, 2 key/value heads, saved in
+                                           bfloat16) from save_pretrained (safetensors, config.json), the
+                                           tokenizer.json, and generation.json: for a few prompts, greedy
+                                           generate() ids (16 new tokens, eos disabled) and the logits at
+                                           the last prompt position
 
 Everything is seeded, so reruns give the same files for the same library versions.
 """
@@ -123,22 +125,63 @@ def train_tokenizer(out_dir):
     return path
 
 
+def write_compact_json(path, data):
+    """JSON with one list element or map entry per line: small files that still diff well."""
+    def lines(value):
+        if isinstance(value, dict):
+            return [json.dumps(key) + ": " + json.dumps(item, ensure_ascii=True) for key, item in value.items()]
+        return [json.dumps(item, ensure_ascii=True) for item in value]
+
+    parts = []
+    for key, value in data.items():
+        if isinstance(value, (list, dict)) and value:
+            opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
+            parts.append(json.dumps(key) + ": " + opening + "\n  " + ",\n  ".join(lines(value)) + "\n" + closing)
+        else:
+            parts.append(json.dumps(key) + ": " + json.dumps(value, ensure_ascii=True))
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("{\n" + ",\n".join(parts) + "\n}\n")
+
+
+def random_texts(count, seed):
+    """Random strings over scalars from every class GPT-2's pattern distinguishes, to stress the pre-tokenizer."""
+    import random
+
+    rng = random.Random(seed)
+    pools = [
+        list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+        list("0123456789"),
+        list(" ") * 6 + list("\t\n\r\x0b\x0c\x1c\x1d\x85\xa0\u1680\u2000\u2007\u200a\u2028\u2029\u202f\u205f\u3000"),
+        list("'") * 4 + list("strevmld"),
+        list(".,;:!?-_()[]{}<>|/\\\"@#$%^&*+=~`"),
+        list("éüñçøßÆœĀāЖжΩωאבعربहिन्दी"),
+        list("你好世界日本語한국어カタカナ"),
+        list("½²³٣४໒Ⅻⅻ①"),
+        ["\u0301", "\u200d", "\ufe0f", "\u200b", "\ufeff", "\x00", "\x7f"],
+        ["👍", "🏽", "🎉", "❤", "👨", "👩", "🇫", "🇷", "𝔘", "𝟙"],
+        ["<|im_end|>", "<|im_start|>", "<|endoftext|>", "<|", "|>", "[[note]]"],
+    ]
+    texts = []
+    for _ in range(count):
+        length = rng.randint(0, 40)
+        weights = [rng.random() for _ in pools]
+        texts.append("".join(rng.choice(rng.choices(pools, weights)[0]) for _ in range(length)))
+    return texts
+
+
 def write_cases(tokenizer_path, cases_path):
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(tokenizer_path)
     cases = []
-    for text in CASES:
+    for text in CASES + random_texts(150, seed=7):
         encoding = tokenizer.encode(text)
         cases.append({
             "text": text,
             "ids": encoding.ids,
-            "tokens": encoding.tokens,
             "decoded": tokenizer.decode(encoding.ids, skip_special_tokens=False),
         })
-    with open(cases_path, "w", encoding="utf-8") as handle:
-        json.dump({"tokenizer": os.path.basename(tokenizer_path), "cases": cases}, handle, ensure_ascii=True, indent=1)
-        handle.write("\n")
+    write_compact_json(cases_path, {"tokenizer": os.path.basename(tokenizer_path), "cases": cases})
 
 
 def write_prefix_space_variant(tokenizer_path, variant_path):
@@ -174,7 +217,13 @@ PROMPTS = [
 MAX_NEW_TOKENS = 16
 
 
-def make_model_fixture(name, model, tokenizer_path):
+def make_model_fixture(name, model, tokenizer_path, save_dtype=None):
+    """Saves `model` like save_pretrained does for a user, plus greedy generations to compare against.
+
+    With save_dtype (e.g. torch.bfloat16) the weights are first rounded to that type, generation runs in float32
+    on the rounded weights, and the file is written in that type, so the stored weights are exactly the ones
+    that generated the reference ids.
+    """
     import torch
     from tokenizers import Tokenizer
 
@@ -183,14 +232,13 @@ def make_model_fixture(name, model, tokenizer_path):
     if os.path.isdir(out_dir):
         shutil.rmtree(out_dir)
     model.eval()
-    model.save_pretrained(out_dir, safe_serialization=True)
-    shutil.copy(tokenizer_path, os.path.join(out_dir, "tokenizer.json"))
-    for extra in ["generation_config.json"]:
-        extra_path = os.path.join(out_dir, extra)
-        if os.path.exists(extra_path):
-            os.remove(extra_path)
+    if save_dtype is not None:
+        with torch.no_grad():
+            for parameter in model.parameters():
+                parameter.copy_(parameter.to(save_dtype).to(torch.float32))
 
     runs = []
+    smallest_margin = float("inf")
     for prompt in PROMPTS:
         ids = tokenizer.encode(prompt).ids
         with torch.no_grad():
@@ -200,41 +248,71 @@ def make_model_fixture(name, model, tokenizer_path):
                 attention_mask=torch.ones_like(input_ids),
                 do_sample=False,
                 max_new_tokens=MAX_NEW_TOKENS,
-                min_new_tokens=MAX_NEW_TOKENS,
                 eos_token_id=None,
                 pad_token_id=0,
             )
-            logits = model(input_ids).logits[0, -1].tolist()
+            generated = output[0, len(ids):].tolist()
+            assert len(generated) == MAX_NEW_TOKENS, "generation stopped early"
+            # The greedy choices must not be near-ties, or float rounding could flip them in another engine.
+            all_logits = model(output[:, :-1]).logits[0, len(ids) - 1:]
+            top2 = torch.topk(all_logits, 2, dim=-1).values
+            smallest_margin = min(smallest_margin, float((top2[:, 0] - top2[:, 1]).min()))
+            assert all_logits.argmax(dim=-1).tolist() == generated, "generate() disagrees with the forward pass"
+            last_logits = all_logits[0].tolist()
         runs.append({
             "prompt": prompt,
             "prompt_ids": ids,
-            "generated_ids": output[0, len(ids):].tolist(),
-            "last_logits": [round(value, 6) for value in logits],
+            "generated_ids": generated,
+            "last_prompt_logits": [round(value, 5) for value in last_logits],
         })
-    with open(os.path.join(out_dir, "generation.json"), "w", encoding="utf-8") as handle:
-        json.dump({"max_new_tokens": MAX_NEW_TOKENS, "runs": runs}, handle, ensure_ascii=True, indent=1)
-        handle.write("\n")
+    print(f"{name}: smallest top-1/top-2 logit margin on the greedy paths {smallest_margin:.4f}")
+    assert smallest_margin > 1e-3, "pick another seed: a greedy step is a near-tie"
+
+    if save_dtype is not None:
+        model.to(save_dtype)
+    model.save_pretrained(out_dir, safe_serialization=True)
+    shutil.copy(tokenizer_path, os.path.join(out_dir, "tokenizer.json"))
+    generation_config = os.path.join(out_dir, "generation_config.json")
+    if os.path.exists(generation_config):
+        os.remove(generation_config)
+    # A few values of every stored tensor (as float32, after any bfloat16 rounding), to check the reader.
+    tensor_checks = {}
+    for tensor_name, tensor in model.state_dict().items():
+        values = tensor.to(torch.float32).flatten()
+        tensor_checks[tensor_name] = {
+            "shape": list(tensor.shape),
+            "first": values[:4].tolist(),
+            "sum": float(values.to(torch.float64).sum()),
+        }
+    write_compact_json(os.path.join(out_dir, "generation.json"), {
+        "max_new_tokens": MAX_NEW_TOKENS,
+        "runs": runs,
+        "tensors": tensor_checks,
+    })
     print(f"wrote {name} to {out_dir}")
 
 
 def make_model_fixtures(tokenizer_path):
     import torch
+    from tokenizers import Tokenizer
     from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
 
+    vocab_size = Tokenizer.from_file(tokenizer_path).get_vocab_size()
+    # A larger initializer range than the default 0.02 spreads the logits, so greedy choices are clear.
     torch.manual_seed(1234)
     gpt2 = GPT2LMHeadModel(GPT2Config(
-        vocab_size=VOCAB_SIZE + 1, n_positions=64, n_embd=32, n_layer=2, n_head=4,
-        bos_token_id=0, eos_token_id=0,
+        vocab_size=vocab_size, n_positions=64, n_embd=32, n_layer=2, n_head=4, initializer_range=0.3,
+        bos_token_id=None, eos_token_id=None,
     ))
     make_model_fixture("gpt2-tiny", gpt2, tokenizer_path)
 
     torch.manual_seed(5678)
     llama = LlamaForCausalLM(LlamaConfig(
-        vocab_size=VOCAB_SIZE + 1, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64,
-        bos_token_id=0, eos_token_id=0, tie_word_embeddings=False,
+        vocab_size=vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64, initializer_range=0.3,
+        bos_token_id=None, eos_token_id=None, pad_token_id=None, tie_word_embeddings=False,
     ))
-    make_model_fixture("llama-tiny", llama, tokenizer_path)
+    make_model_fixture("llama-tiny", llama, tokenizer_path, save_dtype=torch.bfloat16)
 
 
 def main():
