@@ -64,11 +64,16 @@ struct TokenizerCommand: ParsableCommand {
                 let eta = done > 0 ? elapsed / Double(done) * Double(max(0, total - done)) : 0
                 print(String(format: "merges %d/%d  %.1fs elapsed  ETA %.0fs", done, total, elapsed, eta))
             }
+            let trainingSeconds = Date().timeIntervalSince(start)
             try tokenizer.write(to: URL(fileURLWithPath: out))
+            let encodeStart = Date()
             let tokens = tokenizer.encode(text).count
+            let encodeSeconds = max(Date().timeIntervalSince(encodeStart), 1e-9)
             let ratio = tokens > 0 ? Double(data.count) / Double(tokens) : 0
-            print(String(format: "wrote %@: %d tokens (%d merges); the corpus is %d tokens, %.2f bytes per token",
-                         out, tokenizer.vocabularySize, tokenizer.mergeList.count, tokens, ratio))
+            print(String(format: "wrote %@: %d tokens (%d merges) in %.1fs", out, tokenizer.vocabularySize,
+                         tokenizer.mergeList.count, trainingSeconds))
+            print(String(format: "the corpus (%.1f MB) is %d tokens, %.2f bytes per token; encoded in %.2fs (%.1f MB/s)",
+                         Double(data.count) / 1e6, tokens, ratio, encodeSeconds, Double(data.count) / 1e6 / encodeSeconds))
             if tokenizer.vocabularySize < vocabSize {
                 print("note: stopped below --vocab-size \(vocabSize): no pair occurs \(minPairCount) or more times")
             }

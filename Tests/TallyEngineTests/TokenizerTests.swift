@@ -126,3 +126,21 @@ func corpusText() throws -> String {
     #expect(throws: Never.self) { try BPETokenizer(jsonData: try JSONSerialization.data(withJSONObject: root)) }
     #expect(throws: CheckpointError.self) { try BPETokenizer(jsonData: Data("{".utf8), path: "broken.json") }
 }
+
+@Test func streamingDecodeGivesTheSameTextTokenByToken() throws {
+    let tokenizer = try fixtureTokenizer()
+    for text in roundTripTexts + ["👨‍👩‍👧 你好 🇫🇷 end"] {
+        var stream = TokenStreamDecoder(tokenizer: tokenizer)
+        var pieces: [String] = []
+        for id in tokenizer.encode(text) { pieces.append(stream.append(id)) }
+        pieces.append(stream.finish())
+        #expect(pieces.joined() == text)
+        // No piece carries a replacement character: split characters were held back, not broken.
+        #expect(!pieces.contains { $0.contains("\u{FFFD}") })
+    }
+    var cut = TokenStreamDecoder(tokenizer: tokenizer)
+    let emoji = tokenizer.encode("👍")
+    #expect(emoji.count > 1)
+    #expect(cut.append(emoji[0]) == "")
+    #expect(cut.finish() == "\u{FFFD}")
+}

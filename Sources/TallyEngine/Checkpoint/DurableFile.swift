@@ -9,8 +9,8 @@ import Darwin
 /// File operations that reach the disk before they return: write + `fsync`, folder `fsync`, atomic swap.
 enum DurableFile {
     /// Creates `url` (which must not exist), writes `data` and `fsync`s it.
-    static func write(_ data: Data, to url: URL, replacing: Bool = false) throws {
-        let flags = O_WRONLY | O_CREAT | (replacing ? O_TRUNC : O_EXCL)
+    static func write(_ data: Data, to url: URL) throws {
+        let flags = O_WRONLY | O_CREAT | O_EXCL
         let descriptor = open(url.path, flags, 0o644)
         guard descriptor >= 0 else { throw systemError(url, "cannot be created") }
         defer { close(descriptor) }
@@ -27,6 +27,23 @@ enum DurableFile {
             }
         }
         guard fsync(descriptor) == 0 else { throw systemError(url, "could not be flushed to disk") }
+    }
+
+    /// Replaces `url` with `data` atomically: writes a temporary file beside it, flushes it, renames it over
+    /// `url` and flushes the folder, so readers see the old file or the new one, never a partial one.
+    static func replaceAtomically(_ url: URL, with data: Data) throws {
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)")
+        do {
+            try write(data, to: temporary)
+            guard Foundation.rename(temporary.path, url.path) == 0 else {
+                throw systemError(url, "could not be replaced")
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
+        try syncFolder(url.deletingLastPathComponent())
     }
 
     /// The whole contents of `url`, with a clear error when it is missing or unreadable.

@@ -77,9 +77,9 @@ public enum SafeTensors {
         return data
     }
 
-    /// Writes `tensors` to `url` and flushes the file to disk (`fsync`).
+    /// Writes `tensors` to `url` atomically (temporary file, `fsync`, rename), replacing a file already there.
     public static func write(_ tensors: [TensorEntry], metadata: [String: String] = [:], to url: URL) throws {
-        try DurableFile.write(try encode(tensors, metadata: metadata), to: url)
+        try DurableFile.replaceAtomically(url, with: try encode(tensors, metadata: metadata))
     }
 
     /// Reads the safetensors file at `url`.

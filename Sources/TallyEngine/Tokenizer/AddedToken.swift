@@ -43,6 +43,8 @@ struct AddedTokenMatcher {
     private let tokens: [(scalars: [Unicode.Scalar], token: AddedToken)]
     /// Token indices by first scalar, longest content first.
     private let byFirstScalar: [Unicode.Scalar: [Int]]
+    /// Whether some token starts with each ASCII scalar: skips the dictionary for most of the text.
+    private let asciiStarts: [Bool]
 
     init(_ addedTokens: [AddedToken]) {
         let tokens = addedTokens.filter { !$0.content.isEmpty }.map { (Array($0.content.unicodeScalars), $0) }
@@ -55,17 +57,24 @@ struct AddedTokenMatcher {
         }
         self.tokens = tokens
         self.byFirstScalar = index
+        self.asciiStarts = (0..<128).map { value in index[Unicode.Scalar(UInt8(value))] != nil }
     }
 
     var isEmpty: Bool { tokens.isEmpty }
 
     /// Splits `range` of `scalars` into added tokens and the text between them.
     func split(_ scalars: [Unicode.Scalar], in range: Range<Int>) -> [Segment] {
+        if tokens.isEmpty { return range.isEmpty ? [] : [.text(range)] }
         var segments: [Segment] = []
         var textStart = range.lowerBound
         var position = range.lowerBound
         while position < range.upperBound {
-            guard let candidates = byFirstScalar[scalars[position]],
+            let scalar = scalars[position]
+            if scalar.value < 128 && !asciiStarts[Int(scalar.value)] {
+                position += 1
+                continue
+            }
+            guard let candidates = byFirstScalar[scalar],
                 let found = candidates.first(where: { matches(tokens[$0], scalars, at: position, limit: range.upperBound) })
             else {
                 position += 1

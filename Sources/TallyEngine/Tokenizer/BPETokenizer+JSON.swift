@@ -150,8 +150,8 @@ extension BPETokenizer {
         return Data((lines.joined(separator: "\n") + "\n").utf8)
     }
 
-    /// Writes `tokenizer.json` to `url` (replacing a file there) and flushes it to disk.
+    /// Writes `tokenizer.json` to `url` atomically (temporary file, `fsync`, rename), replacing a file there.
     public func write(to url: URL) throws {
-        try DurableFile.write(jsonData(), to: url, replacing: true)
+        try DurableFile.replaceAtomically(url, with: jsonData())
     }
 }
