@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+@testable import TallyEngine
+
+/// The engine's greedy choice at every position from the last prompt token on, in one forward pass over the
+/// prompt followed by `continuation`. When each choice equals the next token of `continuation`, greedy
+/// decoding from the prompt produces exactly `continuation` (by induction over the steps), so this checks
+/// greedy generation without a pass per token. Also returns the log-probabilities after the prompt.
+func greedyChoices(_ model: TransformerModel, prompt: [Int], continuation: [Int]) throws -> (choices: [Int], firstLogProbs: [Float]) {
+    let sequence = (prompt + continuation.dropLast()).map { Int32($0) }
+    let batch = TokenBatch(
+        batchSize: 1, length: sequence.count, tokens: sequence, targets: [Int32](repeating: -1, count: sequence.count))
+    try model.forward(batch)
+    var choices: [Int] = []
+    var firstLogProbs: [Float] = []
+    for position in (prompt.count - 1)..<sequence.count {
+        let probabilities = Array(model.probabilities(row: 0, position: position))
+        if position == prompt.count - 1 { firstLogProbs = probabilities.map { log($0) } }
+        choices.append(probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? -1)
+    }
+    return (choices, firstLogProbs)
+}
+
+func logSoftmax(_ logits: [Float]) -> [Float] {
+    let largest = logits.max() ?? 0
+    let total = logits.reduce(Float(0)) { $0 + exp($1 - largest) }
+    return logits.map { $0 - largest - log(total) }
+}
+
+/// Loads a folder saved by transformers, builds the engine's model and checks its log-probabilities and
+/// greedy tokens against what transformers computed.
+func expectSameGreedyTokensAsTransformers(_ name: String) throws {
+    let checkpoint = try Checkpoint.loadHuggingFace(from: fixturesFolder.appendingPathComponent(name))
+    let model = try checkpoint.makeModel()
+    let fixture = try GenerationFixture.load(name)
+    for run in fixture.runs {
+        #expect(run.generated_ids.count == fixture.max_new_tokens)
+        let result = try greedyChoices(model, prompt: run.prompt_ids, continuation: run.generated_ids)
+        let expected = logSoftmax(run.last_prompt_logits)
+        let largestError = zip(result.firstLogProbs, expected).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(largestError < 1e-3, "\(name) \(run.prompt.debugDescription): log-probabilities differ by \(largestError)")
+        #expect(result.choices == run.generated_ids, "\(name) \(run.prompt.debugDescription)")
+    }
+}
+
+@Test func gpt2FromTransformersGeneratesTheSameGreedyTokens() throws {
+    try expectSameGreedyTokensAsTransformers("gpt2-tiny")
+}
+
+@Test func llamaFromTransformersGeneratesTheSameGreedyTokens() throws {
+    try expectSameGreedyTokensAsTransformers("llama-tiny")
+}
+
+@Test func modelSavedInACheckpointComesBackIdentical() throws {
+    let workspace = try makeTemporaryFolder()
+    defer { try? FileManager.default.removeItem(at: workspace) }
+    let tokenizer = try fixtureTokenizer()
+    let config = ModelConfig.llama(
+        vocabularySize: tokenizer.vocabularySize, contextLength: 32, layers: 1, heads: 4, kvHeads: 2, width: 16,
+        intermediateSize: 32)
+    let model = try TransformerModel(config: config, seed: 9)
+    try Checkpoint(model: model, tokenizer: tokenizer).save(to: workspace.appendingPathComponent("c"))
+    let loaded = try Checkpoint.load(from: workspace.appendingPathComponent("c")).makeModel()
+    #expect(loaded.config == model.config)
+    #expect(loaded.huggingFaceTensors() == model.huggingFaceTensors())
+}
+
+@Test func modelWithATokenizerLargerThanItsVocabularyIsRefused() throws {
+    var checkpoint = try Checkpoint.loadHuggingFace(from: fixturesFolder.appendingPathComponent("gpt2-tiny"))
+    checkpoint.configJSON = Data(String(decoding: checkpoint.configJSON, as: UTF8.self)
+        .replacingOccurrences(of: "\"vocab_size\": 389", with: "\"vocab_size\": 300").utf8)
+    let error = #expect(throws: CheckpointError.self) { try checkpoint.makeModel() }
+    #expect(error?.problem.contains("vocab_size is 300") == true)
+}
