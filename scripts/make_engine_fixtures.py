@@ -18,6 +18,8 @@ What it writes:
   Fixtures/tokenizer/tokenizer-prefix-space.json   the same model with merges as "a b" strings and
                                            add_prefix_space true
   Fixtures/tokenizer/cases-prefix-space.json       expected ids for that variant
+  Fixtures/tokenizer/chat-cases.json       conversations rendered by transformers' apply_chat_template with
+                                           Tally's chat template, as text and ids
   Fixtures/gpt2-tiny/, Fixtures/llama-tiny/        tiny randomly initialised GPT2LMHeadModel (float32)
                                            and LlamaForCausalLM (4 heads, 2 key/value heads, saved in
                                            bfloat16) from save_pretrained (safetensors, config.json), the
@@ -204,8 +206,47 @@ def make_tokenizer_fixtures():
     variant = os.path.join(out_dir, "tokenizer-prefix-space.json")
     write_prefix_space_variant(path, variant)
     write_cases(variant, os.path.join(out_dir, "cases-prefix-space.json"))
+    write_chat_cases(path, os.path.join(out_dir, "chat-cases.json"))
     print(f"wrote tokenizer fixtures to {out_dir}")
     return path
+
+
+# Tally's chat format (Sources/TallyEngine/Tokenizer/ChatTemplate.swift) as a transformers chat template;
+# Tally writes the same string into each checkpoint's tokenizer_config.json.
+CHAT_TEMPLATE = (
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+
+CONVERSATIONS = [
+    [{"role": "user", "content": "What is 17 + 25?"}],
+    [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "What is 17 + 25?"},
+     {"role": "assistant", "content": "42."}],
+    [{"role": "user", "content": "Привет! 你好 👍"}, {"role": "assistant", "content": "Hi.\nBye."},
+     {"role": "user", "content": "Convert 5 km to m."}, {"role": "assistant", "content": "5000 m."}],
+    [{"role": "user", "content": "def f(x):\n    return x"}],
+]
+
+
+def write_chat_cases(tokenizer_path, out_path):
+    from transformers import PreTrainedTokenizerFast
+
+    tokenizer = PreTrainedTokenizerFast(tokenizer_file=tokenizer_path)
+    tokenizer.chat_template = CHAT_TEMPLATE
+    cases = []
+    for messages in CONVERSATIONS:
+        def ids(add_generation_prompt):
+            encoded = tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=add_generation_prompt)
+            return list(encoded["input_ids"] if hasattr(encoded, "keys") else encoded)
+        cases.append({
+            "messages": messages,
+            "text": tokenizer.apply_chat_template(messages, tokenize=False),
+            "ids": ids(False),
+            "prompt_ids": ids(True),
+        })
+    write_compact_json(out_path, {"chat_template": CHAT_TEMPLATE, "cases": cases})
 
 
 PROMPTS = [

@@ -65,3 +65,37 @@ let conversation = [
     let plain = try BPETrainer(vocabularySize: 300, specialTokens: ["<|endoftext|>"]).train(on: "hello hello")
     #expect(throws: CheckpointError.self) { try ChatTemplate(tokenizer: plain) }
 }
+
+/// Conversations rendered by transformers' `apply_chat_template` with Tally's template
+/// (written by scripts/make_engine_fixtures.py).
+struct ChatFixture: Decodable {
+    struct Case: Decodable {
+        var messages: [ChatMessage]
+        var text: String
+        var ids: [Int]
+        var prompt_ids: [Int]
+    }
+
+    var chat_template: String
+    var cases: [Case]
+}
+
+@Test func chatTemplateMatchesTransformersApplyChatTemplate() throws {
+    let url = fixturesFolder.appendingPathComponent("tokenizer/chat-cases.json")
+    let fixture = try JSONDecoder().decode(ChatFixture.self, from: Data(contentsOf: url))
+    #expect(fixture.chat_template == ChatTemplate.jinjaTemplate)
+    let chat = try ChatTemplate(tokenizer: try fixtureTokenizer())
+    for entry in fixture.cases {
+        #expect(chat.render(entry.messages) == entry.text)
+        #expect(chat.encodeConversation(entry.messages).tokens == entry.ids)
+        #expect(chat.encodePrompt(entry.messages) == entry.prompt_ids)
+    }
+}
+
+@Test func checkpointCarriesTheChatTemplateForTransformers() throws {
+    let chat = try ChatTemplate(tokenizer: try fixtureTokenizer())
+    let config = try JSONSerialization.jsonObject(with: chat.huggingFaceTokenizerConfig) as? [String: String]
+    #expect(config?["chat_template"] == ChatTemplate.jinjaTemplate)
+    #expect(config?["eos_token"] == "<|im_end|>")
+    #expect(config?["pad_token"] == "<|endoftext|>")
+}

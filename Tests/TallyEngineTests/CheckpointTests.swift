@@ -48,7 +48,7 @@ func expectSameContents(_ loaded: Checkpoint, _ saved: Checkpoint) {
 
     let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
     #expect(names == ["config.json", "model.safetensors", "optimizer.safetensors", "tally-manifest.json",
-                      "tokenizer.json", "trainer_state.json"])
+                      "tokenizer.json", "tokenizer_config.json", "trainer_state.json"])
     for (name, record) in manifest.files {
         let data = try Data(contentsOf: folder.appendingPathComponent(name))
         #expect(record == CheckpointManifest.FileRecord(of: data))
@@ -67,7 +67,7 @@ func expectSameContents(_ loaded: Checkpoint, _ saved: Checkpoint) {
     let checkpoint = try sampleCheckpoint(version: 2, withTrainingState: false)
     try checkpoint.save(to: folder)
     let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-    #expect(names == ["config.json", "model.safetensors", "tally-manifest.json", "tokenizer.json"])
+    #expect(names == ["config.json", "model.safetensors", "tally-manifest.json", "tokenizer.json", "tokenizer_config.json"])
     let loaded = try Checkpoint.load(from: folder)
     #expect(loaded.optimizerTensors == nil)
     #expect(loaded.trainerState == nil)

@@ -1,8 +1,9 @@
 import Foundation
 
 /// A model checkpoint as a folder Hugging Face tools can read: `model.safetensors` (HF tensor names),
-/// `config.json`, `tokenizer.json`, and for resuming training `optimizer.safetensors` and
-/// `trainer_state.json`, plus `tally-manifest.json` with every file's SHA-256.
+/// `config.json`, `tokenizer.json` (with `tokenizer_config.json` holding the chat template), and for resuming
+/// training `optimizer.safetensors` and `trainer_state.json`, plus `tally-manifest.json` with every file's
+/// SHA-256. transformers loads such a folder with `AutoModelForCausalLM.from_pretrained`.
 ///
 /// Saving is atomic: the files are written and `fsync`ed in a temporary sibling folder, which is then
 /// renamed into place, so a crash leaves either the old checkpoint or the new one, never a mix.
@@ -19,6 +20,8 @@ public struct Checkpoint: Sendable {
         public static let model = "model.safetensors"
         public static let config = "config.json"
         public static let tokenizer = "tokenizer.json"
+        /// Written for transformers when the tokenizer has the chat tokens; not read back.
+        public static let tokenizerConfig = "tokenizer_config.json"
         public static let optimizer = "optimizer.safetensors"
         public static let trainerState = "trainer_state.json"
     }
@@ -84,6 +87,9 @@ public struct Checkpoint: Sendable {
         _ = try JSONText.object(configJSON, path: FileName.config)
         files.append((FileName.config, configJSON))
         files.append((FileName.tokenizer, tokenizer.jsonData()))
+        if let chat = try? ChatTemplate(tokenizer: tokenizer) {
+            files.append((FileName.tokenizerConfig, chat.huggingFaceTokenizerConfig))
+        }
         if let optimizerTensors {
             files.append((FileName.optimizer, try SafeTensors.encode(optimizerTensors, metadata: ["format": "tally"])))
         }
