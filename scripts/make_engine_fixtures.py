@@ -18,6 +18,9 @@ What it writes:
   Fixtures/tokenizer/tokenizer-prefix-space.json   the same model with merges as "a b" strings and
                                            add_prefix_space true
   Fixtures/tokenizer/cases-prefix-space.json       expected ids for that variant
+  Fixtures/tokenizer/training-corpus.txt   a text without special tokens (the corpus lines and test texts)
+  Fixtures/tokenizer/trained-by-tokenizers.json   what BpeTrainer (vocab 700, min_frequency 2) learns
+                                           from it, for comparing Tally's trainer
   Fixtures/tokenizer/chat-cases.json       conversations rendered by transformers' apply_chat_template with
                                            Tally's chat template, as text and ids
   Fixtures/gpt2-tiny/, Fixtures/llama-tiny/        tiny randomly initialised GPT2LMHeadModel (float32)
@@ -196,6 +199,27 @@ def write_prefix_space_variant(tokenizer_path, variant_path):
         handle.write("\n")
 
 
+def write_training_parity(out_dir):
+    """Trains with the `tokenizers` library on a text without special tokens (which Tally splits out of a
+    corpus and `tokenizers` does not), so Tally's trainer can be checked to learn the same merges."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    texts = [line for line in CORPUS.splitlines(keepends=True) if "<|" not in line]
+    texts += [text + "\n" for text in CASES + random_texts(150, seed=7) if "<|" not in text]
+    corpus = "".join(texts)
+    with open(os.path.join(out_dir, "training-corpus.txt"), "w", encoding="utf-8", newline="") as handle:
+        handle.write(corpus)
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=700, min_frequency=2, special_tokens=SPECIAL_TOKENS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False,
+    )
+    tokenizer.train_from_iterator([corpus], trainer)
+    tokenizer.save(os.path.join(out_dir, "trained-by-tokenizers.json"))
+
+
 def make_tokenizer_fixtures():
     out_dir = os.path.join(FIXTURES, "tokenizer")
     os.makedirs(out_dir, exist_ok=True)
@@ -207,6 +231,7 @@ def make_tokenizer_fixtures():
     write_prefix_space_variant(path, variant)
     write_cases(variant, os.path.join(out_dir, "cases-prefix-space.json"))
     write_chat_cases(path, os.path.join(out_dir, "chat-cases.json"))
+    write_training_parity(out_dir)
     print(f"wrote tokenizer fixtures to {out_dir}")
     return path
 

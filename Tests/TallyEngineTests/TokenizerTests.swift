@@ -144,3 +144,15 @@ func corpusText() throws -> String {
     #expect(cut.append(emoji[0]) == "")
     #expect(cut.finish() == "\u{FFFD}")
 }
+
+@Test func trainingLearnsTheSameMergesAsTheTokenizersLibrary() throws {
+    let folder = fixturesFolder.appendingPathComponent("tokenizer")
+    // Read as bytes so the text is exactly the one the tokenizers library trained on.
+    let corpus = String(decoding: try Data(contentsOf: folder.appendingPathComponent("training-corpus.txt")), as: UTF8.self)
+    let reference = try BPETokenizer(contentsOf: folder.appendingPathComponent("trained-by-tokenizers.json"))
+    let trained = try BPETrainer(vocabularySize: 700, minimumPairCount: 2).train(on: corpus)
+    #expect(trained.mergeList.count > 200)
+    #expect(trained.mergeList.map { [$0.0, $0.1] } == reference.mergeList.map { [$0.0, $0.1] })
+    #expect(trained.vocabulary == reference.vocabulary)
+    #expect(trained.addedTokens.map(\.content) == reference.addedTokens.map(\.content))
+}

@@ -6,6 +6,9 @@ import Foundation
 /// The vocabulary starts with the special tokens, then the 256 byte-level symbols (so any text can be encoded),
 /// then repeatedly adds the most frequent adjacent pair of tokens within GPT-2 pre-tokenized pieces (ties go to
 /// the pair with the smaller ids) until it reaches ``vocabularySize`` or no pair occurs ``minimumPairCount`` times.
+/// This is the algorithm of the `tokenizers` library's `BpeTrainer` with a full byte-level initial alphabet, and
+/// on a corpus without special tokens it learns the same merges and ids. (Special tokens found in a corpus are
+/// split out here, as when encoding; `tokenizers` would count their pieces as ordinary text.)
 ///
 /// ```swift
 /// let trainer = BPETrainer(vocabularySize: 2048)
