@@ -37,7 +37,10 @@ struct TokenizerCommand: ParsableCommand {
 
         func validate() throws {
             guard vocabSize >= BPETrainer.defaultSpecialTokens.count + 256 else {
-                throw ValidationError("--vocab-size must be at least \(BPETrainer.defaultSpecialTokens.count + 256) (special tokens and 256 byte symbols)")
+                throw ValidationError(
+                    "--vocab-size must be at least \(BPETrainer.defaultSpecialTokens.count + 256) "
+                        + "(special tokens and 256 byte symbols)"
+                )
             }
             guard minPairCount >= 1 else { throw ValidationError("--min-pair-count must be at least 1") }
         }
@@ -70,10 +73,14 @@ struct TokenizerCommand: ParsableCommand {
             let tokens = tokenizer.encode(text).count
             let encodeSeconds = max(Date().timeIntervalSince(encodeStart), 1e-9)
             let ratio = tokens > 0 ? Double(data.count) / Double(tokens) : 0
-            print(String(format: "wrote %@: %d tokens (%d merges) in %.1fs", out, tokenizer.vocabularySize,
-                         tokenizer.mergeList.count, trainingSeconds))
-            print(String(format: "the corpus (%.1f MB) is %d tokens, %.2f bytes per token; encoded in %.2fs (%.1f MB/s)",
-                         Double(data.count) / 1e6, tokens, ratio, encodeSeconds, Double(data.count) / 1e6 / encodeSeconds))
+            print(
+                String(
+                    format: "wrote %@: %d tokens (%d merges) in %.1fs", out, tokenizer.vocabularySize,
+                    tokenizer.mergeList.count, trainingSeconds))
+            print(
+                String(
+                    format: "the corpus (%.1f MB) is %d tokens, %.2f bytes per token; encoded in %.2fs (%.1f MB/s)",
+                    Double(data.count) / 1e6, tokens, ratio, encodeSeconds, Double(data.count) / 1e6 / encodeSeconds))
             if tokenizer.vocabularySize < vocabSize {
                 print("note: stopped below --vocab-size \(vocabSize): no pair occurs \(minPairCount) or more times")
             }
@@ -98,7 +105,9 @@ struct TokenizerCommand: ParsableCommand {
             print(ids.map(String.init).joined(separator: " "))
             // Tokens are shown in their byte-level spelling (Ġ for a space), escaped so the terminal only
             // receives printable characters.
-            let tokens = ids.map { (loaded.token(for: $0) ?? "?").unicodeScalars.map { $0.escaped(asASCII: false) }.joined() }
+            let tokens = ids.map {
+                (loaded.token(for: $0) ?? "?").unicodeScalars.map { $0.escaped(asASCII: false) }.joined()
+            }
             print(tokens.joined(separator: " | "))
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TallyEngine
 
 let conversation = [
@@ -13,7 +14,11 @@ let conversation = [
 @Test func chatTemplateRendersChatMLTurns() throws {
     let chat = try ChatTemplate(tokenizer: try fixtureTokenizer())
     let text = chat.render(Array(conversation.prefix(2)), addGenerationPrompt: true)
-    #expect(text == "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWhat is 17 + 25?<|im_end|>\n<|im_start|>assistant\n")
+    #expect(
+        text
+            == "<|im_start|>system\nBe brief.<|im_end|>\n"
+            + "<|im_start|>user\nWhat is 17 + 25?<|im_end|>\n<|im_start|>assistant\n"
+    )
 }
 
 @Test func exampleTokensStartWithThePromptAndTrainOnlyTheReply() throws {

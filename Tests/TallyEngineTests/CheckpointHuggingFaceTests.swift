@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TallyEngine
 
 /// What scripts/make_engine_fixtures.py recorded about a tiny transformers model it saved.

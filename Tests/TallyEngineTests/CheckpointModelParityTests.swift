@@ -1,12 +1,15 @@
 import Foundation
 import Testing
+
 @testable import TallyEngine
 
 /// The engine's greedy choice at every position from the last prompt token on, in one forward pass over the
 /// prompt followed by `continuation`. When each choice equals the next token of `continuation`, greedy
 /// decoding from the prompt produces exactly `continuation` (by induction over the steps), so this checks
 /// greedy generation without a pass per token. Also returns the log-probabilities after the prompt.
-func greedyChoices(_ model: TransformerModel, prompt: [Int], continuation: [Int]) throws -> (choices: [Int], firstLogProbs: [Float]) {
+func greedyChoices(_ model: TransformerModel, prompt: [Int], continuation: [Int]) throws -> (
+    choices: [Int], firstLogProbs: [Float]
+) {
     let sequence = (prompt + continuation.dropLast()).map { Int32($0) }
     let batch = TokenBatch(
         batchSize: 1, length: sequence.count, tokens: sequence, targets: [Int32](repeating: -1, count: sequence.count))
@@ -38,7 +41,8 @@ func expectSameGreedyTokensAsTransformers(_ name: String) throws {
         let result = try greedyChoices(model, prompt: run.prompt_ids, continuation: run.generated_ids)
         let expected = logSoftmax(run.last_prompt_logits)
         let largestError = zip(result.firstLogProbs, expected).map { abs($0 - $1) }.max() ?? .infinity
-        #expect(largestError < 1e-3, "\(name) \(run.prompt.debugDescription): log-probabilities differ by \(largestError)")
+        #expect(
+            largestError < 1e-3, "\(name) \(run.prompt.debugDescription): log-probabilities differ by \(largestError)")
         #expect(result.choices == run.generated_ids, "\(name) \(run.prompt.debugDescription)")
     }
 }
@@ -67,8 +71,9 @@ func expectSameGreedyTokensAsTransformers(_ name: String) throws {
 
 @Test func modelWithATokenizerLargerThanItsVocabularyIsRefused() throws {
     var checkpoint = try Checkpoint.loadHuggingFace(from: fixturesFolder.appendingPathComponent("gpt2-tiny"))
-    checkpoint.configJSON = Data(String(decoding: checkpoint.configJSON, as: UTF8.self)
-        .replacingOccurrences(of: "\"vocab_size\": 389", with: "\"vocab_size\": 300").utf8)
+    checkpoint.configJSON = Data(
+        String(decoding: checkpoint.configJSON, as: UTF8.self)
+            .replacingOccurrences(of: "\"vocab_size\": 389", with: "\"vocab_size\": 300").utf8)
     let error = #expect(throws: CheckpointError.self) { try checkpoint.makeModel() }
     #expect(error?.problem.contains("vocab_size is 300") == true)
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TallyEngine
 
 /// The tokenizer the checkpoint tests save: the committed fixture trained by the `tokenizers` library.
@@ -11,17 +12,21 @@ let fixturesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
 func sampleCheckpoint(version: Float, withTrainingState: Bool = true) throws -> Checkpoint {
     let tensors = [
-        TensorEntry(name: "transformer.wte.weight", shape: [5, 3], values: testValues(15, seed: 10).map { $0 + version }),
+        TensorEntry(
+            name: "transformer.wte.weight", shape: [5, 3], values: testValues(15, seed: 10).map { $0 + version }),
         TensorEntry(name: "transformer.h.0.attn.c_attn.weight", shape: [3, 9], values: testValues(27, seed: 11)),
         TensorEntry(name: "transformer.ln_f.bias", shape: [3], values: [version, 0, -version]),
     ]
     let config = Data(#"{"model_type": "gpt2", "n_embd": 3, "n_layer": 1, "vocab_size": 5}"#.utf8)
     return Checkpoint(
         modelTensors: tensors, configJSON: config, tokenizer: try fixtureTokenizer(),
-        optimizerTensors: withTrainingState ? tensors.map { TensorEntry(name: "m." + $0.name, shape: $0.shape, values: $0.values.map { $0 * 0.5 }) } : nil,
+        optimizerTensors: withTrainingState
+            ? tensors.map { TensorEntry(name: "m." + $0.name, shape: $0.shape, values: $0.values.map { $0 * 0.5 }) }
+            : nil,
         trainerState: withTrainingState
-            ? TrainerState(trainer: "sft", step: Int(version) * 100, rngState: [0xFFFF_FFFF_FFFF_FFFF, 42], dataCursor: 960,
-                           values: ["learning_rate": 3e-4], strings: ["run": "r\(version)"])
+            ? TrainerState(
+                trainer: "sft", step: Int(version) * 100, rngState: [0xFFFF_FFFF_FFFF_FFFF, 42], dataCursor: 960,
+                values: ["learning_rate": 3e-4], strings: ["run": "r\(version)"])
             : nil,
         metadata: ["tally.version": "\(version)"])
 }
@@ -47,8 +52,11 @@ func expectSameContents(_ loaded: Checkpoint, _ saved: Checkpoint) {
     let manifest = try checkpoint.save(to: folder)
 
     let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-    #expect(names == ["config.json", "model.safetensors", "optimizer.safetensors", "tally-manifest.json",
-                      "tokenizer.json", "tokenizer_config.json", "trainer_state.json"])
+    #expect(
+        names == [
+            "config.json", "model.safetensors", "optimizer.safetensors", "tally-manifest.json",
+            "tokenizer.json", "tokenizer_config.json", "trainer_state.json",
+        ])
     for (name, record) in manifest.files {
         let data = try Data(contentsOf: folder.appendingPathComponent(name))
         #expect(record == CheckpointManifest.FileRecord(of: data))
@@ -57,7 +65,8 @@ func expectSameContents(_ loaded: Checkpoint, _ saved: Checkpoint) {
     // Nothing is left beside the checkpoint.
     #expect(try FileManager.default.contentsOfDirectory(atPath: folder.deletingLastPathComponent().path) == ["1"])
     // transformers requires format=pt in the metadata of model.safetensors.
-    #expect(try SafeTensors.read(contentsOf: folder.appendingPathComponent("model.safetensors")).metadata["format"] == "pt")
+    #expect(
+        try SafeTensors.read(contentsOf: folder.appendingPathComponent("model.safetensors")).metadata["format"] == "pt")
 }
 
 @Test func checkpointWithoutTrainingStateHasOnlyTheHuggingFaceFiles() throws {
@@ -67,7 +76,8 @@ func expectSameContents(_ loaded: Checkpoint, _ saved: Checkpoint) {
     let checkpoint = try sampleCheckpoint(version: 2, withTrainingState: false)
     try checkpoint.save(to: folder)
     let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-    #expect(names == ["config.json", "model.safetensors", "tally-manifest.json", "tokenizer.json", "tokenizer_config.json"])
+    #expect(
+        names == ["config.json", "model.safetensors", "tally-manifest.json", "tokenizer.json", "tokenizer_config.json"])
     let loaded = try Checkpoint.load(from: folder)
     #expect(loaded.optimizerTensors == nil)
     #expect(loaded.trainerState == nil)

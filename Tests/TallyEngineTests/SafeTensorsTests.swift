@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TallyEngine
 
 /// A fresh temporary folder for one test.
@@ -33,8 +34,10 @@ func handMadeSafeTensors(header: String, data: [UInt8]) -> Data {
 func bitPatterns(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
 
 @Test func safeTensorsRoundTripIsBitIdenticalForOddShapesAndSpecialValues() throws {
-    let special: [Float] = [0, -0.0, .infinity, -.infinity, .nan, Float(bitPattern: 0x7FC0_1234), .leastNonzeroMagnitude,
-                            .greatestFiniteMagnitude, -1e-30, 1]
+    let special: [Float] = [
+        0, -0.0, .infinity, -.infinity, .nan, Float(bitPattern: 0x7FC0_1234), .leastNonzeroMagnitude,
+        .greatestFiniteMagnitude, -1e-30, 1,
+    ]
     let tensors = [
         TensorEntry(name: "odd", shape: [3, 5, 7], values: testValues(105, seed: 1)),
         TensorEntry(name: "scalar", shape: [], values: [42.5]),
@@ -59,7 +62,9 @@ func bitPatterns(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
     let folder = try makeTemporaryFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
     let tensors = (0..<300).map { index in
-        TensorEntry(name: "layer.\(index).weight", shape: [index % 7 + 1, index % 5 + 1], values: testValues((index % 7 + 1) * (index % 5 + 1), seed: UInt64(index)))
+        TensorEntry(
+            name: "layer.\(index).weight", shape: [index % 7 + 1, index % 5 + 1],
+            values: testValues((index % 7 + 1) * (index % 5 + 1), seed: UInt64(index)))
     }
     let metadata = ["format": "pt", "note": "quotes \" and \\ and\nnewline", "ünïcode": "✓"]
     let url = folder.appendingPathComponent("many.safetensors")
@@ -86,8 +91,10 @@ func bitPatterns(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
     var data: [UInt8] = []
     for value in half + bfloat { withUnsafeBytes(of: value.littleEndian) { data += $0 } }
     withUnsafeBytes(of: (0.1 as Double).bitPattern.littleEndian) { data += $0 }
-    let header = #"{"h":{"dtype":"F16","shape":[5],"data_offsets":[0,10]},"#
-        + #""b":{"dtype":"BF16","shape":[3],"data_offsets":[10,16]},"d":{"dtype":"F64","shape":[1],"data_offsets":[16,24]}}"#
+    let header =
+        #"{"h":{"dtype":"F16","shape":[5],"data_offsets":[0,10]},"#
+        + #""b":{"dtype":"BF16","shape":[3],"data_offsets":[10,16]},"#
+        + #""d":{"dtype":"F64","shape":[1],"data_offsets":[16,24]}}"#
     let file = try SafeTensors.decode(handMadeSafeTensors(header: header, data: data), path: "mixed.safetensors")
     let byName = file.tensorsByName
     #expect(byName["h"]?.values == [1, -2.5, 65504, Float(sign: .plus, exponent: -24, significand: 1), .infinity])
@@ -103,8 +110,10 @@ func bitPatterns(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
             try SafeTensors.decode(bytes.prefix(cut), path: "cut.safetensors")
         }
         #expect(error?.path == "cut.safetensors")
-        #expect(error?.description.contains("truncated") == true || error?.description.contains("not a safetensors") == true,
-                "cut at \(cut): \(error?.description ?? "")")
+        #expect(
+            error?.description.contains("truncated") == true
+                || error?.description.contains("not a safetensors") == true,
+            "cut at \(cut): \(error?.description ?? "")")
     }
 }
 
@@ -115,7 +124,11 @@ func bitPatterns(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
         ("{not json}", four, "not valid JSON"),
         (#"{"w":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}}"#, four, "dtype I64"),
         (#"{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}}"#, four, "needs 12 bytes"),
-        (#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}"#, four, "overlaps"),
+        (
+            #"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"#
+                + #""b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}"#,
+            four, "overlaps"
+        ),
         (#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}"#, four, "gap"),
         (#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, four, "after the last tensor"),
         (#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,8]}}"#, four, "shape"),
@@ -137,7 +150,9 @@ func bitPatterns(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
 
 @Test func safeTensorsWriterRefusesDuplicateNamesAndShapeMismatches() {
     #expect(throws: CheckpointError.self) {
-        try SafeTensors.encode([TensorEntry(name: "a", shape: [1], values: [1]), TensorEntry(name: "a", shape: [1], values: [2])])
+        try SafeTensors.encode([
+            TensorEntry(name: "a", shape: [1], values: [1]), TensorEntry(name: "a", shape: [1], values: [2]),
+        ])
     }
     #expect(throws: CheckpointError.self) {
         try SafeTensors.encode([TensorEntry(name: "a", shape: [2, 2], values: [1, 2, 3])])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TallyEngine
 
 /// One text with the ids the `tokenizers` library gave it (written by scripts/make_engine_fixtures.py).
@@ -16,7 +17,8 @@ struct TokenizerCases: Decodable {
 
 func expectParity(casesFile: String) throws {
     let folder = fixturesFolder.appendingPathComponent("tokenizer")
-    let fixture = try JSONDecoder().decode(TokenizerCases.self, from: Data(contentsOf: folder.appendingPathComponent(casesFile)))
+    let fixture = try JSONDecoder().decode(
+        TokenizerCases.self, from: Data(contentsOf: folder.appendingPathComponent(casesFile)))
     let tokenizer = try BPETokenizer(contentsOf: folder.appendingPathComponent(fixture.tokenizer))
     #expect(fixture.cases.count > 30)
     for entry in fixture.cases {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TallyEngine
 
 let roundTripTexts = [
@@ -15,7 +16,10 @@ func corpusText() throws -> String {
 
 @Test func preTokenizerSplitsLikeGPT2sPattern() {
     #expect(GPT2PreTokenizer.pieces(of: "I'll pay 42  dollars!") == ["I", "'ll", " pay", " 42", " ", " dollars", "!"])
-    #expect(GPT2PreTokenizer.pieces(of: "a  b   c\t\td\n\n\ne    ") == ["a", " ", " b", "  ", " c", "\t", "\t", "d", "\n\n", "\n", "e", "    "])
+    #expect(
+        GPT2PreTokenizer.pieces(of: "a  b   c\t\td\n\n\ne    ") == [
+            "a", " ", " b", "  ", " c", "\t", "\t", "d", "\n\n", "\n", "e", "    ",
+        ])
     #expect(GPT2PreTokenizer.pieces(of: "DON'T 's ''s") == ["DON", "'", "T", " '", "s", " ''", "s"])
     #expect(GPT2PreTokenizer.pieces(of: "x2y3 CO₂ ½") == ["x", "2", "y", "3", " CO", "₂", " ½"])
     #expect(GPT2PreTokenizer.pieces(of: "héllo wörld...!? 你好") == ["héllo", " wörld", "...!?", " 你好"])
@@ -112,16 +116,18 @@ func corpusText() throws -> String {
     #expect(try refused { $0["normalizer"] = ["type": "NFC"] }.contains("normalizer"))
     #expect(try refused { $0["pre_tokenizer"] = ["type": "Whitespace"] }.contains("Whitespace pre-tokenizer"))
     #expect(try refused { $0["post_processor"] = ["type": "TemplateProcessing"] }.contains("TemplateProcessing"))
-    #expect(try refused { root in
-        var model = root["model"] as? [String: Any] ?? [:]
-        model["merges"] = [["Ġ", "no-such-token"]]
-        root["model"] = model
-    }.contains("not in the vocabulary"))
-    #expect(try refused { root in
-        var model = root["model"] as? [String: Any] ?? [:]
-        model["type"] = "WordPiece"
-        root["model"] = model
-    }.contains("WordPiece"))
+    #expect(
+        try refused { root in
+            var model = root["model"] as? [String: Any] ?? [:]
+            model["merges"] = [["Ġ", "no-such-token"]]
+            root["model"] = model
+        }.contains("not in the vocabulary"))
+    #expect(
+        try refused { root in
+            var model = root["model"] as? [String: Any] ?? [:]
+            model["type"] = "WordPiece"
+            root["model"] = model
+        }.contains("WordPiece"))
     root["added_tokens"] = "nonsense"
     #expect(throws: Never.self) { try BPETokenizer(jsonData: try JSONSerialization.data(withJSONObject: root)) }
     #expect(throws: CheckpointError.self) { try BPETokenizer(jsonData: Data("{".utf8), path: "broken.json") }
@@ -148,7 +154,8 @@ func corpusText() throws -> String {
 @Test func trainingLearnsTheSameMergesAsTheTokenizersLibrary() throws {
     let folder = fixturesFolder.appendingPathComponent("tokenizer")
     // Read as bytes so the text is exactly the one the tokenizers library trained on.
-    let corpus = String(decoding: try Data(contentsOf: folder.appendingPathComponent("training-corpus.txt")), as: UTF8.self)
+    let corpus = String(
+        decoding: try Data(contentsOf: folder.appendingPathComponent("training-corpus.txt")), as: UTF8.self)
     let reference = try BPETokenizer(contentsOf: folder.appendingPathComponent("trained-by-tokenizers.json"))
     let trained = try BPETrainer(vocabularySize: 700, minimumPairCount: 2).train(on: corpus)
     #expect(trained.mergeList.count > 200)

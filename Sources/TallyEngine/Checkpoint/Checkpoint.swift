@@ -111,15 +111,22 @@ public struct Checkpoint: Sendable {
             throw CheckpointError(path: temporary.path, problem: "cannot be created (\(error.localizedDescription))")
         }
         var records: [String: CheckpointManifest.FileRecord] = [:]
-        for (name, data) in files {
-            try DurableFile.write(data, to: temporary.appendingPathComponent(name))
-            records[name] = CheckpointManifest.FileRecord(of: data)
+        do {
+            for (name, data) in files {
+                try DurableFile.write(data, to: temporary.appendingPathComponent(name))
+                records[name] = CheckpointManifest.FileRecord(of: data)
+            }
+            let manifest = CheckpointManifest(files: records)
+            // The manifest goes last: a temporary folder with a manifest holds every file it lists.
+            try DurableFile.write(
+                manifest.jsonData(), to: temporary.appendingPathComponent(CheckpointManifest.fileName))
+            try DurableFile.syncFolder(temporary)
+            return StagedCheckpoint(temporaryFolder: temporary, destination: folder, manifest: manifest)
+        } catch {
+            // A full disk or a vanished folder: leave nothing half-written behind.
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
         }
-        let manifest = CheckpointManifest(files: records)
-        // The manifest goes last: a temporary folder with a manifest holds every file it lists.
-        try DurableFile.write(manifest.jsonData(), to: temporary.appendingPathComponent(CheckpointManifest.fileName))
-        try DurableFile.syncFolder(temporary)
-        return StagedCheckpoint(temporaryFolder: temporary, destination: folder, manifest: manifest)
     }
 
     // MARK: Loading
@@ -132,7 +139,8 @@ public struct Checkpoint: Sendable {
         let manifestURL = folder.appendingPathComponent(CheckpointManifest.fileName)
         guard FileManager.default.fileExists(atPath: manifestURL.path) else {
             if !FileManager.default.fileExists(atPath: folder.path) {
-                throw CheckpointError(path: folder.path, problem: "does not exist" + StagedCheckpoint.interruptedSaveHint(for: folder))
+                throw CheckpointError(
+                    path: folder.path, problem: "does not exist" + StagedCheckpoint.interruptedSaveHint(for: folder))
             }
             throw CheckpointError(
                 path: manifestURL.path,
@@ -141,7 +149,8 @@ public struct Checkpoint: Sendable {
         }
         let manifest = try CheckpointManifest(jsonData: try DurableFile.read(manifestURL), path: manifestURL.path)
         for required in [FileName.model, FileName.config, FileName.tokenizer] where manifest.files[required] == nil {
-            throw CheckpointError(path: manifestURL.path, problem: "does not list \(required), which every checkpoint needs")
+            throw CheckpointError(
+                path: manifestURL.path, problem: "does not list \(required), which every checkpoint needs")
         }
         return try assemble(folder: folder) { name in
             manifest.files[name] == nil ? nil : try manifest.verifiedContents(of: name, in: folder)
@@ -168,7 +177,9 @@ public struct Checkpoint: Sendable {
         func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
         func required(_ name: String) throws -> Data {
             guard let data = try contents(name) else {
-                throw CheckpointError(path: path(name), problem: "is missing; a checkpoint folder needs model.safetensors, config.json and tokenizer.json")
+                throw CheckpointError(
+                    path: path(name),
+                    problem: "is missing; a checkpoint folder needs model.safetensors, config.json and tokenizer.json")
             }
             return data
         }
@@ -176,13 +187,16 @@ public struct Checkpoint: Sendable {
         let configJSON = try required(FileName.config)
         _ = try JSONText.object(configJSON, path: path(FileName.config))
         let tokenizer = try BPETokenizer(jsonData: try required(FileName.tokenizer), path: path(FileName.tokenizer))
-        let optimizer = try contents(FileName.optimizer).map { try SafeTensors.decode($0, path: path(FileName.optimizer)) }
+        let optimizer = try contents(FileName.optimizer).map {
+            try SafeTensors.decode($0, path: path(FileName.optimizer))
+        }
         var trainerState: TrainerState?
         if let data = try contents(FileName.trainerState) {
             do {
                 trainerState = try JSONDecoder().decode(TrainerState.self, from: data)
             } catch {
-                throw CheckpointError(path: path(FileName.trainerState), problem: "is not a valid trainer state (\(error))")
+                throw CheckpointError(
+                    path: path(FileName.trainerState), problem: "is not a valid trainer state (\(error))")
             }
         }
         var metadata = model.metadata

@@ -60,9 +60,12 @@ public struct CheckpointManifest: Equatable, Sendable {
     public func jsonData() -> Data {
         let lines = files.keys.sorted().map { name -> String in
             let record = files[name] ?? FileRecord(bytes: 0, sha256: "")
-            return "    \(JSONText.quoted(name)): {\"bytes\": \(record.bytes), \"sha256\": \(JSONText.quoted(record.sha256))}"
+            return
+                "    \(JSONText.quoted(name)): {\"bytes\": \(record.bytes), "
+                + "\"sha256\": \(JSONText.quoted(record.sha256))}"
         }
-        let text = "{\n  \"format\": \"\(Self.format)\",\n  \"version\": 1,\n  \"files\": {\n"
+        let text =
+            "{\n  \"format\": \"\(Self.format)\",\n  \"version\": 1,\n  \"files\": {\n"
             + lines.joined(separator: ",\n") + "\n  }\n}\n"
         return Data(text.utf8)
     }
@@ -71,7 +74,8 @@ public struct CheckpointManifest: Equatable, Sendable {
     public init(jsonData data: Data, path: String) throws {
         let object = try JSONText.object(data, path: path)
         guard object["format"] as? String == Self.format else {
-            throw CheckpointError(path: path, problem: "is not a Tally checkpoint manifest (\"format\" is not \"\(Self.format)\")")
+            throw CheckpointError(
+                path: path, problem: "is not a Tally checkpoint manifest (\"format\" is not \"\(Self.format)\")")
         }
         guard let version = JSONText.integer(object["version"]), version == 1 else {
             throw CheckpointError(path: path, problem: "has a manifest version this Tally does not know; upgrade Tally")
@@ -83,9 +87,13 @@ public struct CheckpointManifest: Equatable, Sendable {
         for (name, rawRecord) in rawFiles {
             guard let record = rawRecord as? [String: Any], let bytes = JSONText.integer(record["bytes"]),
                 let digest = record["sha256"] as? String, digest.count == 64
-            else { throw CheckpointError(path: path, problem: "the entry for \"\(name)\" needs \"bytes\" and a 64-digit \"sha256\"") }
+            else {
+                throw CheckpointError(
+                    path: path, problem: "the entry for \"\(name)\" needs \"bytes\" and a 64-digit \"sha256\"")
+            }
             guard !name.contains("/"), name != "..", name != "." else {
-                throw CheckpointError(path: path, problem: "names \"\(name)\", which is not a file inside the checkpoint folder")
+                throw CheckpointError(
+                    path: path, problem: "names \"\(name)\", which is not a file inside the checkpoint folder")
             }
             files[name] = FileRecord(bytes: bytes, sha256: digest.lowercased())
         }
@@ -99,7 +107,9 @@ public struct CheckpointManifest: Equatable, Sendable {
             throw CheckpointError(path: url.path, problem: "is not listed in \(Self.fileName)")
         }
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw CheckpointError(path: url.path, problem: "is missing but \(Self.fileName) lists it; restore it or save the checkpoint again")
+            throw CheckpointError(
+                path: url.path,
+                problem: "is missing but \(Self.fileName) lists it; restore it or save the checkpoint again")
         }
         let data = try DurableFile.read(url)
         guard data.count == record.bytes else {
@@ -113,7 +123,8 @@ public struct CheckpointManifest: Equatable, Sendable {
         guard digest == record.sha256 else {
             throw CheckpointError(
                 path: url.path,
-                problem: "has SHA-256 \(digest) but \(Self.fileName) records \(record.sha256) (the file is corrupt or was "
+                problem:
+                    "has SHA-256 \(digest) but \(Self.fileName) records \(record.sha256) (the file is corrupt or was "
                     + "changed after saving; restore it or save the checkpoint again)")
         }
         return data

@@ -49,18 +49,23 @@ public enum SafeTensors {
         var needsComma = !metadata.isEmpty
         for tensor in tensors {
             guard tensor.name != "__metadata__", seen.insert(tensor.name).inserted else {
-                throw CheckpointError(path: tensor.name, problem: "a tensor name may appear only once and may not be __metadata__")
+                throw CheckpointError(
+                    path: tensor.name, problem: "a tensor name may appear only once and may not be __metadata__")
             }
             guard tensor.shape.allSatisfy({ $0 >= 0 }), tensor.count == tensor.values.count else {
                 throw CheckpointError(
                     path: tensor.name,
-                    problem: "shape \(tensor.shape) needs \(tensor.count) values but the tensor holds \(tensor.values.count)")
+                    problem:
+                        "shape \(tensor.shape) needs \(tensor.count) values but the tensor holds \(tensor.values.count)"
+                )
             }
             let end = offset + tensor.values.count * 4
             if needsComma { header += "," }
             needsComma = true
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            header += "\(JSONText.quoted(tensor.name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}"
+            header +=
+                "\(JSONText.quoted(tensor.name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],"
+                + "\"data_offsets\":[\(offset),\(end)]}"
             offset = end
         }
         header += "}"
@@ -99,11 +104,13 @@ public enum SafeTensors {
         }
         let headerLength = data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         guard headerLength <= UInt64(maximumHeaderBytes) else {
-            throw fail("declares a \(headerLength)-byte header, more than the \(maximumHeaderBytes) allowed \(truncatedHint)")
+            throw fail(
+                "declares a \(headerLength)-byte header, more than the \(maximumHeaderBytes) allowed \(truncatedHint)")
         }
         let headerEnd = 8 + Int(headerLength)
         guard headerEnd <= data.count else {
-            throw fail("declares a \(headerLength)-byte header but only \(data.count - 8) bytes follow \(truncatedHint)")
+            throw fail(
+                "declares a \(headerLength)-byte header but only \(data.count - 8) bytes follow \(truncatedHint)")
         }
         let headerData = data.subdata(in: (data.startIndex + 8)..<(data.startIndex + headerEnd))
         guard headerData.first == UInt8(ascii: "{") else {
@@ -134,7 +141,8 @@ public enum SafeTensors {
                 throw fail("tensor \"\(name)\" has a shape that is not a list of non-negative integers")
             }
             guard let offsets = info["data_offsets"] as? [Any], offsets.count == 2,
-                let begin = JSONText.integer(offsets[0]), let end = JSONText.integer(offsets[1]), 0 <= begin, begin <= end
+                let begin = JSONText.integer(offsets[0]), let end = JSONText.integer(offsets[1]), 0 <= begin,
+                begin <= end
             else { throw fail("tensor \"\(name)\" has data_offsets that are not two ordered byte offsets") }
             let (elements, overflow) = shape.reduce((1, false)) { partial, dimension in
                 let product = partial.0.multipliedReportingOverflow(by: dimension)
@@ -143,8 +151,9 @@ public enum SafeTensors {
             guard !overflow, elements.multipliedReportingOverflow(by: dtype.byteWidth).overflow == false,
                 elements * dtype.byteWidth == end - begin
             else {
-                throw fail("tensor \"\(name)\" of shape \(shape) and dtype \(dtypeName) needs "
-                    + "\(elements * dtype.byteWidth) bytes but its data_offsets span \(end - begin)")
+                throw fail(
+                    "tensor \"\(name)\" of shape \(shape) and dtype \(dtypeName) needs "
+                        + "\(elements * dtype.byteWidth) bytes but its data_offsets span \(end - begin)")
             }
             slots.append(Slot(name: name, dtype: dtype, shape: shape, begin: begin, end: end))
         }
@@ -155,11 +164,15 @@ public enum SafeTensors {
         for slot in slots {
             guard slot.begin == expectedBegin else {
                 let relation = slot.begin < expectedBegin ? "overlaps the tensor before it" : "leaves a gap before it"
-                throw fail("tensor \"\(slot.name)\" \(relation) (data_offsets [\(slot.begin), \(slot.end)]); the header is corrupt")
+                throw fail(
+                    "tensor \"\(slot.name)\" \(relation) (data_offsets [\(slot.begin), \(slot.end)]); "
+                        + "the header is corrupt"
+                )
             }
             guard slot.end <= dataLength else {
-                throw fail("tensor \"\(slot.name)\" needs bytes up to \(slot.end) but the file holds \(dataLength) "
-                    + "after its header (the file is truncated; write it again)")
+                throw fail(
+                    "tensor \"\(slot.name)\" needs bytes up to \(slot.end) but the file holds \(dataLength) "
+                        + "after its header (the file is truncated; write it again)")
             }
             expectedBegin = slot.end
         }
@@ -181,11 +194,11 @@ public enum SafeTensors {
 
     private static func appendLittleEndian(_ values: [Float], to data: inout Data) {
         #if _endian(little)
-        values.withUnsafeBytes { data.append(contentsOf: $0) }
+            values.withUnsafeBytes { data.append(contentsOf: $0) }
         #else
-        for value in values {
-            withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) }
-        }
+            for value in values {
+                withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) }
+            }
         #endif
     }
 }
@@ -211,12 +224,15 @@ enum DType: String {
         switch self {
         case .f32:
             #if _endian(little)
-            return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: bytes)
-                initialized = count
-            }
+                return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: bytes)
+                    initialized = count
+                }
             #else
-            return (0..<count).map { Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+                return (0..<count).map {
+                    Float(
+                        bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+                }
             #endif
         case .f16:
             return (0..<count).map {
@@ -229,7 +245,9 @@ enum DType: String {
             }
         case .f64:
             return (0..<count).map {
-                Float(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))))
+                Float(
+                    Double(
+                        bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))))
             }
         }
     }

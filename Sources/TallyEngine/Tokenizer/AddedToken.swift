@@ -75,7 +75,9 @@ struct AddedTokenMatcher {
                 continue
             }
             guard let candidates = byFirstScalar[scalar],
-                let found = candidates.first(where: { matches(tokens[$0], scalars, at: position, limit: range.upperBound) })
+                let found = candidates.first(where: {
+                    matches(tokens[$0], scalars, at: position, limit: range.upperBound)
+                })
             else {
                 position += 1
                 continue

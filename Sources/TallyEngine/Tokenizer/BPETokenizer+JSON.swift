@@ -24,16 +24,22 @@ extension BPETokenizer {
                 throw fail("model.\(key) is set; Tally's byte-level BPE does not support it")
             }
         }
-        if model["byte_fallback"] as? Bool == true { throw fail("model.byte_fallback is set; byte-level BPE does not use it") }
+        if model["byte_fallback"] as? Bool == true {
+            throw fail("model.byte_fallback is set; byte-level BPE does not use it")
+        }
         if let dropout = model["dropout"] as? Double, dropout > 0 {
             throw fail("model.dropout is \(dropout); set it to null for deterministic encoding")
         }
 
-        guard let rawVocabulary = model["vocab"] as? [String: Any] else { throw fail("model.vocab is not a map of token to id") }
+        guard let rawVocabulary = model["vocab"] as? [String: Any] else {
+            throw fail("model.vocab is not a map of token to id")
+        }
         var vocabulary: [String: Int] = [:]
         vocabulary.reserveCapacity(rawVocabulary.count)
         for (token, rawID) in rawVocabulary {
-            guard let id = JSONText.integer(rawID) else { throw fail("model.vocab: \(JSONText.quoted(token)) has no integer id") }
+            guard let id = JSONText.integer(rawID) else {
+                throw fail("model.vocab: \(JSONText.quoted(token)) has no integer id")
+            }
             vocabulary[token] = id
         }
 
@@ -41,11 +47,15 @@ extension BPETokenizer {
         var merges: [(String, String)] = []
         merges.reserveCapacity(rawMerges.count)
         for (index, rawMerge) in rawMerges.enumerated() {
-            if let pair = rawMerge as? [Any], pair.count == 2, let left = pair[0] as? String, let right = pair[1] as? String {
+            if let pair = rawMerge as? [Any], pair.count == 2, let left = pair[0] as? String,
+                let right = pair[1] as? String
+            {
                 merges.append((left, right))
             } else if let text = rawMerge as? String {
                 let parts = text.split(separator: " ", omittingEmptySubsequences: false)
-                guard parts.count == 2 else { throw fail("model.merges[\(index)] \(JSONText.quoted(text)) is not two tokens separated by a space") }
+                guard parts.count == 2 else {
+                    throw fail("model.merges[\(index)] \(JSONText.quoted(text)) is not two tokens separated by a space")
+                }
                 merges.append((String(parts[0]), String(parts[1])))
             } else {
                 throw fail("model.merges[\(index)] is neither \"a b\" nor [\"a\", \"b\"]")
@@ -78,8 +88,9 @@ extension BPETokenizer {
             throw fail("has a \(Self.typeName(decoder)) decoder; Tally supports ByteLevel only")
         }
         if let processor = root["post_processor"], !(processor is NSNull), Self.typeName(processor) != "ByteLevel" {
-            throw fail("has a \(Self.typeName(processor)) post-processor, which adds tokens Tally would not; "
-                + "set it to ByteLevel or null")
+            throw fail(
+                "has a \(Self.typeName(processor)) post-processor, which adds tokens Tally would not; "
+                    + "set it to ByteLevel or null")
         }
 
         var addedTokens: [AddedToken] = []
@@ -109,7 +120,8 @@ extension BPETokenizer {
     /// vocabulary in id order, merges as `["a", "b"]` pairs.
     public func jsonData() -> Data {
         func flag(_ value: Bool) -> String { value ? "true" : "false" }
-        let byteLevel = "{\"type\": \"ByteLevel\", \"add_prefix_space\": \(flag(options.addPrefixSpace)), "
+        let byteLevel =
+            "{\"type\": \"ByteLevel\", \"add_prefix_space\": \(flag(options.addPrefixSpace)), "
             + "\"trim_offsets\": \(flag(options.trimOffsets)), \"use_regex\": \(flag(options.useRegex))}"
         var lines: [String] = ["{", "  \"version\": \"1.0\",", "  \"truncation\": null,", "  \"padding\": null,"]
         if addedTokens.isEmpty {
@@ -144,7 +156,9 @@ extension BPETokenizer {
         lines.append(vocabularyLines.joined(separator: ",\n"))
         lines.append("    },")
         let mergeLines = mergeList.map { pair in "      [\(JSONText.quoted(pair.0)), \(JSONText.quoted(pair.1))]" }
-        lines.append(mergeLines.isEmpty ? "    \"merges\": []" : "    \"merges\": [\n" + mergeLines.joined(separator: ",\n") + "\n    ]")
+        lines.append(
+            mergeLines.isEmpty
+                ? "    \"merges\": []" : "    \"merges\": [\n" + mergeLines.joined(separator: ",\n") + "\n    ]")
         lines.append("  }")
         lines.append("}")
         return Data((lines.joined(separator: "\n") + "\n").utf8)

@@ -73,7 +73,9 @@ public final class BPETokenizer: @unchecked Sendable {
         func fail(_ problem: String) -> CheckpointError { CheckpointError(path: path, problem: problem) }
         var tokenByID: [String?] = []
         func place(_ token: String, at id: Int, overwrite: Bool) throws {
-            guard id >= 0, id < 16_777_216 else { throw fail("token \(JSONText.quoted(token)) has id \(id), outside 0..<2^24") }
+            guard id >= 0, id < 16_777_216 else {
+                throw fail("token \(JSONText.quoted(token)) has id \(id), outside 0..<2^24")
+            }
             if id >= tokenByID.count { tokenByID += [String?](repeating: nil, count: id + 1 - tokenByID.count) }
             if let existing = tokenByID[id], existing != token, !overwrite {
                 throw fail("tokens \(JSONText.quoted(existing)) and \(JSONText.quoted(token)) share id \(id)")
@@ -87,8 +89,9 @@ public final class BPETokenizer: @unchecked Sendable {
         for (rank, (left, right)) in merges.enumerated() {
             guard let leftID = vocabulary[left], let rightID = vocabulary[right] else {
                 let missing = vocabulary[left] == nil ? left : right
-                throw fail("merge \(rank) (\(JSONText.quoted(left)) \(JSONText.quoted(right))) uses "
-                    + "\(JSONText.quoted(missing)), which is not in the vocabulary")
+                throw fail(
+                    "merge \(rank) (\(JSONText.quoted(left)) \(JSONText.quoted(right))) uses "
+                        + "\(JSONText.quoted(missing)), which is not in the vocabulary")
             }
             guard let resultID = vocabulary[left + right] else {
                 throw fail("merge \(rank) makes \(JSONText.quoted(left + right)), which is not in the vocabulary")

@@ -27,7 +27,9 @@ public struct BPETrainer: Sendable {
     public var specialTokens: [String]
 
     /// Makes a trainer.
-    public init(vocabularySize: Int, minimumPairCount: Int = 2, specialTokens: [String] = BPETrainer.defaultSpecialTokens) {
+    public init(
+        vocabularySize: Int, minimumPairCount: Int = 2, specialTokens: [String] = BPETrainer.defaultSpecialTokens
+    ) {
         self.vocabularySize = vocabularySize
         self.minimumPairCount = minimumPairCount
         self.specialTokens = specialTokens
@@ -38,7 +40,9 @@ public struct BPETrainer: Sendable {
         var specialIDs: [String: Int] = [:]
         var addedTokens: [AddedToken] = []
         for token in specialTokens where specialIDs[token] == nil {
-            guard !token.isEmpty else { throw CheckpointError(path: "tokenizer training", problem: "a special token is empty") }
+            guard !token.isEmpty else {
+                throw CheckpointError(path: "tokenizer training", problem: "a special token is empty")
+            }
             specialIDs[token] = addedTokens.count
             addedTokens.append(AddedToken(id: addedTokens.count, content: token, special: true))
         }
@@ -46,7 +50,8 @@ public struct BPETrainer: Sendable {
         guard vocabularySize >= firstByteID + 256 else {
             throw CheckpointError(
                 path: "tokenizer training",
-                problem: "a vocabulary size of \(vocabularySize) leaves no room for the \(addedTokens.count) special tokens "
+                problem:
+                    "a vocabulary size of \(vocabularySize) leaves no room for the \(addedTokens.count) special tokens "
                     + "and 256 byte symbols; use at least \(firstByteID + 256)")
         }
 
@@ -127,7 +132,8 @@ public struct BPETrainer: Sendable {
 
         var vocabulary: [String: Int] = [:]
         for (id, token) in tokens.enumerated() { vocabulary[token] = id }
-        return try BPETokenizer(vocabulary: vocabulary, merges: merges, addedTokens: addedTokens, path: "tokenizer training")
+        return try BPETokenizer(
+            vocabulary: vocabulary, merges: merges, addedTokens: addedTokens, path: "tokenizer training")
     }
 
     /// Replaces each left-to-right occurrence of (left, right) in `symbols` with `merged`.

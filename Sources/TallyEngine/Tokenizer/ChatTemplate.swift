@@ -61,7 +61,8 @@ public struct ChatTemplate: Sendable {
     /// `tokenizer_config.json`, so `tokenizer.apply_chat_template` in transformers renders conversations
     /// the way Tally does (the ids agree except where a message starts with a run of two or more
     /// whitespace characters, which Tally encodes apart from the role line).
-    public static let jinjaTemplate = "{% for message in messages %}"
+    public static let jinjaTemplate =
+        "{% for message in messages %}"
         + "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
         + "{% endfor %}"
         + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
@@ -69,7 +70,10 @@ public struct ChatTemplate: Sendable {
     /// `tokenizer_config.json` for transformers: the chat template, `<|im_end|>` as end of sequence and
     /// `<|endoftext|>` (when present) for padding.
     public var huggingFaceTokenizerConfig: Data {
-        var fields = ["  \"chat_template\": \(JSONText.quoted(Self.jinjaTemplate))", "  \"eos_token\": \(JSONText.quoted(Self.turnEnd))"]
+        var fields = [
+            "  \"chat_template\": \(JSONText.quoted(Self.jinjaTemplate))",
+            "  \"eos_token\": \(JSONText.quoted(Self.turnEnd))",
+        ]
         if endOfTextID != nil { fields.append("  \"pad_token\": \(JSONText.quoted(Self.endOfText))") }
         return Data(("{\n" + fields.joined(separator: ",\n") + "\n}\n").utf8)
     }

@@ -70,7 +70,8 @@ public enum GPT2PreTokenizer {
             if second == "s" || second == "t" || second == "m" || second == "d" { return 2 }
             if start + 2 < end {
                 let third = scalars[start + 2]
-                if (second == "r" && third == "e") || (second == "v" && third == "e") || (second == "l" && third == "l") {
+                if (second == "r" && third == "e") || (second == "v" && third == "e") || (second == "l" && third == "l")
+                {
                     return 3
                 }
             }
