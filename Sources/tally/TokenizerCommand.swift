@@ -99,15 +99,27 @@ struct TokenizerCommand: ParsableCommand {
         @Argument(help: "The text to encode.")
         var text: String
 
+        /// `text` with control, format and separator characters written as `\u{…}`.
+        static func printable(_ text: String) -> String {
+            var result = ""
+            for scalar in text.unicodeScalars {
+                switch scalar.properties.generalCategory {
+                case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned:
+                    result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+                default:
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+            return result
+        }
+
         func run() throws {
             let loaded = try BPETokenizer(contentsOf: URL(fileURLWithPath: tokenizer))
             let ids = loaded.encode(text)
             print(ids.map(String.init).joined(separator: " "))
-            // Tokens are shown in their byte-level spelling (Ġ for a space), escaped so the terminal only
-            // receives printable characters.
-            let tokens = ids.map {
-                (loaded.token(for: $0) ?? "?").unicodeScalars.map { $0.escaped(asASCII: false) }.joined()
-            }
+            // Tokens are shown in their byte-level spelling (Ġ for a space); control and format characters an
+            // added token may hold are escaped so the terminal receives only printable text.
+            let tokens = ids.map { Self.printable(loaded.token(for: $0) ?? "?") }
             print(tokens.joined(separator: " | "))
         }
     }

@@ -191,3 +191,26 @@ func expectSameContents(_ loaded: Checkpoint, _ saved: Checkpoint) {
     let data = try JSONEncoder().encode(state)
     #expect(try JSONDecoder().decode(TrainerState.self, from: data) == state)
 }
+
+@Test func replacingWithoutAnAtomicSwapAlsoLeavesOneCompleteCheckpoint() throws {
+    let workspace = try makeTemporaryFolder()
+    defer { try? FileManager.default.removeItem(at: workspace) }
+    let folder = workspace.appendingPathComponent("latest")
+    try sampleCheckpoint(version: 1).save(to: folder)
+    let second = try sampleCheckpoint(version: 2)
+    try second.stage(for: folder).commit(allowingExchange: false)
+    expectSameContents(try Checkpoint.load(from: folder), second)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.path) == ["latest"])
+
+    // A crash between the two renames: the old checkpoint was set aside, the new one not yet moved in.
+    // Loading says where the complete previous checkpoint is, and the next save does not delete it early.
+    let setAside = workspace.appendingPathComponent(".latest.old-CRASHED")
+    try FileManager.default.moveItem(at: folder, to: setAside)
+    let error = #expect(throws: CheckpointError.self) { try Checkpoint.load(from: folder) }
+    #expect(error?.problem.contains(setAside.path) == true)
+    expectSameContents(try Checkpoint.load(from: setAside), second)
+    let staged = try sampleCheckpoint(version: 3).stage(for: folder)
+    #expect(FileManager.default.fileExists(atPath: setAside.path))
+    try staged.commit()
+    #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.path) == ["latest"])
+}

@@ -16,9 +16,14 @@ public struct StagedCheckpoint: Sendable {
     /// Moves the staged folder into place atomically, replacing any checkpoint at the destination,
     /// and flushes the parent folder so the rename itself survives a crash.
     public func commit() throws {
+        try commit(allowingExchange: true)
+    }
+
+    /// ``commit()``; tests turn the atomic swap off to exercise the two-rename path other systems take.
+    func commit(allowingExchange: Bool) throws {
         let parent = destination.deletingLastPathComponent()
         if FileManager.default.fileExists(atPath: destination.path) {
-            if DurableFile.exchange(temporaryFolder, destination) {
+            if allowingExchange && DurableFile.exchange(temporaryFolder, destination) {
                 // The temporary name now holds the previous checkpoint.
                 try DurableFile.syncFolder(parent)
                 try? FileManager.default.removeItem(at: temporaryFolder)
