@@ -6,6 +6,12 @@ struct Tally: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally",
         abstract: "A terminal workbench for human feedback on language models.",
-        subcommands: [TokenizerCommand.self]
+        subcommands: [Bench.self, TokenizerCommand.self]
     )
+
+    /// Picks OpenBLAS's fastest safe kernels (may re-execute the process) before parsing the command line.
+    static func main() {
+        OpenBLASSetup.selectFastestKernels()
+        main(nil)
+    }
 }

@@ -46,12 +46,17 @@ extension TransformerModel {
     @discardableResult
     public func trainLanguageModel(_ batch: TokenBatch, normalizer: Int? = nil, lossScale: Float = 1) throws -> Float {
         try forward(batch, outputs: .languageModel)
+        let s = shape!
+        let rows = batch.batchSize * batch.length
         let count = Self.targetCount(batch)
-        let denominator = Float(max(1, normalizer ?? count))
-        var gradients = [Float](repeating: 0, count: batch.targets.count)
-        for i in 0..<batch.targets.count where batch.targets[i] >= 0 { gradients[i] = -lossScale / denominator }
-        let loss = -targetLogProbs.reduce(0, +) / Float(max(1, count))
-        try backward(logProbGradients: gradients, valueGradients: nil)
+        let weight = lossScale / Float(max(1, normalizer ?? count))
+        // ∂L/∂(−log p) straight into the arena: no allocation in a training step.
+        let weights = activation(s.logProbWeights)
+        let targets = targetsPointer
+        for i in 0..<rows { weights[i] = targets[i] >= 0 ? weight : 0 }
+        let loss = -sum(activation(s.targetLogProbs), rows) / Float(max(1, count))
+        backwardPass(layout: s, languageModel: true, scalar: false)
+        lastOutputs = nil
         return loss
     }
 
