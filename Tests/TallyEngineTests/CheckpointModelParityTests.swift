@@ -77,3 +77,24 @@ func expectSameGreedyTokensAsTransformers(_ name: String) throws {
     let error = #expect(throws: CheckpointError.self) { try checkpoint.makeModel() }
     #expect(error?.problem.contains("vocab_size is 300") == true)
 }
+
+/// The engine's KV-cache sampler, run greedily on a folder saved by transformers, gives generate()'s tokens.
+func expectSamplerMatchesTransformers(_ name: String) throws {
+    let checkpoint = try Checkpoint.loadHuggingFace(from: fixturesFolder.appendingPathComponent(name))
+    let model = try checkpoint.makeModel()
+    let fixture = try GenerationFixture.load(name)
+    let settings = SamplingSettings(maxNewTokens: fixture.max_new_tokens, temperature: 0, stopTokens: [])
+    let prompts = fixture.runs.map { $0.prompt_ids.map { Int32($0) } }
+    let generated = try model.generate(prompts: prompts, settings: settings)
+    for (run, sequence) in zip(fixture.runs, generated) {
+        #expect(sequence.tokens.map { Int($0) } == run.generated_ids, "\(name) \(run.prompt.debugDescription)")
+    }
+}
+
+@Test func gpt2SamplerGeneratesWhatTransformersGenerates() throws {
+    try expectSamplerMatchesTransformers("gpt2-tiny")
+}
+
+@Test func llamaSamplerGeneratesWhatTransformersGenerates() throws {
+    try expectSamplerMatchesTransformers("llama-tiny")
+}
