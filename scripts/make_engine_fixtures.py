@@ -24,8 +24,8 @@ What it writes:
   Fixtures/tokenizer/chat-cases.json       conversations rendered by transformers' apply_chat_template with
                                            Tally's chat template, as text and ids
   Fixtures/gpt2-tiny/, Fixtures/llama-tiny/        tiny randomly initialised GPT2LMHeadModel (float32)
-                                           and LlamaForCausalLM (4 heads, 2 key/value heads, saved in
-                                           bfloat16) from save_pretrained (safetensors, config.json), the
+                                           and LlamaForCausalLM (4 heads, 2 key/value heads, rope_theta
+                                           500000, saved in bfloat16) from save_pretrained (safetensors, config.json), the
                                            tokenizer.json, and generation.json: for a few prompts, greedy
                                            generate() ids (16 new tokens, eos disabled) and the logits at
                                            the last prompt position
@@ -376,6 +376,7 @@ def make_model_fixtures(tokenizer_path):
     llama = LlamaForCausalLM(LlamaConfig(
         vocab_size=vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64, initializer_range=0.3,
+        rope_theta=500000.0,
         bos_token_id=None, eos_token_id=None, pad_token_id=None, tie_word_embeddings=False,
     ))
     make_model_fixture("llama-tiny", llama, tokenizer_path, save_dtype=torch.bfloat16)

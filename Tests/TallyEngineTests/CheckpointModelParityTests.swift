@@ -98,3 +98,41 @@ func expectSamplerMatchesTransformers(_ name: String) throws {
 @Test func llamaSamplerGeneratesWhatTransformersGenerates() throws {
     try expectSamplerMatchesTransformers("llama-tiny")
 }
+
+@Test func ropeThetaNestedByNewerTransformersIsRead() throws {
+    let checkpoint = try Checkpoint.loadHuggingFace(from: fixturesFolder.appendingPathComponent("llama-tiny"))
+    #expect(String(decoding: checkpoint.configJSON, as: UTF8.self).contains("\"rope_parameters\""))
+    #expect(try checkpoint.modelConfig().ropeTheta == 500_000)
+}
+
+@Test func configVariantsTheEngineDoesNotBuildAreRefused() throws {
+    let llama = try Checkpoint.loadHuggingFace(from: fixturesFolder.appendingPathComponent("llama-tiny"))
+    let gpt2 = try Checkpoint.loadHuggingFace(from: fixturesFolder.appendingPathComponent("gpt2-tiny"))
+    func refusal(_ base: Checkpoint, _ change: (inout [String: Any]) -> Void) throws -> String {
+        var checkpoint = base
+        var config = try #require(try JSONSerialization.jsonObject(with: base.configJSON) as? [String: Any])
+        change(&config)
+        checkpoint.configJSON = try JSONSerialization.data(withJSONObject: config)
+        let error = #expect(throws: CheckpointError.self) { try checkpoint.makeModel() }
+        return error?.description ?? ""
+    }
+    #expect(
+        try refusal(llama) { $0["rope_parameters"] = ["rope_type": "llama3", "rope_theta": 5e5] }.contains("llama3"))
+    #expect(try refusal(llama) { $0["rope_scaling"] = ["type": "linear", "factor": 2] }.contains("linear"))
+    #expect(try refusal(llama) { $0["attention_bias"] = true }.contains("attention_bias"))
+    #expect(try refusal(llama) { $0["hidden_act"] = "gelu" }.contains("hidden_act"))
+    #expect(try refusal(llama) { $0["head_dim"] = 16 }.contains("head_dim"))
+    #expect(try refusal(gpt2) { $0["activation_function"] = "relu" }.contains("activation_function"))
+    #expect(try refusal(gpt2) { $0["scale_attn_by_inverse_layer_idx"] = true }.contains("scale_attn_by_inverse"))
+}
+
+@Test func savedConfigNamesNoSpecialTokensRatherThanGPT2Defaults() throws {
+    let tokenizer = try fixtureTokenizer()
+    let config = ModelConfig.gpt2(
+        vocabularySize: tokenizer.vocabularySize, contextLength: 16, layers: 1, heads: 2, width: 8)
+    let checkpoint = try Checkpoint(model: try TransformerModel(config: config, seed: 1), tokenizer: tokenizer)
+    let object = try #require(try JSONSerialization.jsonObject(with: checkpoint.configJSON) as? [String: Any])
+    #expect(object["eos_token_id"] is NSNull)
+    #expect(object["bos_token_id"] is NSNull)
+    #expect(try checkpoint.modelConfig() == config)
+}

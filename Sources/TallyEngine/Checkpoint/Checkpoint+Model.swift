@@ -14,21 +14,26 @@ extension Checkpoint {
     ) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let configJSON: Data
+        let encodedConfig: Data
         do {
-            configJSON = try encoder.encode(model.config)
+            encodedConfig = try encoder.encode(model.config)
         } catch {
             throw CheckpointError(path: FileName.config, problem: "cannot be encoded (\(error))")
         }
+        let configJSON = try HuggingFaceConfig.withExplicitSpecialTokens(encodedConfig, path: FileName.config)
         self.init(
             modelTensors: model.huggingFaceTensors(), configJSON: configJSON, tokenizer: tokenizer,
             optimizerTensors: optimizerTensors, trainerState: trainerState, metadata: metadata)
     }
 
-    /// The model's configuration, decoded from `config.json`.
+    /// The model's configuration, decoded from `config.json` (as transformers 4 or 5 writes it). Throws for a
+    /// config describing a variant the engine does not build (rotary scaling, biased Llama projections, ...).
     public func modelConfig() throws -> ModelConfig {
+        let object = try HuggingFaceConfig.normalized(
+            try JSONText.object(configJSON, path: FileName.config), path: FileName.config)
         do {
-            return try ModelConfig.decode(configJSON, source: FileName.config)
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            return try ModelConfig.decode(data, source: FileName.config)
         } catch let error as ModelConfigError {
             throw CheckpointError(path: error.source, problem: error.message)
         }
