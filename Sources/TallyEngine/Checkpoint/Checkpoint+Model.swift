@@ -8,6 +8,45 @@ extension Checkpoint {
     /// let checkpoint = try Checkpoint(model: model, tokenizer: tokenizer, trainerState: state)
     /// try checkpoint.save(to: folder)
     /// ```
+    /// The metadata key holding the optimizer's step count (AdamW's bias correction needs it on resume).
+    public static let optimizerStepKey = "tally.optimizer_step"
+
+    /// A checkpoint of `model` that can resume training: with `optimizer`, its moments go to
+    /// `optimizer.safetensors` and its step to the metadata; `trainerState` goes to `trainer_state.json`.
+    public init(
+        model: TransformerModel, tokenizer: BPETokenizer, optimizer: AdamW?, trainerState: TrainerState?,
+        metadata: [String: String] = [:]
+    ) throws {
+        var metadata = metadata
+        var optimizerTensors: [TensorEntry]?
+        if let optimizer {
+            let state = optimizer.exportState()
+            optimizerTensors = state.tensors
+            metadata[Self.optimizerStepKey] = String(state.step)
+        }
+        try self.init(
+            model: model, tokenizer: tokenizer, optimizerTensors: optimizerTensors, trainerState: trainerState,
+            metadata: metadata)
+    }
+
+    /// Restores the optimizer state saved with ``init(model:tokenizer:optimizer:trainerState:metadata:)``
+    /// into `optimizer` (built for the model ``makeModel()`` returned).
+    public func restore(_ optimizer: AdamW) throws {
+        guard let optimizerTensors else {
+            throw CheckpointError(path: FileName.optimizer, problem: "is missing, so training cannot resume from here")
+        }
+        guard let stepText = metadata[Self.optimizerStepKey], let step = Int(stepText), step >= 0 else {
+            throw CheckpointError(path: FileName.model, problem: "has no \(Self.optimizerStepKey) in its metadata")
+        }
+        do {
+            try optimizer.importState(
+                step: step,
+                tensors: Dictionary(optimizerTensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
+        } catch let error as EngineError {
+            throw CheckpointError(path: FileName.optimizer, problem: error.description)
+        }
+    }
+
     public init(
         model: TransformerModel, tokenizer: BPETokenizer, optimizerTensors: [TensorEntry]? = nil,
         trainerState: TrainerState? = nil, metadata: [String: String] = [:]
