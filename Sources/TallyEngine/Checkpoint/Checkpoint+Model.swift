@@ -33,17 +33,19 @@ extension Checkpoint {
     /// into `optimizer` (built for the model ``makeModel()`` returned).
     public func restore(_ optimizer: AdamW) throws {
         guard let optimizerTensors else {
-            throw CheckpointError(path: FileName.optimizer, problem: "is missing, so training cannot resume from here")
+            throw CheckpointError(
+                path: path(of: FileName.optimizer), problem: "is missing, so training cannot resume from here")
         }
         guard let stepText = metadata[Self.optimizerStepKey], let step = Int(stepText), step >= 0 else {
-            throw CheckpointError(path: FileName.model, problem: "has no \(Self.optimizerStepKey) in its metadata")
+            throw CheckpointError(
+                path: path(of: FileName.model), problem: "has no \(Self.optimizerStepKey) in its metadata")
         }
         do {
             try optimizer.importState(
                 step: step,
                 tensors: Dictionary(optimizerTensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
         } catch let error as EngineError {
-            throw CheckpointError(path: FileName.optimizer, problem: error.description)
+            throw CheckpointError(path: path(of: FileName.optimizer), problem: error.description)
         }
     }
 
@@ -68,11 +70,12 @@ extension Checkpoint {
     /// The model's configuration, decoded from `config.json` (as transformers 4 or 5 writes it). Throws for a
     /// config describing a variant the engine does not build (rotary scaling, biased Llama projections, ...).
     public func modelConfig() throws -> ModelConfig {
+        let configPath = path(of: FileName.config)
         let object = try HuggingFaceConfig.normalized(
-            try JSONText.object(configJSON, path: FileName.config), path: FileName.config)
+            try JSONText.object(configJSON, path: configPath), path: configPath)
         do {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            return try ModelConfig.decode(data, source: FileName.config)
+            return try ModelConfig.decode(data, source: configPath)
         } catch let error as ModelConfigError {
             throw CheckpointError(path: error.source, problem: error.message)
         }
@@ -86,7 +89,7 @@ extension Checkpoint {
         let config = try modelConfig()
         guard tokenizer.vocabularySize <= config.vocabSize else {
             throw CheckpointError(
-                path: FileName.tokenizer,
+                path: path(of: FileName.tokenizer),
                 problem: "has \(tokenizer.vocabularySize) tokens but config.json's vocab_size is \(config.vocabSize); "
                     + "the tokenizer does not belong to this model")
         }
@@ -95,8 +98,13 @@ extension Checkpoint {
         do {
             try model.loadHuggingFaceTensors(tensors)
         } catch let error as EngineError {
-            throw CheckpointError(path: FileName.model, problem: error.description)
+            throw CheckpointError(path: path(of: FileName.model), problem: error.description)
         }
         return model
+    }
+
+    /// `name` inside the folder the checkpoint came from, or just `name` for one made in memory.
+    func path(of name: String) -> String {
+        folder?.appendingPathComponent(name).path ?? name
     }
 }

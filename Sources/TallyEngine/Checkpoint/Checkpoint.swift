@@ -10,9 +10,14 @@ import Foundation
 /// Loading verifies every file against the manifest and refuses a truncated or altered one.
 ///
 /// ```swift
-/// let checkpoint = Checkpoint(modelTensors: model.huggingFaceTensors(), configJSON: configData, tokenizer: tokenizer)
-/// let manifest = try checkpoint.save(to: workspace.appendingPathComponent("checkpoints/7"))
-/// let again = try Checkpoint.load(from: workspace.appendingPathComponent("checkpoints/7"))
+/// let folder = workspace.appendingPathComponent("checkpoints/7")
+/// let checkpoint = try Checkpoint(model: model, tokenizer: tokenizer, optimizer: adamW, trainerState: state)
+/// let manifest = try checkpoint.save(to: folder)     // manifest.files["model.safetensors"]?.sha256
+///
+/// let loaded = try Checkpoint.load(from: folder)      // verified against tally-manifest.json
+/// let resumedModel = try loaded.makeModel()
+/// let resumedOptimizer = AdamW(model: resumedModel)
+/// try loaded.restore(resumedOptimizer)
 /// ```
 public struct Checkpoint: Sendable {
     /// File names inside a checkpoint folder.
@@ -38,6 +43,8 @@ public struct Checkpoint: Sendable {
     public var trainerState: TrainerState?
     /// Extra strings for `model.safetensors`'s `__metadata__`; `format` is always `pt`, which transformers needs.
     public var metadata: [String: String]
+    /// The folder the checkpoint was loaded from (nil for one made in memory), for error messages.
+    public var folder: URL?
 
     /// Makes a checkpoint.
     public init(
@@ -201,8 +208,10 @@ public struct Checkpoint: Sendable {
         }
         var metadata = model.metadata
         metadata["format"] = nil
-        return Checkpoint(
+        var checkpoint = Checkpoint(
             modelTensors: model.tensors, configJSON: configJSON, tokenizer: tokenizer,
             optimizerTensors: optimizer?.tensors, trainerState: trainerState, metadata: metadata)
+        checkpoint.folder = folder
+        return checkpoint
     }
 }
