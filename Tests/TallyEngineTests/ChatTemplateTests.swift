@@ -78,22 +78,32 @@ struct ChatFixture: Decodable {
         var messages: [ChatMessage]
         var text: String
         var ids: [Int]
-        var prompt_ids: [Int]
+        var promptIDs: [Int]
+
+        enum CodingKeys: String, CodingKey {
+            case messages, text, ids
+            case promptIDs = "prompt_ids"
+        }
     }
 
-    var chat_template: String
+    var chatTemplate: String
     var cases: [Case]
+
+    enum CodingKeys: String, CodingKey {
+        case chatTemplate = "chat_template"
+        case cases
+    }
 }
 
 @Test func chatTemplateMatchesTransformersApplyChatTemplate() throws {
     let url = fixturesFolder.appendingPathComponent("tokenizer/chat-cases.json")
     let fixture = try JSONDecoder().decode(ChatFixture.self, from: Data(contentsOf: url))
-    #expect(fixture.chat_template == ChatTemplate.jinjaTemplate)
+    #expect(fixture.chatTemplate == ChatTemplate.jinjaTemplate)
     let chat = try ChatTemplate(tokenizer: try fixtureTokenizer())
     for entry in fixture.cases {
         #expect(chat.render(entry.messages) == entry.text)
         #expect(chat.encodeConversation(entry.messages).tokens == entry.ids)
-        #expect(chat.encodePrompt(entry.messages) == entry.prompt_ids)
+        #expect(chat.encodePrompt(entry.messages) == entry.promptIDs)
     }
 }
 

@@ -7,9 +7,16 @@ import Testing
 struct GenerationFixture: Decodable {
     struct Run: Decodable {
         var prompt: String
-        var prompt_ids: [Int]
-        var generated_ids: [Int]
-        var last_prompt_logits: [Float]
+        var promptIDs: [Int]
+        var generatedIDs: [Int]
+        var lastPromptLogits: [Float]
+
+        enum CodingKeys: String, CodingKey {
+            case prompt
+            case promptIDs = "prompt_ids"
+            case generatedIDs = "generated_ids"
+            case lastPromptLogits = "last_prompt_logits"
+        }
     }
 
     struct TensorCheck: Decodable {
@@ -18,9 +25,14 @@ struct GenerationFixture: Decodable {
         var sum: Double
     }
 
-    var max_new_tokens: Int
+    var maxNewTokens: Int
     var runs: [Run]
     var tensors: [String: TensorCheck]
+
+    enum CodingKeys: String, CodingKey {
+        case maxNewTokens = "max_new_tokens"
+        case runs, tensors
+    }
 
     static func load(_ name: String) throws -> GenerationFixture {
         let url = fixturesFolder.appendingPathComponent(name).appendingPathComponent("generation.json")
@@ -50,7 +62,7 @@ func expectHuggingFaceFolderLoads(_ name: String, dtype: String) throws -> Check
     }
     // Prompts encode to the ids transformers generated from.
     for run in fixture.runs {
-        #expect(checkpoint.tokenizer.encode(run.prompt) == run.prompt_ids)
+        #expect(checkpoint.tokenizer.encode(run.prompt) == run.promptIDs)
     }
     return checkpoint
 }

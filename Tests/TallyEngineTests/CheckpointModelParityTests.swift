@@ -37,13 +37,13 @@ func expectSameGreedyTokensAsTransformers(_ name: String) throws {
     let model = try checkpoint.makeModel()
     let fixture = try GenerationFixture.load(name)
     for run in fixture.runs {
-        #expect(run.generated_ids.count == fixture.max_new_tokens)
-        let result = try greedyChoices(model, prompt: run.prompt_ids, continuation: run.generated_ids)
-        let expected = logSoftmax(run.last_prompt_logits)
+        #expect(run.generatedIDs.count == fixture.maxNewTokens)
+        let result = try greedyChoices(model, prompt: run.promptIDs, continuation: run.generatedIDs)
+        let expected = logSoftmax(run.lastPromptLogits)
         let largestError = zip(result.firstLogProbs, expected).map { abs($0 - $1) }.max() ?? .infinity
         #expect(
             largestError < 1e-3, "\(name) \(run.prompt.debugDescription): log-probabilities differ by \(largestError)")
-        #expect(result.choices == run.generated_ids, "\(name) \(run.prompt.debugDescription)")
+        #expect(result.choices == run.generatedIDs, "\(name) \(run.prompt.debugDescription)")
     }
 }
 
@@ -83,11 +83,11 @@ func expectSamplerMatchesTransformers(_ name: String) throws {
     let checkpoint = try Checkpoint.loadHuggingFace(from: fixturesFolder.appendingPathComponent(name))
     let model = try checkpoint.makeModel()
     let fixture = try GenerationFixture.load(name)
-    let settings = SamplingSettings(maxNewTokens: fixture.max_new_tokens, temperature: 0, stopTokens: [])
-    let prompts = fixture.runs.map { $0.prompt_ids.map { Int32($0) } }
+    let settings = SamplingSettings(maxNewTokens: fixture.maxNewTokens, temperature: 0, stopTokens: [])
+    let prompts = fixture.runs.map { $0.promptIDs.map { Int32($0) } }
     let generated = try model.generate(prompts: prompts, settings: settings)
     for (run, sequence) in zip(fixture.runs, generated) {
-        #expect(sequence.tokens.map { Int($0) } == run.generated_ids, "\(name) \(run.prompt.debugDescription)")
+        #expect(sequence.tokens.map { Int($0) } == run.generatedIDs, "\(name) \(run.prompt.debugDescription)")
     }
 }
 
