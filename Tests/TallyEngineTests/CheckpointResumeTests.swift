@@ -34,10 +34,12 @@ func trainSteps(_ model: TransformerModel, _ optimizer: AdamW, steps: Range<Int>
     let first = try TransformerModel(config: config, seed: 3)
     let firstOptimizer = AdamW(model: first)
     try trainSteps(first, firstOptimizer, steps: 0..<3)
+    var random = EngineRandom(seed: 77)
+    for _ in 0..<5 { _ = random.next() }
     let folder = workspace.appendingPathComponent("step-3")
     try Checkpoint(
         model: first, tokenizer: tokenizer, optimizer: firstOptimizer,
-        trainerState: TrainerState(trainer: "test", step: 3)
+        trainerState: TrainerState(trainer: "test", step: 3, rngState: random.state)
     ).save(to: folder)
 
     let checkpoint = try Checkpoint.load(from: folder)
@@ -46,6 +48,8 @@ func trainSteps(_ model: TransformerModel, _ optimizer: AdamW, steps: Range<Int>
     try checkpoint.restore(resumedOptimizer)
     #expect(resumedOptimizer.stepCount == 3)
     let startStep = try #require(checkpoint.trainerState?.step)
+    var resumedRandom = EngineRandom(state: try #require(checkpoint.trainerState?.rngState))
+    #expect((0..<4).map { _ in resumedRandom.next() } == (0..<4).map { _ in random.next() })
     try trainSteps(resumed, resumedOptimizer, steps: startStep..<6)
 
     let expected = uninterrupted.huggingFaceTensors()

@@ -67,7 +67,8 @@ public struct Checkpoint: Sendable {
     // MARK: Saving
 
     /// Saves the checkpoint to `folder` atomically, replacing a checkpoint already there, and returns
-    /// the manifest with each file's SHA-256 (for the caller to record).
+    /// the manifest with each file's SHA-256 (for the caller to record). One writer per folder at a time:
+    /// a save clears temporary folders earlier, interrupted saves of the same folder left behind.
     @discardableResult
     public func save(to folder: URL) throws -> CheckpointManifest {
         let staged = try stage(for: folder)
