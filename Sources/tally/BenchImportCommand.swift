@@ -2,14 +2,6 @@ import ArgumentParser
 import Foundation
 import TallyStore
 
-/// `tally bench …`: benchmarks that print figures.
-struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bench",
-        abstract: "Run a benchmark and print its figures as one JSON line.",
-        subcommands: [BenchImport.self])
-}
-
 /// `tally bench import`: how fast preference pairs are imported.
 struct BenchImport: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -6,6 +6,14 @@ struct Tally: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally",
         abstract: "A terminal workbench for human feedback on language models.",
-        subcommands: [Init.self, Import.self, Export.self, Status.self, Bench.self, Debug.self]
+        subcommands: [
+            Init.self, Import.self, Export.self, Status.self, TokenizerCommand.self, Bench.self, Debug.self,
+        ]
     )
+
+    /// Picks OpenBLAS's fastest safe kernels (may re-execute the process) before parsing the command line.
+    static func main() {
+        OpenBLASSetup.selectFastestKernels()
+        main(nil)
+    }
 }

@@ -1,0 +1,72 @@
+import COpenBLAS
+
+// Linear layers in nn.Linear layout: weight [outDim, inDim], out = inp · weightᵀ + bias.
+// Every product goes through OpenBLAS's sgemm (or sgemv for a single row).
+
+/// out[rows, outDim] = inp[rows, inDim] · weight[outDim, inDim]ᵀ (+ bias[outDim]); with `accumulate`,
+/// the product is added to what `out` holds (and the bias is not added).
+func linearForward(
+    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+    _ bias: UnsafePointer<Float>?, rows: Int, inDim: Int, outDim: Int, accumulate: Bool = false
+) {
+    var beta: Float = accumulate ? 1 : 0
+    if let bias, !accumulate {
+        parallelRanges(rows, minimumPerThread: max(1, 16_384 / outDim)) { range in
+            for row in range { (out + row * outDim).update(from: bias, count: outDim) }
+        }
+        beta = 1
+    }
+    if rows == 1 {
+        cblas_sgemv(
+            CblasRowMajor, CblasNoTrans, Int32(outDim), Int32(inDim), 1, weight, Int32(inDim), inp, 1, beta, out, 1)
+    } else {
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outDim), Int32(inDim),
+            1, inp, Int32(inDim), weight, Int32(inDim), beta, out, Int32(outDim))
+    }
+}
+
+/// The backward pass of ``linearForward``: dinp = dout · weight (added to dinp with
+/// `accumulateInput`), dweight += doutᵀ · inp, dbias += column sums of dout. Pass nil to skip a gradient
+/// (frozen weights still pass gradients through to their input).
+func linearBackward(
+    dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>?, dbias: UnsafeMutablePointer<Float>?,
+    dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    rows: Int, inDim: Int, outDim: Int, accumulateInput: Bool = false
+) {
+    if let dinp {
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(inDim), Int32(outDim),
+            1, dout, Int32(outDim), weight, Int32(inDim), accumulateInput ? 1 : 0, dinp, Int32(inDim))
+    }
+    if let dweight {
+        cblas_sgemm(
+            CblasRowMajor, CblasTrans, CblasNoTrans, Int32(outDim), Int32(inDim), Int32(rows),
+            1, dout, Int32(outDim), inp, Int32(inDim), 1, dweight, Int32(inDim))
+    }
+    if let dbias {
+        columnSums(dbias, dout, rows: rows, columns: outDim)
+    }
+}
+
+/// target[c] += Σ_rows matrix[row, c], split over the cores by columns.
+func columnSums(_ target: UnsafeMutablePointer<Float>, _ matrix: UnsafePointer<Float>, rows: Int, columns: Int) {
+    let blocks = (columns + 15) / 16
+    parallelRanges(blocks, minimumPerThread: max(1, 4096 / max(1, rows))) { blockRange in
+        let start = blockRange.lowerBound * 16
+        let end = min(columns, blockRange.upperBound * 16)
+        var column = start
+        while column + 16 <= end {
+            var total = Vector16()
+            for row in 0..<rows { total += load16(matrix + row * columns + column) }
+            store16(load16(target + column) + total, target + column)
+            column += 16
+        }
+        while column < end {
+            var total: Float = 0
+            for row in 0..<rows { total += matrix[row * columns + column] }
+            target[column] += total
+            column += 1
+        }
+    }
+}

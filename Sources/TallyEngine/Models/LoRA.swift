@@ -1,0 +1,161 @@
+import COpenBLAS
+import Foundation
+
+/// The projections LoRA can adapt. GPT-2's `c_attn` and Llama's q/k/v projections are one fused
+/// projection in the engine, so `.attention` adapts all three with one low-rank pair (as PEFT does for
+/// GPT-2's `c_attn`); likewise `.mlpUp` covers Llama's gate and up projections together.
+public enum LoRATarget: String, CaseIterable, Sendable {
+    case attention
+    case attentionOutput
+    case mlpUp
+    case mlpDown
+}
+
+/// LoRA hyperparameters: W x + (alpha / rank) · B A x, with A [rank, in] and B [out, rank].
+public struct LoRAConfiguration: Equatable, Sendable {
+    public var rank: Int
+    public var alpha: Float
+    public var targets: Set<LoRATarget>
+
+    public init(rank: Int, alpha: Float, targets: Set<LoRATarget> = Set(LoRATarget.allCases)) {
+        self.rank = rank
+        self.alpha = alpha
+        self.targets = targets
+    }
+
+    public var scale: Float { alpha / Float(rank) }
+}
+
+/// Low-rank adapters for every block's projections, in their own flat parameter and gradient buffers.
+/// A starts random (N(0, 1/in)), B at zero, so a fresh adapter leaves the model's outputs unchanged.
+///
+/// With ``enabled`` false the model runs exactly as its base weights: that is the reference model for
+/// DPO and PPO, without a second copy of the weights.
+public final class LoRAAdapters {
+    public let configuration: LoRAConfiguration
+    /// Whether forward passes apply the adapters.
+    public var enabled = true
+    public let parameters: UnsafeMutablePointer<Float>
+    public let gradients: UnsafeMutablePointer<Float>
+    public let count: Int
+    /// (name, offset, shape) of each A and B, e.g. `h.0.attention.lora_A` [rank, C].
+    public private(set) var slots: [ParameterSlot] = []
+    private var offsets: [[LoRATarget: (a: Int, b: Int, inDim: Int, outDim: Int)]] = []
+
+    var rank: Int { configuration.rank }
+
+    init(configuration: LoRAConfiguration, config: ModelConfig, seed: UInt64) {
+        self.configuration = configuration
+        let C = config.width
+        let qkvWidth = (config.heads + 2 * config.kvHeads) * config.headSize
+        let fcWidth = config.architecture == .gpt2 ? config.mlpWidth : 2 * config.mlpWidth
+        let dims: [LoRATarget: (Int, Int)] = [
+            .attention: (C, qkvWidth), .attentionOutput: (config.heads * config.headSize, C),
+            .mlpUp: (C, fcWidth), .mlpDown: (config.mlpWidth, C),
+        ]
+        var total = 0
+        for l in 0..<config.layers {
+            var layer: [LoRATarget: (a: Int, b: Int, inDim: Int, outDim: Int)] = [:]
+            for target in LoRATarget.allCases where configuration.targets.contains(target) {
+                let (inDim, outDim) = dims[target]!
+                let a = total
+                total += configuration.rank * inDim
+                let b = total
+                total += outDim * configuration.rank
+                layer[target] = (a, b, inDim, outDim)
+                slots.append(ParameterSlot(name: "h.\(l).\(target.rawValue).lora_A", shape: [configuration.rank, inDim],
+                                           offset: a, group: .layer(l), decays: false))
+                slots.append(ParameterSlot(name: "h.\(l).\(target.rawValue).lora_B", shape: [outDim, configuration.rank],
+                                           offset: b, group: .layer(l), decays: false))
+            }
+            offsets.append(layer)
+        }
+        count = total
+        parameters = .allocate(capacity: max(1, total))
+        gradients = .allocate(capacity: max(1, total))
+        parameters.initialize(repeating: 0, count: max(1, total))
+        gradients.initialize(repeating: 0, count: max(1, total))
+        var random = EngineRandom(seed: seed)
+        for slot in slots where slot.name.hasSuffix("lora_A") {
+            let std = 1 / Float(slot.shape[1]).squareRoot()
+            for i in 0..<slot.count { parameters[slot.offset + i] = std * random.nextNormal() }
+        }
+    }
+
+    deinit {
+        parameters.deallocate()
+        gradients.deallocate()
+    }
+
+    func zeroGradients() { gradients.update(repeating: 0, count: max(1, count)) }
+
+    /// out += scale · (inp·Aᵀ)·Bᵀ, keeping inp·Aᵀ in `intermediate` for the backward pass.
+    func forward(_ target: LoRATarget, layer: Int, out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+                 intermediate: UnsafeMutablePointer<Float>, rows: Int) {
+        guard let o = offsets[layer][target] else { return }
+        let r = Int32(rank)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), r, Int32(o.inDim), 1, inp, Int32(o.inDim),
+                    parameters + o.a, Int32(o.inDim), 0, intermediate, r)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(o.outDim), r, configuration.scale,
+                    intermediate, r, parameters + o.b, r, 1, out, Int32(o.outDim))
+    }
+
+    /// Backward of ``forward(_:layer:out:inp:intermediate:rows:)``: dB, dA accumulate; dinp += the adapter's part.
+    func backward(_ target: LoRATarget, layer: Int, dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+                  inp: UnsafePointer<Float>, intermediate: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                  rows: Int) {
+        guard let o = offsets[layer][target] else { return }
+        let r = Int32(rank)
+        let scale = configuration.scale
+        // dB += scale · doutᵀ · u;  du = scale · dout · B;  dA += duᵀ · inp;  dinp += du · A
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(o.outDim), r, Int32(rows), scale, dout,
+                    Int32(o.outDim), intermediate, r, 1, gradients + o.b, r)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), r, Int32(o.outDim), scale, dout,
+                    Int32(o.outDim), parameters + o.b, r, 0, scratch, r)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r, Int32(o.inDim), Int32(rows), 1, scratch, r, inp,
+                    Int32(o.inDim), 1, gradients + o.a, Int32(o.inDim))
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(o.inDim), r, 1, scratch, r,
+                    parameters + o.a, Int32(o.inDim), 1, dinp, Int32(o.inDim))
+    }
+
+    /// W += scale · B·A for one adapted projection whose weight is at `weight` ([out, in]).
+    func merge(_ target: LoRATarget, layer: Int, into weight: UnsafeMutablePointer<Float>) {
+        guard let o = offsets[layer][target] else { return }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(o.outDim), Int32(o.inDim), Int32(rank),
+                    configuration.scale, parameters + o.b, Int32(rank), parameters + o.a, Int32(o.inDim), 1, weight,
+                    Int32(o.inDim))
+    }
+}
+
+extension TransformerModel {
+    /// Attaches fresh LoRA adapters (replacing any) and freezes every base parameter group, so only the
+    /// adapters train. The activation arena is re-laid for the adapters' intermediates.
+    @discardableResult
+    public func attachLoRA(_ configuration: LoRAConfiguration, seed: UInt64) throws -> LoRAAdapters {
+        guard configuration.rank > 0, configuration.rank <= config.width else {
+            throw EngineError.invalidArgument("LoRA rank must be in 1...\(config.width), got \(configuration.rank)")
+        }
+        let adapters = LoRAAdapters(configuration: configuration, config: config, seed: seed)
+        lora = adapters
+        frozenGroups = Set(layout.slots.map(\.group))
+        arenaCapacity = 0  // the layout gains LoRA intermediates: grow on next use
+        shape = nil
+        return adapters
+    }
+
+    /// Folds the adapters into the base weights (W += alpha/rank · B·A), removes them and unfreezes the base.
+    public func mergeLoRA() {
+        guard let lora else { return }
+        for l in 0..<config.layers {
+            let w = layout.layers[l]
+            lora.merge(.attention, layer: l, into: parameters + w.qkvWeight)
+            lora.merge(.attentionOutput, layer: l, into: parameters + w.attentionProjectionWeight)
+            lora.merge(.mlpUp, layer: l, into: parameters + w.fcWeight)
+            lora.merge(.mlpDown, layer: l, into: parameters + w.fcProjectionWeight)
+        }
+        self.lora = nil
+        frozenGroups = []
+        arenaCapacity = 0
+        shape = nil
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+
+extension TransformerModel {
+    /// The backward pass of the last ``forward(_:outputs:)``: adds to ``gradients`` (and the adapters'
+    /// gradients) the gradient of a loss L given through its partial derivatives:
+    ///
+    /// - `logProbGradients[row·length + t]` = ∂L/∂ log p(target at t) (e.g. −1/n on the n completion tokens
+    ///   for the mean negative log-likelihood; 0 on prompt and padding);
+    /// - `valueGradients[row·length + t]` = ∂L/∂ scalar head at t (a reward model sets only the last real
+    ///   token of each row).
+    ///
+    /// Pass nil for an output the loss does not use; each must have been computed by the forward pass.
+    public func backward(logProbGradients: [Float]?, valueGradients: [Float]?) throws {
+        guard let s = shape, let outputs = lastOutputs else {
+            throw EngineError.invalidArgument("backward needs a forward pass first")
+        }
+        let rows = s.batch * s.length
+        if let logProbGradients {
+            guard outputs.contains(.languageModel), logProbGradients.count == rows else {
+                throw EngineError.invalidArgument(
+                    "logProbGradients needs \(rows) values and a forward pass with .languageModel")
+            }
+            let weights = activation(s.logProbWeights)
+            for i in 0..<rows { weights[i] = -logProbGradients[i] }
+        }
+        if let valueGradients {
+            guard outputs.contains(.scalar), valueGradients.count == rows else {
+                throw EngineError.invalidArgument("valueGradients needs \(rows) values and a forward pass with .scalar")
+            }
+            valueGradients.withUnsafeBufferPointer { activation(s.valueGradients).update(from: $0.baseAddress!, count: rows) }
+        }
+        backwardPass(layout: s, languageModel: logProbGradients != nil, scalar: valueGradients != nil)
+        lastOutputs = nil  // the probabilities are now gradients
+    }
+
+    func backwardPass(layout s: ActivationLayout, languageModel: Bool, scalar: Bool) {
+        let rows = s.batch * s.length
+        let C = config.width
+        let gpt2 = config.architecture == .gpt2
+        let attentionShape = AttentionShape(
+            batch: s.batch, length: s.length, heads: config.heads, kvHeads: config.kvHeads, headSize: config.headSize)
+        let qkvWidth = attentionShape.rowStride
+        let attentionWidth = attentionShape.outputWidth
+        let fcWidth = gpt2 ? config.mlpWidth : 2 * config.mlpWidth
+        let hidden = config.mlpWidth
+        let useLoRA = lora?.enabled ?? false
+        let headGroup: ParameterGroup = config.tiedEmbeddings ? .embeddings : .languageModelHead
+
+        let dResidual = activation(s.dResidual)
+        let dNorm = activation(s.dNorm)
+        dResidual.update(repeating: 0, count: rows * C)
+
+        // Heads: the gradient at the final norm's output gathers in dNorm.
+        if languageModel {
+            let dLogits = activation(s.logits)
+            crossEntropyBackward(dLogits, targets: targetsPointer, weights: activation(s.logProbWeights), rows: rows,
+                                 vocabulary: config.vocabSize)
+            linearBackward(dinp: dNorm, dweight: gradient(layout.languageModelHead, headGroup), dbias: nil,
+                           dout: dLogits, inp: activation(s.finalNorm), weight: parameters + layout.languageModelHead,
+                           rows: rows, inDim: C, outDim: config.vocabSize)
+        } else {
+            dNorm.update(repeating: 0, count: rows * C)
+        }
+        if scalar {
+            linearBackward(dinp: dNorm, dweight: gradient(layout.scalarHead, .scalarHead), dbias: nil,
+                           dout: activation(s.valueGradients), inp: activation(s.finalNorm),
+                           weight: parameters + layout.scalarHead, rows: rows, inDim: C, outDim: 1,
+                           accumulateInput: true)
+        }
+        let last = s.layers[config.layers - 1].residual3
+        normBackward(dinp: dResidual, dout: dNorm, input: activation(last), weight: layout.finalNormWeight,
+                     bias: layout.finalNormBias, mean: s.finalMean, rstd: s.finalRstd, group: .finalNorm, rows: rows,
+                     scratch: activation(s.reduceScratch))
+
+        let dQKV = activation(s.dQKV)
+        let dAttention = activation(s.dAttentionOutput)
+        let dFC = activation(s.dFC)
+        let dFCActivation = activation(s.dFCActivation)
+        for l in stride(from: config.layers - 1, through: 0, by: -1) {
+            let w = layout.layers[l]
+            let a = s.layers[l]
+            let g = ParameterGroup.layer(l)
+            // MLP: residual3 = residual2 + fcProj(act(fc(norm2(residual2)))).
+            linearBackward(dinp: dFCActivation, dweight: gradient(w.fcProjectionWeight, g),
+                           dbias: gradient(w.fcProjectionBias, g), dout: dResidual, inp: activation(a.fcActivation),
+                           weight: parameters + w.fcProjectionWeight, rows: rows, inDim: hidden, outDim: C)
+            if useLoRA, let lora {
+                lora.backward(.mlpDown, layer: l, dinp: dFCActivation, dout: dResidual, inp: activation(a.fcActivation),
+                              intermediate: activation(a.loraFCProjection), scratch: activation(s.dLoRA), rows: rows)
+            }
+            if gpt2 {
+                geluBackward(dinp: dFC, inp: activation(a.fc), dout: dFCActivation, count: rows * hidden)
+            } else {
+                swigluBackward(dinp: dFC, inp: activation(a.fc), dout: dFCActivation, rows: rows, hidden: hidden)
+            }
+            linearBackward(dinp: dNorm, dweight: gradient(w.fcWeight, g), dbias: gradient(w.fcBias, g), dout: dFC,
+                           inp: activation(a.norm2), weight: parameters + w.fcWeight, rows: rows, inDim: C,
+                           outDim: fcWidth)
+            if useLoRA, let lora {
+                lora.backward(.mlpUp, layer: l, dinp: dNorm, dout: dFC, inp: activation(a.norm2),
+                              intermediate: activation(a.loraFC), scratch: activation(s.dLoRA), rows: rows)
+            }
+            normBackward(dinp: dResidual, dout: dNorm, input: activation(a.residual2), weight: w.norm2Weight,
+                         bias: w.norm2Bias, mean: a.norm2Mean, rstd: a.norm2Rstd, group: g, rows: rows,
+                         scratch: activation(s.reduceScratch))
+            // Attention: residual2 = input + proj(attention(qkv(norm1(input)))).
+            linearBackward(dinp: dAttention, dweight: gradient(w.attentionProjectionWeight, g),
+                           dbias: gradient(w.attentionProjectionBias, g), dout: dResidual,
+                           inp: activation(a.attentionOutput), weight: parameters + w.attentionProjectionWeight,
+                           rows: rows, inDim: attentionWidth, outDim: C)
+            if useLoRA, let lora {
+                lora.backward(.attentionOutput, layer: l, dinp: dAttention, dout: dResidual,
+                              inp: activation(a.attentionOutput), intermediate: activation(a.loraAttentionProjection),
+                              scratch: activation(s.dLoRA), rows: rows)
+            }
+            attentionBackward(dqkv: dQKV, dout: dAttention, probabilities: activation(a.probabilities),
+                              qkv: activation(a.qkv), shape: attentionShape, scratch: activation(s.attentionScratch))
+            if let rotary {
+                rotaryApply(dQKV, positions: positionsPointer, rows: rows, rowStride: qkvWidth,
+                            rotatedHeads: config.heads + config.kvHeads, table: rotary, inverse: true)
+            }
+            linearBackward(dinp: dNorm, dweight: gradient(w.qkvWeight, g), dbias: gradient(w.qkvBias, g), dout: dQKV,
+                           inp: activation(a.norm1), weight: parameters + w.qkvWeight, rows: rows, inDim: C,
+                           outDim: qkvWidth)
+            if useLoRA, let lora {
+                lora.backward(.attention, layer: l, dinp: dNorm, dout: dQKV, inp: activation(a.norm1),
+                              intermediate: activation(a.loraQKV), scratch: activation(s.dLoRA), rows: rows)
+            }
+            normBackward(dinp: dResidual, dout: dNorm, input: activation(a.input), weight: w.norm1Weight,
+                         bias: w.norm1Bias, mean: a.norm1Mean, rstd: a.norm1Rstd, group: g, rows: rows,
+                         scratch: activation(s.reduceScratch))
+        }
+        if !frozenGroups.contains(.embeddings) {
+            embeddingBackward(
+                tokenTableGradient: gradients + layout.tokenEmbedding,
+                positionTableGradient: layout.positionEmbedding >= 0 ? gradients + layout.positionEmbedding : nil,
+                dout: dResidual, tokens: tokensPointer, positions: positionsPointer, rows: rows, channels: C)
+        }
+    }
+
+    func normBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafeMutablePointer<Float>,
+                      input: UnsafeMutablePointer<Float>, weight: Int, bias: Int, mean: Int, rstd: Int,
+                      group: ParameterGroup, rows: Int, scratch: UnsafeMutablePointer<Float>) {
+        if config.architecture == .gpt2 {
+            layerNormBackward(dinp: dinp, dweight: gradient(weight, group), dbias: gradient(bias, group), dout: dout,
+                              inp: input, weight: parameters + weight, mean: activation(mean), rstd: activation(rstd),
+                              rows: rows, channels: config.width, scratch: scratch)
+        } else {
+            rmsNormBackward(dinp: dinp, dweight: gradient(weight, group), dout: dout, inp: input,
+                            weight: parameters + weight, rstd: activation(rstd), rows: rows, channels: config.width,
+                            scratch: scratch)
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// One tensor the optimizer updates: parameters and gradients of `count` floats.
+public struct TrainableTensor {
+    public var name: String
+    public var parameters: UnsafeMutablePointer<Float>
+    public var gradients: UnsafeMutablePointer<Float>
+    public var count: Int
+    /// Whether AdamW applies weight decay to it.
+    public var decays: Bool
+}
+
+extension TransformerModel {
+    /// The tensors training updates: every base tensor whose group is not frozen, then the LoRA adapters
+    /// (when attached and enabled).
+    public var trainableTensors: [TrainableTensor] {
+        var result: [TrainableTensor] = []
+        for slot in layout.slots where !frozenGroups.contains(slot.group) {
+            result.append(TrainableTensor(name: slot.name, parameters: parameters + slot.offset,
+                                          gradients: gradients + slot.offset, count: slot.count, decays: slot.decays))
+        }
+        if let lora, lora.enabled {
+            for slot in lora.slots {
+                result.append(TrainableTensor(name: slot.name, parameters: lora.parameters + slot.offset,
+                                              gradients: lora.gradients + slot.offset, count: slot.count,
+                                              decays: slot.decays))
+            }
+        }
+        return result
+    }
+
+    /// Number of positions in `batch` that have a target.
+    static func targetCount(_ batch: TokenBatch) -> Int { batch.targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } }
+
+    /// The mean negative log-likelihood of the batch's targets (prompt and padding excluded), forward only.
+    public func languageModelLoss(_ batch: TokenBatch) throws -> Float {
+        try forward(batch, outputs: .languageModel)
+        let count = max(1, Self.targetCount(batch))
+        return -targetLogProbs.reduce(0, +) / Float(count)
+    }
+
+    /// Forward and backward for the language-model loss: adds to the gradients the gradient of
+    /// `lossScale` × (summed negative log-likelihood over the batch's targets) / `normalizer`, and returns the
+    /// mean negative log-likelihood of this batch. `normalizer` defaults to this batch's target count; pass
+    /// the whole step's target count when accumulating gradients over several micro-batches.
+    @discardableResult
+    public func trainLanguageModel(_ batch: TokenBatch, normalizer: Int? = nil, lossScale: Float = 1) throws -> Float {
+        try forward(batch, outputs: .languageModel)
+        let s = shape!
+        let rows = batch.batchSize * batch.length
+        let count = Self.targetCount(batch)
+        let weight = lossScale / Float(max(1, normalizer ?? count))
+        // ∂L/∂(−log p) straight into the arena: no allocation in a training step.
+        let weights = activation(s.logProbWeights)
+        let targets = targetsPointer
+        for i in 0..<rows { weights[i] = targets[i] >= 0 ? weight : 0 }
+        let loss = -sum(activation(s.targetLogProbs), rows) / Float(max(1, count))
+        backwardPass(layout: s, languageModel: true, scalar: false)
+        lastOutputs = nil
+        return loss
+    }
+
+    /// Σ log p(target) per sequence over its targets (a completion's log-likelihood given its prompt, as DPO
+    /// needs it), forward only.
+    public func sequenceLogProbs(_ batch: TokenBatch) throws -> [Float] {
+        try forward(batch, outputs: .languageModel)
+        let values = targetLogProbs
+        return (0..<batch.batchSize).map { row in
+            var total: Float = 0
+            for t in 0..<batch.length { total += values[row * batch.length + t] }
+            return total
+        }
+    }
+
+    /// The scalar head at each row's last real token (a reward model's score), forward only.
+    public func rewards(_ batch: TokenBatch) throws -> [Float] {
+        try forward(batch, outputs: .scalar)
+        let values = scalarOutputs
+        return batch.lastTokenIndices.enumerated().map { row, last in values[row * batch.length + last] }
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+
+/// AdamW's hyperparameters (Loshchilov and Hutter): decoupled weight decay, bias-corrected moments.
+public struct AdamWSettings: Equatable, Sendable {
+    public var beta1: Float
+    public var beta2: Float
+    public var epsilon: Float
+    /// Decay applied to tensors marked `decays` (matrices), as θ ← θ − lr·λ·θ.
+    public var weightDecay: Float
+
+    public init(beta1: Float = 0.9, beta2: Float = 0.95, epsilon: Float = 1e-8, weightDecay: Float = 0.1) {
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+    }
+}
+
+/// The AdamW optimizer over a model's trainable tensors, with its moment estimates in two flat buffers
+/// touched at creation (so the first step costs no page faults).
+///
+/// ```swift
+/// let optimizer = AdamW(model: model, settings: AdamWSettings())
+/// model.zeroGradients()
+/// try model.trainLanguageModel(batch)
+/// let norm = optimizer.clipGradients(maxNorm: 1)
+/// optimizer.step(learningRate: schedule.rate(at: optimizer.stepCount))
+/// ```
+///
+/// The set of tensors is fixed when the optimizer is made: freeze groups or attach LoRA first.
+public final class AdamW {
+    public var settings: AdamWSettings
+    /// Number of updates made so far (bias correction uses it).
+    public private(set) var stepCount = 0
+    let model: TransformerModel
+    let tensors: [TrainableTensor]
+    let stateOffsets: [Int]
+    let stateCount: Int
+    let firstMoment: UnsafeMutablePointer<Float>
+    let secondMoment: UnsafeMutablePointer<Float>
+
+    public init(model: TransformerModel, settings: AdamWSettings = AdamWSettings()) {
+        self.model = model
+        self.settings = settings
+        tensors = model.trainableTensors
+        var offsets: [Int] = []
+        var total = 0
+        for tensor in tensors {
+            offsets.append(total)
+            total += tensor.count
+        }
+        stateOffsets = offsets
+        stateCount = total
+        firstMoment = .allocate(capacity: max(1, total))
+        secondMoment = .allocate(capacity: max(1, total))
+        firstMoment.initialize(repeating: 0, count: max(1, total))
+        secondMoment.initialize(repeating: 0, count: max(1, total))
+    }
+
+    deinit {
+        firstMoment.deallocate()
+        secondMoment.deallocate()
+    }
+
+    /// Number of floats the optimizer updates.
+    public var trainableCount: Int { stateCount }
+
+    /// The global L2 norm of the trainable gradients.
+    public func gradientNorm() -> Float {
+        var total: Double = 0
+        for tensor in tensors {
+            total += Double(dotProduct(tensor.gradients, tensor.gradients, tensor.count))
+        }
+        return Float(total.squareRoot())
+    }
+
+    /// Scales the gradients so their global norm is at most `maxNorm`; returns the norm before clipping.
+    @discardableResult
+    public func clipGradients(maxNorm: Float) -> Float {
+        let norm = gradientNorm()
+        if norm > maxNorm && norm.isFinite {
+            let factor = maxNorm / (norm + 1e-6)
+            for tensor in tensors { scaleInPlace(tensor.gradients, tensor.count, by: factor) }
+        }
+        return norm
+    }
+
+    /// One AdamW update of every trainable tensor from its gradient.
+    public func step(learningRate: Float) {
+        stepCount += 1
+        let b1 = settings.beta1
+        let b2 = settings.beta2
+        let correction1 = 1 - Float(Foundation.pow(Double(b1), Double(stepCount)))
+        let correction2 = 1 - Float(Foundation.pow(Double(b2), Double(stepCount)))
+        let eps = settings.epsilon
+        for (index, tensor) in tensors.enumerated() {
+            let decay = tensor.decays ? learningRate * settings.weightDecay : 0
+            let m = firstMoment + stateOffsets[index]
+            let v = secondMoment + stateOffsets[index]
+            let p = tensor.parameters
+            let g = tensor.gradients
+            parallelRanges(tensor.count, minimumPerThread: 32_768) { range in
+                var i = range.lowerBound
+                while i + 16 <= range.upperBound {
+                    let grad = load16(g + i)
+                    let gradSquared: Vector16 = grad * grad
+                    let mi: Vector16 = b1 * load16(m + i) + (1 - b1) * grad
+                    let vi: Vector16 = b2 * load16(v + i) + (1 - b2) * gradSquared
+                    store16(mi, m + i)
+                    store16(vi, v + i)
+                    let denominator: Vector16 = (vi / correction2).squareRoot() + eps
+                    let update: Vector16 = (mi / correction1) / denominator
+                    let param = load16(p + i)
+                    let step: Vector16 = learningRate * update + decay * param
+                    store16(param - step, p + i)
+                    i += 16
+                }
+                while i < range.upperBound {
+                    let grad = g[i]
+                    m[i] = b1 * m[i] + (1 - b1) * grad
+                    v[i] = b2 * v[i] + (1 - b2) * grad * grad
+                    let update = (m[i] / correction1) / ((v[i] / correction2).squareRoot() + eps)
+                    p[i] -= learningRate * update + decay * p[i]
+                    i += 1
+                }
+            }
+        }
+    }
+
+    // MARK: Resume
+
+    /// The optimizer's state for a checkpoint: its step and, per trainable tensor, `<name>.exp_avg` and
+    /// `<name>.exp_avg_sq` (names as in ``TransformerModel/parameterSlots``).
+    public func exportState() -> (step: Int, tensors: [TensorEntry]) {
+        var entries: [TensorEntry] = []
+        for (index, tensor) in tensors.enumerated() {
+            let offset = stateOffsets[index]
+            entries.append(TensorEntry(name: tensor.name + ".exp_avg", shape: [tensor.count],
+                                       values: Array(UnsafeBufferPointer(start: firstMoment + offset, count: tensor.count))))
+            entries.append(TensorEntry(name: tensor.name + ".exp_avg_sq", shape: [tensor.count],
+                                       values: Array(UnsafeBufferPointer(start: secondMoment + offset, count: tensor.count))))
+        }
+        return (stepCount, entries)
+    }
+
+    /// Restores a state written by ``exportState()``; throws naming the first missing or mis-sized tensor.
+    public func importState(step: Int, tensors entries: [String: TensorEntry]) throws {
+        for (index, tensor) in tensors.enumerated() {
+            for (suffix, buffer) in [(".exp_avg", firstMoment), (".exp_avg_sq", secondMoment)] {
+                let name = tensor.name + suffix
+                guard let entry = entries[name] else {
+                    throw EngineError.invalidTensor("optimizer state \"\(name)\" is missing")
+                }
+                guard entry.values.count == tensor.count else {
+                    throw EngineError.invalidTensor(
+                        "optimizer state \"\(name)\" has \(entry.values.count) values, expected \(tensor.count)")
+                }
+                entry.values.withUnsafeBufferPointer {
+                    (buffer + stateOffsets[index]).update(from: $0.baseAddress!, count: tensor.count)
+                }
+            }
+        }
+        stepCount = step
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import TallyEngine
+
+/// `tally bench engine`: training and sampling throughput of the transformer engine on BENCH.md's configs.
+struct BenchEngine: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine",
+        abstract: "Benchmark the transformer engine (training, sampling, sgemm, memory).",
+        discussion: """
+            For each config (tiny, small, bpe: GPT-2 shapes from BENCH.md, random tokens) prints one JSON line:
+            config, params, train_tokens_per_s (forward + backward + AdamW), gen_tokens_per_s_b1 and
+            gen_tokens_per_s_b8 (8-token prompt, 64 new tokens), sgemm_gflops (measured in the same run), mfu,
+            peak_rss_mb. Progress goes to standard error.
+            """
+    )
+
+    @Option(name: .customLong("config"), help: "Only this config: tiny, small or bpe.")
+    var configName: String?
+
+    @Option(help: "Timed training steps per config (after one warm-up step).")
+    var steps: Int = 10
+
+    @Option(help: "Sequences per micro-batch (gradient accumulation); default keeps activations under 100 MB.")
+    var microBatch: Int?
+
+    func validate() throws {
+        if let configName, !BenchmarkConfiguration.all.contains(where: { $0.name == configName }) {
+            throw ValidationError("unknown config \"\(configName)\"; use tiny, small or bpe")
+        }
+        if steps < 1 { throw ValidationError("--steps must be at least 1") }
+        if let microBatch, microBatch < 1 { throw ValidationError("--micro-batch must be at least 1") }
+    }
+
+    func run() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for configuration in BenchmarkConfiguration.all where configName == nil || configName == configuration.name {
+            if let microBatch, configuration.batchSize % microBatch != 0 {
+                throw ValidationError("--micro-batch \(microBatch) does not divide \(configuration.name)'s batch "
+                                      + "of \(configuration.batchSize)")
+            }
+            let result = try EngineBenchmark.run(configuration, steps: steps, microBatch: microBatch) { line in
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            }
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+@testable import TallyEngine
+
+@Suite struct OptimTests {
+    @Test func adamWMatchesTheFormulaOnOneStep() throws {
+        let model = try TransformerModel(config: TinyConfigs.gpt2, seed: 1)
+        let settings = AdamWSettings(beta1: 0.9, beta2: 0.95, epsilon: 1e-8, weightDecay: 0.1)
+        let optimizer = AdamW(model: model, settings: settings)
+        let before = Array(UnsafeBufferPointer(start: model.parameters, count: model.parameterCount))
+        model.zeroGradients()
+        try model.trainLanguageModel(try paddedBatch())
+        let grads = Array(UnsafeBufferPointer(start: model.gradients, count: model.parameterCount))
+        optimizer.step(learningRate: 0.01)
+        for slot in model.parameterSlots {
+            for i in stride(from: 0, to: slot.count, by: 7) {
+                let index = slot.offset + i
+                let g = Double(grads[index])
+                let m = 0.1 * g / 0.1  // bias-corrected first moment after one step
+                let v = 0.05 * g * g / 0.05
+                let decay = slot.decays ? 0.01 * 0.1 * Double(before[index]) : 0
+                let expected = Double(before[index]) - 0.01 * m / (v.squareRoot() + 1e-8) - decay
+                #expect(abs(Double(model.parameters[index]) - expected) < 1e-6, "\(slot.name)[\(i)]")
+            }
+        }
+    }
+
+    @Test func clippingBoundsTheGlobalNorm() throws {
+        let model = try TransformerModel(config: TinyConfigs.gpt2, seed: 1)
+        let optimizer = AdamW(model: model)
+        model.zeroGradients()
+        try model.trainLanguageModel(try paddedBatch(), lossScale: 100)
+        let norm = optimizer.clipGradients(maxNorm: 0.5)
+        #expect(norm > 0.5)
+        #expect(abs(optimizer.gradientNorm() - 0.5) < 1e-3)
+    }
+
+    @Test func accumulationEqualsOneBigBatch() throws {
+        let sequences: [[Int32]] = [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10], [2, 4, 6, 8, 10], [1, 3, 5, 7, 9]]
+        let whole = try TransformerModel(config: TinyConfigs.llama, seed: 1)
+        whole.zeroGradients()
+        try whole.trainLanguageModel(try TokenBatch(sequences: sequences))
+        let parts = try TransformerModel(config: TinyConfigs.llama, seed: 1)
+        parts.zeroGradients()
+        for half in [Array(sequences[0..<2]), Array(sequences[2..<4])] {
+            try parts.trainLanguageModel(try TokenBatch(sequences: half), normalizer: 16)
+        }
+        for i in 0..<whole.parameterCount { #expect(abs(whole.gradients[i] - parts.gradients[i]) < 1e-6) }
+    }
+
+    @Test func warmupThenCosine() {
+        let schedule = LearningRateSchedule(peak: 1, warmupSteps: 10, totalSteps: 110, minimum: 0.1)
+        #expect(abs(schedule.rate(at: 0) - 0.1) < 1e-6)
+        #expect(schedule.rate(at: 9) == 1)
+        #expect(abs(schedule.rate(at: 60) - 0.55) < 1e-5)
+        #expect(abs(schedule.rate(at: 110) - 0.1) < 1e-6)
+        #expect(schedule.rate(at: 30) > schedule.rate(at: 31))
+    }
+
+    @Test func resumingRestoresTheRun() throws {
+        let batch = try paddedBatch()
+        func step(_ model: TransformerModel, _ optimizer: AdamW) throws {
+            model.zeroGradients()
+            try model.trainLanguageModel(batch)
+            optimizer.step(learningRate: 1e-2)
+        }
+        let straight = try TransformerModel(config: TinyConfigs.gpt2, seed: 1)
+        let straightOptimizer = AdamW(model: straight)
+        for _ in 0..<4 { try step(straight, straightOptimizer) }
+
+        let first = try TransformerModel(config: TinyConfigs.gpt2, seed: 1)
+        let firstOptimizer = AdamW(model: first)
+        for _ in 0..<2 { try step(first, firstOptimizer) }
+        let weights = first.huggingFaceTensors()
+        let (savedStep, state) = firstOptimizer.exportState()
+
+        let resumed = try TransformerModel(config: TinyConfigs.gpt2, seed: 99)
+        try resumed.loadHuggingFaceTensors(Dictionary(uniqueKeysWithValues: weights.map { ($0.name, $0) }))
+        let resumedOptimizer = AdamW(model: resumed)
+        try resumedOptimizer.importState(step: savedStep,
+                                         tensors: Dictionary(uniqueKeysWithValues: state.map { ($0.name, $0) }))
+        for _ in 0..<2 { try step(resumed, resumedOptimizer) }
+        #expect(memcmp(straight.parameters, resumed.parameters, straight.parameterCount * 4) == 0)
+        #expect(throws: EngineError.self) { try resumedOptimizer.importState(step: 1, tensors: [:]) }
+    }
+
+    @Test func randomStateRoundTrips() {
+        var random = EngineRandom(seed: 5)
+        _ = random.next()
+        let saved = random.state
+        let expected = (0..<4).map { _ in random.next() }
+        var restored = EngineRandom(state: saved)
+        #expect((0..<4).map { _ in restored.next() } == expected)
+        #expect(EngineRandom(seed: 1).state != EngineRandom(seed: 2).state)
+    }
+
+    @Test func openBLASChoiceNeedsAVX512AndAnUnsetVariable() {
+        let avx512 = "processor\t: 0\nflags\t\t: fpu sse avx2 avx512f avx512dq\n"
+        let avx2 = "processor\t: 0\nflags\t\t: fpu sse avx2 fma\n"
+        #expect(OpenBLASChoice.shouldSelectSkylakeX(environment: [:], cpuInfo: avx512))
+        #expect(!OpenBLASChoice.shouldSelectSkylakeX(environment: [:], cpuInfo: avx2))
+        #expect(!OpenBLASChoice.shouldSelectSkylakeX(environment: ["OPENBLAS_CORETYPE": "Haswell"], cpuInfo: avx512))
+        #expect(!OpenBLASChoice.shouldSelectSkylakeX(environment: ["OPENBLAS_CORETYPE": ""], cpuInfo: avx512))
+        #expect(!OpenBLASChoice.shouldSelectSkylakeX(environment: [:], cpuInfo: ""))
+    }
+}
