@@ -24,6 +24,9 @@ struct BenchEngine: ParsableCommand {
     @Option(help: "Sequences per micro-batch (gradient accumulation); default keeps activations under 100 MB.")
     var microBatch: Int?
 
+    @Flag(help: "Also report (on standard error) how training time splits over the engine's kernels.")
+    var profile = false
+
     func validate() throws {
         if let configName, !BenchmarkConfiguration.all.contains(where: { $0.name == configName }) {
             throw ValidationError("unknown config \"\(configName)\"; use tiny, small or bpe")
@@ -40,7 +43,8 @@ struct BenchEngine: ParsableCommand {
                 throw ValidationError("--micro-batch \(microBatch) does not divide \(configuration.name)'s batch "
                                       + "of \(configuration.batchSize)")
             }
-            let result = try EngineBenchmark.run(configuration, steps: steps, microBatch: microBatch) { line in
+            let result = try EngineBenchmark.run(configuration, steps: steps, microBatch: microBatch,
+                                                profile: profile) { line in
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }
             print(String(decoding: try encoder.encode(result), as: UTF8.self))

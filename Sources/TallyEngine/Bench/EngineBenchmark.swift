@@ -56,7 +56,10 @@ public struct EngineBenchmarkResult: Codable, Sendable {
 public enum EngineBenchmark {
     /// Runs the benchmark for `configuration`: `steps` timed training steps after one warm-up step, with the
     /// batch processed in micro-batches of `microBatch` sequences (nil: chosen to keep activations small).
+    /// With `profile`, reports through `progress` how the timed training steps' time splits over the kinds of
+    /// kernels (see ``EngineProfile``).
     public static func run(_ configuration: BenchmarkConfiguration, steps: Int, microBatch: Int?,
+                           profile: Bool = false,
                            progress: (String) -> Void = { _ in }) throws -> EngineBenchmarkResult {
         resetPeakMemory()
         let gflops = sgemmGigaflops()
@@ -69,7 +72,7 @@ public enum EngineBenchmark {
             let model = try TransformerModel(config: config, seed: 1)
             parameterCount = model.parameterCount
             trainRate = try trainingTokensPerSecond(model: model, configuration: configuration, steps: steps,
-                                                    microBatch: micro, progress: progress)
+                                                    microBatch: micro, profile: profile, progress: progress)
         }
         let peak = peakMemoryMegabytes()
         let sampling = try generationTokensPerSecond(config: config)
@@ -101,7 +104,7 @@ public enum EngineBenchmark {
     }
 
     static func trainingTokensPerSecond(model: TransformerModel, configuration: BenchmarkConfiguration, steps: Int,
-                                        microBatch: Int, progress: (String) -> Void) throws -> Double {
+                                        microBatch: Int, profile: Bool, progress: (String) -> Void) throws -> Double {
         let config = configuration.model
         let T = config.contextLength
         let B = configuration.batchSize
@@ -131,6 +134,9 @@ public enum EngineBenchmark {
             return loss
         }
         _ = try step()  // warm-up: first touches, OpenBLAS buffers
+        EngineProfile.reset()
+        EngineProfile.enabled = profile
+        defer { EngineProfile.enabled = false }
         let start = DispatchTime.now().uptimeNanoseconds
         var loss: Float = 0
         for index in 0..<steps {
@@ -144,6 +150,13 @@ public enum EngineBenchmark {
             }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        if profile {
+            let parts = EngineProfile.seconds.filter { $0.seconds > 0 }
+            let accounted = parts.reduce(0) { $0 + $1.seconds }
+            let split = parts.map { "\($0.part) \(String(format: "%.1f", 100 * $0.seconds / seconds))%" }
+            progress("\(configuration.name): training time: " + split.joined(separator: ", ")
+                     + ", other \(String(format: "%.1f", 100 * (seconds - accounted) / seconds))%")
+        }
         return Double(steps * B * T) / seconds
     }
 

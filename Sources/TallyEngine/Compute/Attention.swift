@@ -36,6 +36,8 @@ func attentionForward(
     _ out: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>, qkv: UnsafePointer<Float>,
     keyMask: UnsafePointer<Float>?, shape: AttentionShape
 ) {
+    let profileStart = EngineProfile.start()
+    defer { EngineProfile.stop(.attention, profileStart) }
     let T = shape.length
     let R = shape.rowStride
     let hs = shape.headSize
@@ -92,6 +94,8 @@ func attentionBackward(
     dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, probabilities: UnsafePointer<Float>,
     qkv: UnsafePointer<Float>, shape: AttentionShape, scratch: UnsafeMutablePointer<Float>
 ) {
+    let profileStart = EngineProfile.start()
+    defer { EngineProfile.stop(.attention, profileStart) }
     let T = shape.length
     let R = shape.rowStride
     let hs = shape.headSize

@@ -77,6 +77,8 @@ public final class AdamW {
     /// Scales the gradients so their global norm is at most `maxNorm`; returns the norm before clipping.
     @discardableResult
     public func clipGradients(maxNorm: Float) -> Float {
+        let profileStart = EngineProfile.start()
+        defer { EngineProfile.stop(.optimizer, profileStart) }
         let norm = gradientNorm()
         if norm > maxNorm && norm.isFinite {
             let factor = maxNorm / (norm + 1e-6)
@@ -87,6 +89,8 @@ public final class AdamW {
 
     /// One AdamW update of every trainable tensor from its gradient.
     public func step(learningRate: Float) {
+        let profileStart = EngineProfile.start()
+        defer { EngineProfile.stop(.optimizer, profileStart) }
         stepCount += 1
         let b1 = settings.beta1
         let b2 = settings.beta2

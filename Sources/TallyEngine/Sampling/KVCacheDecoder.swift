@@ -190,6 +190,8 @@ public final class KVCacheDecoder {
                                  out: UnsafeMutablePointer<Float>, layerKeys: UnsafeMutablePointer<Float>,
                                  layerValues: UnsafeMutablePointer<Float>, rows: UnsafePointer<Int32>,
                                  positions: UnsafePointer<Int32>) {
+        let profileStart = EngineProfile.start()
+        defer { EngineProfile.stop(.decodeAttention, profileStart) }
         let config = model.config
         let hs = config.headSize
         let heads = config.heads
@@ -198,7 +200,11 @@ public final class KVCacheDecoder {
         let scale = 1 / Float(hs).squareRoot()
         let capacity = self.capacity
         let scoresBase = scratch + offsets.scores
-        parallelForEach(M * heads) { unit, thread in
+        // Short caches are cheaper on one thread than the cost of waking a second.
+        var longest = 0
+        for i in 0..<M { longest = max(longest, Int(positions[i]) + 1) }
+        let units = M * heads * longest * hs >= 1 << 16 ? M * heads : 0
+        let body: (Int, Int) -> Void = { unit, thread in
             let i = unit / heads
             let h = unit % heads
             let g = h / groupSize
@@ -213,6 +219,11 @@ public final class KVCacheDecoder {
             y.initialize(repeating: 0, count: hs)
             let inverse = 1 / total
             for s in 0..<length { addScaled(y, layerValues + base + s * hs, hs, alpha: scores[s] * inverse) }
+        }
+        if units > 0 {
+            parallelForEach(units, body)
+        } else {
+            for unit in 0..<(M * heads) { body(unit, 0) }
         }
     }
 }
