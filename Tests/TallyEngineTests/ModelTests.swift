@@ -151,6 +151,12 @@ func randomize(_ pointer: UnsafeMutablePointer<Float>, count: Int, seed: UInt64,
         try model.forward(batch)
         #expect(Array(model.targetLogProbs) == base, "adapters off is the reference model")
         adapters.enabled = true
+        // Saved and loaded adapters reproduce the adapted model.
+        let saved = Dictionary(uniqueKeysWithValues: adapters.tensors().map { ($0.name, $0) })
+        let other = try model.copy()
+        try other.attachLoRA(LoRAConfiguration(rank: 2, alpha: 8), seed: 9).load(saved)
+        try other.forward(batch)
+        #expect(Array(other.targetLogProbs) == adapted)
         model.mergeLoRA()
         #expect(model.lora == nil && model.frozenGroups.isEmpty)
         try model.forward(batch)
@@ -167,6 +173,12 @@ func randomize(_ pointer: UnsafeMutablePointer<Float>, count: Int, seed: UInt64,
         // Alone, without padding, the second sequence scores the same.
         let single = try model.rewards(try TokenBatch(sequences: [[7, 8, 9, 10]]))
         #expect(abs(single[0] - rewards[1]) < 1e-5)
+        // Scoring batches feed every token: the score is read at each sequence's own last token.
+        let scoring = try TokenBatch(scoring: [[1, 2, 3], [4, 5, 6, 7, 8]])
+        #expect(scoring.lastTokenIndices == [2, 4] && scoring.targets.allSatisfy { $0 == -1 })
+        let scored = try model.rewards(scoring)
+        let alone = try model.rewards(try TokenBatch(scoring: [[1, 2, 3]]))
+        #expect(abs(scored[0] - alone[0]) < 1e-5)
     }
 
     @Test func sequenceLogProbsSumTheCompletion() throws {

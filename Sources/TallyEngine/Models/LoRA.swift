@@ -159,3 +159,33 @@ extension TransformerModel {
         shape = nil
     }
 }
+
+extension LoRAAdapters {
+    /// The adapters' tensors under the engine's names (`h.{i}.{target}.lora_A` [rank, in], `lora_B` [out, rank]),
+    /// for checkpoints and resuming.
+    public func tensors() -> [TensorEntry] {
+        slots.map { slot in
+            TensorEntry(name: slot.name, shape: slot.shape,
+                        values: Array(UnsafeBufferPointer(start: parameters + slot.offset, count: slot.count)))
+        }
+    }
+
+    /// Loads tensors written by ``tensors()``; throws naming the first missing or mis-shaped one, before
+    /// changing anything.
+    public func load(_ entries: [String: TensorEntry]) throws {
+        for slot in slots {
+            guard let entry = entries[slot.name] else {
+                throw EngineError.invalidTensor("LoRA tensor \"\(slot.name)\" is missing")
+            }
+            guard entry.shape == slot.shape, entry.values.count == slot.count else {
+                throw EngineError.invalidTensor(
+                    "LoRA tensor \"\(slot.name)\" has shape \(entry.shape); expected \(slot.shape)")
+            }
+        }
+        for slot in slots {
+            entries[slot.name]!.values.withUnsafeBufferPointer {
+                (parameters + slot.offset).update(from: $0.baseAddress!, count: slot.count)
+            }
+        }
+    }
+}

@@ -61,6 +61,7 @@ extension TransformerModel {
         } else {
             mask.update(repeating: 1, count: rows)
         }
+        maskHasPadding = batch.attentionMask?.contains(0) ?? false
         let positions = integers + 2 * rows
         for b in 0..<batch.batchSize {
             var seen: Int32 = 0
@@ -110,7 +111,8 @@ extension TransformerModel {
                             rotatedHeads: config.heads + config.kvHeads, table: rotary, inverse: false)
             }
             attentionForward(activation(a.attentionOutput), probabilities: activation(a.probabilities),
-                             qkv: activation(a.qkv), keyMask: activation(s.keyMask), shape: attentionShape)
+                             qkv: activation(a.qkv), keyMask: maskHasPadding ? activation(s.keyMask) : nil,
+                             shape: attentionShape)
             linearForward(activation(a.residual2), activation(a.attentionOutput),
                           parameters + w.attentionProjectionWeight, parameter(w.attentionProjectionBias),
                           rows: rows, inDim: attentionWidth, outDim: C)

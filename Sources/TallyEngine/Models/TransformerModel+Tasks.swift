@@ -79,3 +79,14 @@ extension TransformerModel {
         return batch.lastTokenIndices.enumerated().map { row, last in values[row * batch.length + last] }
     }
 }
+
+extension TransformerModel {
+    /// An independent copy of the weights (not the adapters, gradients or activations): a frozen reference
+    /// model for DPO or PPO when LoRA is not used.
+    public func copy() throws -> TransformerModel {
+        let twin = try TransformerModel(config: config, seed: 0, scalarHead: hasScalarHead)
+        twin.parameters.update(from: parameters, count: parameterCount)
+        twin.frozenGroups = frozenGroups
+        return twin
+    }
+}

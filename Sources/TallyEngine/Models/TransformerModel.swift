@@ -32,6 +32,8 @@ public final class TransformerModel {
     var integerCapacity = 0
     var shape: ActivationLayout?
     var lastOutputs: ForwardOutputs?
+    /// Whether the current batch has padding for attention to skip (without, the plain causal path runs).
+    var maskHasPadding = false
 
     /// Builds a model with freshly initialised weights (GPT-2's scheme: N(0, 0.02), residual projections
     /// N(0, 0.02/√(2L)), norms 1, biases 0), deterministic for `seed`. With `scalarHead`, the model also has
