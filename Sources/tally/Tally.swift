@@ -6,7 +6,7 @@ struct Tally: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally",
         abstract: "A terminal workbench for human feedback on language models.",
-        subcommands: [Bench.self]
+        subcommands: [Bench.self, TokenizerCommand.self]
     )
 
     /// Picks OpenBLAS's fastest safe kernels (may re-execute the process) before parsing the command line.

@@ -1,0 +1,218 @@
+import Foundation
+
+/// A model checkpoint as a folder Hugging Face tools can read: `model.safetensors` (HF tensor names),
+/// `config.json`, `tokenizer.json` (with `tokenizer_config.json` holding the chat template), and for resuming
+/// training `optimizer.safetensors` and `trainer_state.json`, plus `tally-manifest.json` with every file's
+/// SHA-256. transformers loads such a folder with `AutoModelForCausalLM.from_pretrained`.
+///
+/// Saving is atomic: the files are written and `fsync`ed in a temporary sibling folder, which is then
+/// renamed into place, so a crash leaves either the old checkpoint or the new one, never a mix.
+/// Loading verifies every file against the manifest and refuses a truncated or altered one.
+///
+/// ```swift
+/// let folder = workspace.appendingPathComponent("checkpoints/7")
+/// let checkpoint = try Checkpoint(model: model, tokenizer: tokenizer, optimizer: adamW, trainerState: state)
+/// let manifest = try checkpoint.save(to: folder)     // manifest.files["model.safetensors"]?.sha256
+///
+/// let loaded = try Checkpoint.load(from: folder)      // verified against tally-manifest.json
+/// let resumedModel = try loaded.makeModel()
+/// let resumedOptimizer = AdamW(model: resumedModel)
+/// try loaded.restore(resumedOptimizer)
+/// ```
+public struct Checkpoint: Sendable {
+    /// File names inside a checkpoint folder.
+    public enum FileName {
+        public static let model = "model.safetensors"
+        public static let config = "config.json"
+        public static let tokenizer = "tokenizer.json"
+        /// Written for transformers when the tokenizer has the chat tokens; not read back.
+        public static let tokenizerConfig = "tokenizer_config.json"
+        public static let optimizer = "optimizer.safetensors"
+        public static let trainerState = "trainer_state.json"
+    }
+
+    /// The model's tensors with Hugging Face names and layouts.
+    public var modelTensors: [TensorEntry]
+    /// The model's Hugging Face `config.json`, as JSON bytes.
+    public var configJSON: Data
+    /// The tokenizer, saved as `tokenizer.json`.
+    public var tokenizer: BPETokenizer
+    /// The optimizer's state tensors (moments, ...), when the checkpoint can resume training.
+    public var optimizerTensors: [TensorEntry]?
+    /// Where training stands, when the checkpoint can resume training.
+    public var trainerState: TrainerState?
+    /// Extra strings for `model.safetensors`'s `__metadata__`; `format` is always `pt`, which transformers needs.
+    public var metadata: [String: String]
+    /// The folder the checkpoint was loaded from (nil for one made in memory), for error messages.
+    public var folder: URL?
+
+    /// Makes a checkpoint.
+    public init(
+        modelTensors: [TensorEntry], configJSON: Data, tokenizer: BPETokenizer,
+        optimizerTensors: [TensorEntry]? = nil, trainerState: TrainerState? = nil, metadata: [String: String] = [:]
+    ) {
+        self.modelTensors = modelTensors
+        self.configJSON = configJSON
+        self.tokenizer = tokenizer
+        self.optimizerTensors = optimizerTensors
+        self.trainerState = trainerState
+        self.metadata = metadata
+    }
+
+    /// The model tensors by name, the form models' `loadHuggingFaceTensors` take.
+    public var modelTensorsByName: [String: TensorEntry] {
+        Dictionary(modelTensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    // MARK: Saving
+
+    /// Saves the checkpoint to `folder` atomically, replacing a checkpoint already there, and returns
+    /// the manifest with each file's SHA-256 (for the caller to record). One writer per folder at a time:
+    /// a save clears temporary folders earlier, interrupted saves of the same folder left behind.
+    @discardableResult
+    public func save(to folder: URL) throws -> CheckpointManifest {
+        let staged = try stage(for: folder)
+        try staged.commit()
+        return staged.manifest
+    }
+
+    /// Writes every file into a fresh temporary sibling of `folder` and flushes it, without touching `folder`.
+    /// ``StagedCheckpoint/commit()`` then moves it into place; until then the previous checkpoint stays intact.
+    public func stage(for folder: URL) throws -> StagedCheckpoint {
+        let folder = folder.standardizedFileURL
+        let parent = folder.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        } catch {
+            throw CheckpointError(path: parent.path, problem: "cannot be created (\(error.localizedDescription))")
+        }
+        StagedCheckpoint.removeLeftovers(of: folder)
+
+        var files: [(String, Data)] = []
+        var modelMetadata = metadata
+        modelMetadata["format"] = "pt"
+        files.append((FileName.model, try SafeTensors.encode(modelTensors, metadata: modelMetadata)))
+        _ = try JSONText.object(configJSON, path: FileName.config)
+        files.append((FileName.config, configJSON))
+        files.append((FileName.tokenizer, tokenizer.jsonData()))
+        if let chat = try? ChatTemplate(tokenizer: tokenizer) {
+            files.append((FileName.tokenizerConfig, chat.huggingFaceTokenizerConfig))
+        }
+        if let optimizerTensors {
+            files.append((FileName.optimizer, try SafeTensors.encode(optimizerTensors, metadata: ["format": "tally"])))
+        }
+        if let trainerState {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            do {
+                files.append((FileName.trainerState, try encoder.encode(trainerState)))
+            } catch {
+                throw CheckpointError(path: FileName.trainerState, problem: "cannot be encoded (\(error))")
+            }
+        }
+
+        let temporary = parent.appendingPathComponent(
+            ".\(folder.lastPathComponent)\(StagedCheckpoint.temporaryMarker)\(UUID().uuidString)")
+        do {
+            try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: false)
+        } catch {
+            throw CheckpointError(path: temporary.path, problem: "cannot be created (\(error.localizedDescription))")
+        }
+        var records: [String: CheckpointManifest.FileRecord] = [:]
+        do {
+            for (name, data) in files {
+                try DurableFile.write(data, to: temporary.appendingPathComponent(name))
+                records[name] = CheckpointManifest.FileRecord(of: data)
+            }
+            let manifest = CheckpointManifest(files: records)
+            // The manifest goes last: a temporary folder with a manifest holds every file it lists.
+            try DurableFile.write(
+                manifest.jsonData(), to: temporary.appendingPathComponent(CheckpointManifest.fileName))
+            try DurableFile.syncFolder(temporary)
+            return StagedCheckpoint(temporaryFolder: temporary, destination: folder, manifest: manifest)
+        } catch {
+            // A full disk or a vanished folder: leave nothing half-written behind.
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
+    }
+
+    // MARK: Loading
+
+    /// Loads a Tally checkpoint, verifying every file against `tally-manifest.json`.
+    ///
+    /// Throws a ``CheckpointError`` naming the file when the manifest is missing, a file is missing,
+    /// truncated or altered, or a file cannot be parsed.
+    public static func load(from folder: URL) throws -> Checkpoint {
+        let manifestURL = folder.appendingPathComponent(CheckpointManifest.fileName)
+        guard FileManager.default.fileExists(atPath: manifestURL.path) else {
+            if !FileManager.default.fileExists(atPath: folder.path) {
+                throw CheckpointError(
+                    path: folder.path, problem: "does not exist" + StagedCheckpoint.interruptedSaveHint(for: folder))
+            }
+            throw CheckpointError(
+                path: manifestURL.path,
+                problem: "is missing, so the checkpoint cannot be verified (for a folder saved by Hugging Face "
+                    + "transformers, use Checkpoint.loadHuggingFace)")
+        }
+        let manifest = try CheckpointManifest(jsonData: try DurableFile.read(manifestURL), path: manifestURL.path)
+        for required in [FileName.model, FileName.config, FileName.tokenizer] where manifest.files[required] == nil {
+            throw CheckpointError(
+                path: manifestURL.path, problem: "does not list \(required), which every checkpoint needs")
+        }
+        return try assemble(folder: folder) { name in
+            manifest.files[name] == nil ? nil : try manifest.verifiedContents(of: name, in: folder)
+        }
+    }
+
+    /// Loads a folder written by Hugging Face `save_pretrained` (`model.safetensors`, `config.json`,
+    /// `tokenizer.json`); when it also has a Tally manifest, the files are verified as by ``load(from:)``.
+    public static func loadHuggingFace(from folder: URL) throws -> Checkpoint {
+        if FileManager.default.fileExists(atPath: folder.appendingPathComponent(CheckpointManifest.fileName).path) {
+            return try load(from: folder)
+        }
+        guard FileManager.default.fileExists(atPath: folder.path) else {
+            throw CheckpointError(path: folder.path, problem: "does not exist")
+        }
+        return try assemble(folder: folder) { name in
+            let url = folder.appendingPathComponent(name)
+            return FileManager.default.fileExists(atPath: url.path) ? try DurableFile.read(url) : nil
+        }
+    }
+
+    /// Parses the files `contents` returns (nil for a file that is absent).
+    private static func assemble(folder: URL, contents: (String) throws -> Data?) throws -> Checkpoint {
+        func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+        func required(_ name: String) throws -> Data {
+            guard let data = try contents(name) else {
+                throw CheckpointError(
+                    path: path(name),
+                    problem: "is missing; a checkpoint folder needs model.safetensors, config.json and tokenizer.json")
+            }
+            return data
+        }
+        let model = try SafeTensors.decode(try required(FileName.model), path: path(FileName.model))
+        let configJSON = try required(FileName.config)
+        _ = try JSONText.object(configJSON, path: path(FileName.config))
+        let tokenizer = try BPETokenizer(jsonData: try required(FileName.tokenizer), path: path(FileName.tokenizer))
+        let optimizer = try contents(FileName.optimizer).map {
+            try SafeTensors.decode($0, path: path(FileName.optimizer))
+        }
+        var trainerState: TrainerState?
+        if let data = try contents(FileName.trainerState) {
+            do {
+                trainerState = try JSONDecoder().decode(TrainerState.self, from: data)
+            } catch {
+                throw CheckpointError(
+                    path: path(FileName.trainerState), problem: "is not a valid trainer state (\(error))")
+            }
+        }
+        var metadata = model.metadata
+        metadata["format"] = nil
+        var checkpoint = Checkpoint(
+            modelTensors: model.tensors, configJSON: configJSON, tokenizer: tokenizer,
+            optimizerTensors: optimizer?.tensors, trainerState: trainerState, metadata: metadata)
+        checkpoint.folder = folder
+        return checkpoint
+    }
+}

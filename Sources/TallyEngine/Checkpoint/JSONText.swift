@@ -1,0 +1,52 @@
+import Foundation
+
+/// Small helpers to write JSON by hand, so files come out in a stable, readable key order
+/// (Foundation's serialisers reorder dictionary keys) and to read loosely typed JSON with clear errors.
+enum JSONText {
+    /// `value` as a JSON string literal, quotes included.
+    static func quoted(_ value: String) -> String {
+        var out = "\""
+        out.reserveCapacity(value.utf8.count + 2)
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out += "\\u" + hex4(scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+        return out
+    }
+
+    private static func hex4(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+
+    /// Parses `data` as a JSON object, or throws an error naming `path`.
+    static func object(_ data: Data, path: String) throws -> [String: Any] {
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        } catch {
+            throw CheckpointError(path: path, problem: "is not valid JSON (\(error.localizedDescription))")
+        }
+        guard let object = parsed as? [String: Any] else {
+            throw CheckpointError(path: path, problem: "must hold a JSON object at the top level")
+        }
+        return object
+    }
+
+    /// A JSON number as an exact integer, or nil when it is missing or not a whole number.
+    static func integer(_ value: Any?) -> Int? {
+        return value as? Int
+    }
+}

@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import TallyEngine
+
+/// `tally tokenizer ...`: train and try byte-level BPE tokenizers.
+struct TokenizerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenizer",
+        abstract: "Train and inspect byte-level BPE tokenizers (Hugging Face tokenizer.json).",
+        subcommands: [Train.self, Encode.self]
+    )
+
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Learn a byte-level BPE tokenizer from a UTF-8 text corpus.",
+            discussion: """
+                The vocabulary starts with the special tokens <|endoftext|>, <|im_start|>, <|im_end|> (ids 0, 1, 2) \
+                and the 256 byte symbols, then adds the most frequent merges until it has --vocab-size tokens. \
+                The result is a tokenizer.json that Hugging Face `tokenizers` and `transformers` load as is. \
+                Training is deterministic: the same corpus gives the same file.
+
+                Example: tally tokenizer train --corpus corpus.txt --vocab-size 2048 --out tokenizer.json
+                """
+        )
+
+        @Option(help: "The UTF-8 text file to learn from.")
+        var corpus: String
+
+        @Option(help: "Tokens in the vocabulary, including 3 special tokens and 256 byte symbols (at least 259).")
+        var vocabSize: Int
+
+        @Option(help: "Where to write tokenizer.json.")
+        var out: String = "tokenizer.json"
+
+        @Option(help: "Merge only pairs seen at least this many times.")
+        var minPairCount: Int = 2
+
+        func validate() throws {
+            guard vocabSize >= BPETrainer.defaultSpecialTokens.count + 256 else {
+                throw ValidationError(
+                    "--vocab-size must be at least \(BPETrainer.defaultSpecialTokens.count + 256) "
+                        + "(special tokens and 256 byte symbols)"
+                )
+            }
+            guard minPairCount >= 1 else { throw ValidationError("--min-pair-count must be at least 1") }
+        }
+
+        func run() throws {
+            let corpusURL = URL(fileURLWithPath: corpus)
+            let data: Data
+            do {
+                data = try Data(contentsOf: corpusURL)
+            } catch {
+                throw TokenizerCommandError("\(corpus): cannot be read (\(error.localizedDescription))")
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw TokenizerCommandError("\(corpus): is not valid UTF-8 text; convert it to UTF-8 first")
+            }
+            let start = Date()
+            var lastPrint = Date.distantPast
+            let trainer = BPETrainer(vocabularySize: vocabSize, minimumPairCount: minPairCount)
+            let tokenizer = try trainer.train(on: text) { done, total in
+                let now = Date()
+                guard now.timeIntervalSince(lastPrint) >= 1 || done == total else { return }
+                lastPrint = now
+                let elapsed = now.timeIntervalSince(start)
+                let eta = done > 0 ? elapsed / Double(done) * Double(max(0, total - done)) : 0
+                print(String(format: "merges %d/%d  %.1fs elapsed  ETA %.0fs", done, total, elapsed, eta))
+            }
+            let trainingSeconds = Date().timeIntervalSince(start)
+            try tokenizer.write(to: URL(fileURLWithPath: out))
+            let encodeStart = Date()
+            let tokens = tokenizer.encode(text).count
+            let encodeSeconds = max(Date().timeIntervalSince(encodeStart), 1e-9)
+            let ratio = tokens > 0 ? Double(data.count) / Double(tokens) : 0
+            print(
+                String(
+                    format: "wrote %@: %d tokens (%d merges) in %.1fs", out, tokenizer.vocabularySize,
+                    tokenizer.mergeList.count, trainingSeconds))
+            print(
+                String(
+                    format: "the corpus (%.1f MB) is %d tokens, %.2f bytes per token; encoded in %.2fs (%.1f MB/s)",
+                    Double(data.count) / 1e6, tokens, ratio, encodeSeconds, Double(data.count) / 1e6 / encodeSeconds))
+            if tokenizer.vocabularySize < vocabSize {
+                print("note: stopped below --vocab-size \(vocabSize): no pair occurs \(minPairCount) or more times")
+            }
+        }
+    }
+
+    struct Encode: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the token ids and tokens of a text.",
+            discussion: "Example: tally tokenizer encode --tokenizer tokenizer.json \"Hello, world!\""
+        )
+
+        @Option(help: "The tokenizer.json to use.")
+        var tokenizer: String = "tokenizer.json"
+
+        @Argument(help: "The text to encode.")
+        var text: String
+
+        /// `text` with control, format and separator characters written as `\u{…}`.
+        static func printable(_ text: String) -> String {
+            var result = ""
+            for scalar in text.unicodeScalars {
+                switch scalar.properties.generalCategory {
+                case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned:
+                    result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+                default:
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+            return result
+        }
+
+        func run() throws {
+            let loaded = try BPETokenizer(contentsOf: URL(fileURLWithPath: tokenizer))
+            let ids = loaded.encode(text)
+            print(ids.map(String.init).joined(separator: " "))
+            // Tokens are shown in their byte-level spelling (Ġ for a space); control and format characters an
+            // added token may hold are escaped so the terminal receives only printable text.
+            let tokens = ids.map { Self.printable(loaded.token(for: $0) ?? "?") }
+            print(tokens.joined(separator: " | "))
+        }
+    }
+}
+
+/// A failure of a tokenizer command, printed as is (without the usage text argument errors get).
+struct TokenizerCommandError: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

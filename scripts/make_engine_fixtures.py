@@ -1,0 +1,395 @@
+#!/usr/bin/env python3
+"""Writes the reference fixtures TallyEngine's tests compare against (Tests/TallyEngineTests/Fixtures/).
+
+Tally's tests never run Python: they read the small files this script commits. Run it again only to
+regenerate them, from the repository root:
+
+    pip install tokenizers transformers torch safetensors
+    python3 scripts/make_engine_fixtures.py            # tokenizer fixtures and tiny model fixtures
+    python3 scripts/make_engine_fixtures.py --no-models  # tokenizer fixtures only (no torch needed)
+
+What it writes:
+
+  Fixtures/tokenizer/corpus.txt            the small training text below
+  Fixtures/tokenizer/tokenizer.json        byte-level BPE trained on it by the `tokenizers` library
+                                           (merges as ["a", "b"] pairs, add_prefix_space false, one
+                                           non-special added token "[[note]]")
+  Fixtures/tokenizer/cases.json            texts with the ids `tokenizers` gives them and their decoding
+  Fixtures/tokenizer/tokenizer-prefix-space.json   the same model with merges as "a b" strings and
+                                           add_prefix_space true
+  Fixtures/tokenizer/cases-prefix-space.json       expected ids for that variant
+  Fixtures/tokenizer/training-corpus.txt   a text without special tokens (the corpus lines and test texts)
+  Fixtures/tokenizer/trained-by-tokenizers.json   what BpeTrainer (vocab 700, min_frequency 2) learns
+                                           from it, for comparing Tally's trainer
+  Fixtures/tokenizer/chat-cases.json       conversations rendered by transformers' apply_chat_template with
+                                           Tally's chat template, as text and ids
+  Fixtures/gpt2-tiny/, Fixtures/llama-tiny/        tiny randomly initialised GPT2LMHeadModel (float32)
+                                           and LlamaForCausalLM (4 heads, 2 key/value heads, rope_theta
+                                           500000, saved in bfloat16) from save_pretrained (safetensors, config.json), the
+                                           tokenizer.json, and generation.json: for a few prompts, greedy
+                                           generate() ids (16 new tokens, eos disabled) and the logits at
+                                           the last prompt position
+
+Everything is seeded, so reruns give the same files for the same library versions.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURES = os.path.join(ROOT, "Tests", "TallyEngineTests", "Fixtures")
+SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+VOCAB_SIZE = 512
+
+CORPUS = """\
+The quick brown fox jumps over the lazy dog. The dog didn't mind; it's a lazy dog, after all.
+I'll tell you what we're going to do: we've got 3 apples, 12 pears and 1,024 grapes.
+She'd said it's 3.14159 or thereabouts. They'll compute 2 + 3 = 5 and 7 * 6 = 42.
+<|im_start|>user
+What is 17 + 25?<|im_end|>
+<|im_start|>assistant
+17 + 25 = 42.<|im_end|>
+<|endoftext|>
+def square(x):
+    return x * x  # the square of x
+
+for i in range(10):
+        print(i, square(i))
+Café, naïve, Zürich, São Paulo, Ångström, façade, jalapeño.
+Привет, мир! Как дела? Всё хорошо.
+你好，世界！今天天气很好。日本語のテキストも少しあります。한국어 문장도 있습니다.
+Emoji: 👍 👍🏽 🎉 ❤️ 👨‍👩‍👧 🇫🇷 — dashes – and “quotes” ‘here’.
+Whitespace    runs\t\ttabs and\n\n\nnewlines   end.
+The rain in Spain stays mainly in the plain. How now, brown cow? 1999, 2000, 2001, 2024.
+Unit conversion: 5 km = 5000 m; 2 kg = 2000 g; 3 h = 180 min. Temperatures: -5°C, 23°F.
+Can't, won't, shouldn't, wouldn't, couldn't, I'm, you're, he's, she's, it's, we're, they're.
+"""
+
+CASES = [
+    "",
+    "Hello, world!",
+    "The quick brown fox jumps over the lazy dog.",
+    "I'll can't we're they've I'm he'd it's",
+    "DON'T SHOUT, IT'S RUDE",
+    "'s 's ''s ''' 're've'll'd'm't",
+    "3.14159 1,000,000 2024-01-01 x2y3 H2O CO₂ ½ ² ٣٤ Ⅻ",
+    "a  b   c\t\td\n\n\ne    ",
+    "   leading spaces",
+    "trailing spaces   ",
+    "\n",
+    "  ",
+    " \n ",
+    " ",
+    "\r\n\r\nwindows\r\nlines",
+    "nbsp\u00a0here\u3000ideographic\u2003em\u2009thin",
+    "\u0085next line and \u2028 line separator",
+    "\x1c\x1d\x1e\x1f separators",
+    "\x00\x01\x07\x7f control",
+    "Café naïve Zürich São Paulo",
+    "e\u0301 combining acute vs é",
+    "Привет, мир!",
+    "مرحبا بالعالم",
+    "नमस्ते दुनिया",
+    "שלום עולם",
+    "👍 👍🏽 🎉 ❤️ 👨‍👩‍👧 🇫🇷",
+    "你好，世界！日本語のテキスト한국어",
+    "<|im_start|>user\nWhat is 2+3?<|im_end|>\n<|im_start|>assistant\n5<|im_end|>\n",
+    "<|endoftext|><|endoftext|>",
+    "a<|im_end|>b",
+    "<|im_end partial <| im_end |>",
+    "before [[note]] after[[note]]",
+    "def f(x):\n    return x**2  # square\n",
+    "Whitespace    runs\t\ttabs and\n\n\nnewlines   end.",
+    "Unit conversion: 5 km = 5000 m; -5°C",
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 math 𝟙𝟚𝟛",
+    "zero\u200bwidth\u200djoiner\ufeffbom",
+]
+
+
+def train_tokenizer(out_dir):
+    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    tokenizer.post_processor = processors.ByteLevel(trim_offsets=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=VOCAB_SIZE,
+        min_frequency=2,
+        special_tokens=SPECIAL_TOKENS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(CORPUS.splitlines(keepends=True), trainer)
+    tokenizer.add_tokens([AddedToken("[[note]]", normalized=True, special=False)])
+    path = os.path.join(out_dir, "tokenizer.json")
+    tokenizer.save(path)
+    return path
+
+
+def write_compact_json(path, data):
+    """JSON with one list element or map entry per line: small files that still diff well."""
+    def lines(value):
+        if isinstance(value, dict):
+            return [json.dumps(key) + ": " + json.dumps(item, ensure_ascii=True) for key, item in value.items()]
+        return [json.dumps(item, ensure_ascii=True) for item in value]
+
+    parts = []
+    for key, value in data.items():
+        if isinstance(value, (list, dict)) and value:
+            opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
+            parts.append(json.dumps(key) + ": " + opening + "\n  " + ",\n  ".join(lines(value)) + "\n" + closing)
+        else:
+            parts.append(json.dumps(key) + ": " + json.dumps(value, ensure_ascii=True))
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("{\n" + ",\n".join(parts) + "\n}\n")
+
+
+def random_texts(count, seed):
+    """Random strings over scalars from every class GPT-2's pattern distinguishes, to stress the pre-tokenizer."""
+    import random
+
+    rng = random.Random(seed)
+    pools = [
+        list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+        list("0123456789"),
+        list(" ") * 6 + list("\t\n\r\x0b\x0c\x1c\x1d\x85\xa0\u1680\u2000\u2007\u200a\u2028\u2029\u202f\u205f\u3000"),
+        list("'") * 4 + list("strevmld"),
+        list(".,;:!?-_()[]{}<>|/\\\"@#$%^&*+=~`"),
+        list("éüñçøßÆœĀāЖжΩωאבعربहिन्दी"),
+        list("你好世界日本語한국어カタカナ"),
+        list("½²³٣४໒Ⅻⅻ①"),
+        ["\u0301", "\u200d", "\ufe0f", "\u200b", "\ufeff", "\x00", "\x7f"],
+        ["👍", "🏽", "🎉", "❤", "👨", "👩", "🇫", "🇷", "𝔘", "𝟙"],
+        ["<|im_end|>", "<|im_start|>", "<|endoftext|>", "<|", "|>", "[[note]]"],
+    ]
+    texts = []
+    for _ in range(count):
+        length = rng.randint(0, 40)
+        weights = [rng.random() for _ in pools]
+        texts.append("".join(rng.choice(rng.choices(pools, weights)[0]) for _ in range(length)))
+    return texts
+
+
+def write_cases(tokenizer_path, cases_path):
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(tokenizer_path)
+    cases = []
+    for text in CASES + random_texts(150, seed=7):
+        encoding = tokenizer.encode(text)
+        cases.append({
+            "text": text,
+            "ids": encoding.ids,
+            "decoded": tokenizer.decode(encoding.ids, skip_special_tokens=False),
+        })
+    write_compact_json(cases_path, {"tokenizer": os.path.basename(tokenizer_path), "cases": cases})
+
+
+def write_prefix_space_variant(tokenizer_path, variant_path):
+    with open(tokenizer_path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    data["model"]["merges"] = [" ".join(pair) if isinstance(pair, list) else pair for pair in data["model"]["merges"]]
+    data["pre_tokenizer"]["add_prefix_space"] = True
+    with open(variant_path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=1)
+        handle.write("\n")
+
+
+def write_training_parity(out_dir):
+    """Trains with the `tokenizers` library on a text without special tokens (which Tally splits out of a
+    corpus and `tokenizers` does not), so Tally's trainer can be checked to learn the same merges."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    texts = [line for line in CORPUS.splitlines(keepends=True) if "<|" not in line]
+    texts += [text + "\n" for text in CASES + random_texts(150, seed=7) if "<|" not in text]
+    corpus = "".join(texts)
+    with open(os.path.join(out_dir, "training-corpus.txt"), "w", encoding="utf-8", newline="") as handle:
+        handle.write(corpus)
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=700, min_frequency=2, special_tokens=SPECIAL_TOKENS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False,
+    )
+    tokenizer.train_from_iterator([corpus], trainer)
+    tokenizer.save(os.path.join(out_dir, "trained-by-tokenizers.json"))
+
+
+def make_tokenizer_fixtures():
+    out_dir = os.path.join(FIXTURES, "tokenizer")
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "corpus.txt"), "w", encoding="utf-8") as handle:
+        handle.write(CORPUS)
+    path = train_tokenizer(out_dir)
+    write_cases(path, os.path.join(out_dir, "cases.json"))
+    variant = os.path.join(out_dir, "tokenizer-prefix-space.json")
+    write_prefix_space_variant(path, variant)
+    write_cases(variant, os.path.join(out_dir, "cases-prefix-space.json"))
+    write_chat_cases(path, os.path.join(out_dir, "chat-cases.json"))
+    write_training_parity(out_dir)
+    print(f"wrote tokenizer fixtures to {out_dir}")
+    return path
+
+
+# Tally's chat format (Sources/TallyEngine/Tokenizer/ChatTemplate.swift) as a transformers chat template;
+# Tally writes the same string into each checkpoint's tokenizer_config.json.
+CHAT_TEMPLATE = (
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+
+CONVERSATIONS = [
+    [{"role": "user", "content": "What is 17 + 25?"}],
+    [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "What is 17 + 25?"},
+     {"role": "assistant", "content": "42."}],
+    [{"role": "user", "content": "Привет! 你好 👍"}, {"role": "assistant", "content": "Hi.\nBye."},
+     {"role": "user", "content": "Convert 5 km to m."}, {"role": "assistant", "content": "5000 m."}],
+    [{"role": "user", "content": "def f(x):\n    return x"}],
+]
+
+
+def write_chat_cases(tokenizer_path, out_path):
+    from transformers import PreTrainedTokenizerFast
+
+    tokenizer = PreTrainedTokenizerFast(tokenizer_file=tokenizer_path)
+    tokenizer.chat_template = CHAT_TEMPLATE
+    cases = []
+    for messages in CONVERSATIONS:
+        def ids(add_generation_prompt):
+            encoded = tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=add_generation_prompt)
+            return list(encoded["input_ids"] if hasattr(encoded, "keys") else encoded)
+        cases.append({
+            "messages": messages,
+            "text": tokenizer.apply_chat_template(messages, tokenize=False),
+            "ids": ids(False),
+            "prompt_ids": ids(True),
+        })
+    write_compact_json(out_path, {"chat_template": CHAT_TEMPLATE, "cases": cases})
+
+
+PROMPTS = [
+    "The quick brown fox",
+    "<|im_start|>user\nWhat is 17 + 25?<|im_end|>\n<|im_start|>assistant\n",
+    "Привет, мир! 你好",
+    "def square(x):\n    return",
+]
+MAX_NEW_TOKENS = 16
+
+
+def make_model_fixture(name, model, tokenizer_path, save_dtype=None):
+    """Saves `model` like save_pretrained does for a user, plus greedy generations to compare against.
+
+    With save_dtype (e.g. torch.bfloat16) the weights are first rounded to that type, generation runs in float32
+    on the rounded weights, and the file is written in that type, so the stored weights are exactly the ones
+    that generated the reference ids.
+    """
+    import torch
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(tokenizer_path)
+    out_dir = os.path.join(FIXTURES, name)
+    if os.path.isdir(out_dir):
+        shutil.rmtree(out_dir)
+    model.eval()
+    if save_dtype is not None:
+        with torch.no_grad():
+            for parameter in model.parameters():
+                parameter.copy_(parameter.to(save_dtype).to(torch.float32))
+
+    runs = []
+    smallest_margin = float("inf")
+    for prompt in PROMPTS:
+        ids = tokenizer.encode(prompt).ids
+        with torch.no_grad():
+            input_ids = torch.tensor([ids])
+            output = model.generate(
+                input_ids,
+                attention_mask=torch.ones_like(input_ids),
+                do_sample=False,
+                max_new_tokens=MAX_NEW_TOKENS,
+                eos_token_id=None,
+                pad_token_id=0,
+            )
+            generated = output[0, len(ids):].tolist()
+            assert len(generated) == MAX_NEW_TOKENS, "generation stopped early"
+            # The greedy choices must not be near-ties, or float rounding could flip them in another engine.
+            all_logits = model(output[:, :-1]).logits[0, len(ids) - 1:]
+            top2 = torch.topk(all_logits, 2, dim=-1).values
+            smallest_margin = min(smallest_margin, float((top2[:, 0] - top2[:, 1]).min()))
+            assert all_logits.argmax(dim=-1).tolist() == generated, "generate() disagrees with the forward pass"
+            last_logits = all_logits[0].tolist()
+        runs.append({
+            "prompt": prompt,
+            "prompt_ids": ids,
+            "generated_ids": generated,
+            "last_prompt_logits": [round(value, 5) for value in last_logits],
+        })
+    print(f"{name}: smallest top-1/top-2 logit margin on the greedy paths {smallest_margin:.4f}")
+    assert smallest_margin > 1e-3, "pick another seed: a greedy step is a near-tie"
+
+    if save_dtype is not None:
+        model.to(save_dtype)
+    model.save_pretrained(out_dir, safe_serialization=True)
+    shutil.copy(tokenizer_path, os.path.join(out_dir, "tokenizer.json"))
+    generation_config = os.path.join(out_dir, "generation_config.json")
+    if os.path.exists(generation_config):
+        os.remove(generation_config)
+    # A few values of every stored tensor (as float32, after any bfloat16 rounding), to check the reader.
+    tensor_checks = {}
+    for tensor_name, tensor in model.state_dict().items():
+        values = tensor.to(torch.float32).flatten()
+        tensor_checks[tensor_name] = {
+            "shape": list(tensor.shape),
+            "first": values[:4].tolist(),
+            "sum": float(values.to(torch.float64).sum()),
+        }
+    write_compact_json(os.path.join(out_dir, "generation.json"), {
+        "max_new_tokens": MAX_NEW_TOKENS,
+        "runs": runs,
+        "tensors": tensor_checks,
+    })
+    print(f"wrote {name} to {out_dir}")
+
+
+def make_model_fixtures(tokenizer_path):
+    import torch
+    from tokenizers import Tokenizer
+    from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
+
+    vocab_size = Tokenizer.from_file(tokenizer_path).get_vocab_size()
+    # A larger initializer range than the default 0.02 spreads the logits, so greedy choices are clear.
+    torch.manual_seed(1234)
+    gpt2 = GPT2LMHeadModel(GPT2Config(
+        vocab_size=vocab_size, n_positions=64, n_embd=32, n_layer=2, n_head=4, initializer_range=0.3,
+        bos_token_id=None, eos_token_id=None,
+    ))
+    make_model_fixture("gpt2-tiny", gpt2, tokenizer_path)
+
+    torch.manual_seed(5678)
+    llama = LlamaForCausalLM(LlamaConfig(
+        vocab_size=vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64, initializer_range=0.3,
+        rope_theta=500000.0,
+        bos_token_id=None, eos_token_id=None, pad_token_id=None, tie_word_embeddings=False,
+    ))
+    make_model_fixture("llama-tiny", llama, tokenizer_path, save_dtype=torch.bfloat16)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--no-models", action="store_true", help="write the tokenizer fixtures only")
+    args = parser.parse_args()
+    tokenizer_path = make_tokenizer_fixtures()
+    if not args.no_models:
+        make_model_fixtures(tokenizer_path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
