@@ -114,14 +114,15 @@ import Testing
         expectGradient("swiglu dx", x: x, analytic: dx.array, epsilon: 1e-3, loss: loss)
     }
 
-    @Test(arguments: [(4, 4, false), (4, 2, true), (2, 1, true)])
-    func attention(heads: Int, kvHeads: Int, masked: Bool) {
-        let shape = AttentionShape(batch: 2, length: 5, heads: heads, kvHeads: kvHeads, headSize: 3)
+    /// Length 37 runs the causal products in several row blocks (16 rows each).
+    @Test(arguments: [(4, 4, false, 5), (4, 2, true, 5), (2, 1, true, 5), (2, 1, false, 37)])
+    func attention(heads: Int, kvHeads: Int, masked: Bool, length: Int) {
+        let shape = AttentionShape(batch: 2, length: length, heads: heads, kvHeads: kvHeads, headSize: 3)
         let rows = shape.batch * shape.length
         let qkv = TestBuffer(random: rows * shape.rowStride, seed: 18)
         let r = TestBuffer(random: rows * shape.outputWidth, seed: 19)
         // Second sequence: left padding on its first two tokens, as a batched generation prompt would have.
-        let mask = TestBuffer([1, 1, 1, 1, 1, 0, 0, 1, 1, 1])
+        let mask = TestBuffer([Float](repeating: 1, count: length) + [0, 0] + [Float](repeating: 1, count: length - 2))
         let out = TestBuffer(zeros: rows * shape.outputWidth)
         let probabilities = TestBuffer(zeros: shape.batch * heads * shape.squareSize)
         func loss() -> Double {
