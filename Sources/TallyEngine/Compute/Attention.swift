@@ -17,7 +17,8 @@ struct AttentionShape {
     var headsPerGroup: Int { heads / kvHeads }
     /// Floats of one head's [length, length] probability matrix.
     var squareSize: Int { length * length }
-    /// Query rows per block of the causal products: a quarter of the sequence, at least 16.
+    /// Query rows per block of the causal products: a quarter of the sequence, at least 16 (fewer, larger
+    /// products where the sequence is short: each BLAS call has a fixed cost).
     var rowBlock: Int { max(16, (length + 3) / 4) }
 }
 

@@ -18,11 +18,13 @@ func linearForward(
         }
         beta = 1
     }
-    if rows <= smallProductRows && outDim >= 256 && rows * outDim * inDim >= 1 << 18 {
-        // Decoding: a few rows against a large weight. OpenBLAS's own two-thread split of such products is
-        // slower than one thread; splitting the outputs over the cores, one BLAS thread each, is faster.
+    if rows <= smallProductRows {
+        // Decoding: a few rows against a weight. OpenBLAS's own two-thread split of such products is slower
+        // than one thread; splitting the outputs over the cores, one BLAS thread each, is faster, and small
+        // products are fastest on one thread alone.
+        let split = outDim >= 256 && rows * outDim * inDim >= 1 << 18
         withSingleThreadedBLAS {
-            parallelRanges(outDim, minimumPerThread: 128) { range in
+            parallelRanges(outDim, minimumPerThread: split ? 128 : outDim + 1) { range in
                 productRows(out + range.lowerBound, inp, weight + range.lowerBound * inDim, beta: beta, rows: rows,
                             inDim: inDim, outDim: range.count, outStride: outDim)
             }
