@@ -135,7 +135,8 @@ import Testing
         let scratch = TestBuffer(zeros: ComputeThreads.count * shape.squareSize)
         attentionBackward(dqkv: dqkv.pointer, dout: r.pointer, probabilities: probabilities.pointer,
                           qkv: qkv.pointer, shape: shape, scratch: scratch.pointer)
-        expectGradient("attention dqkv", x: qkv, analytic: dqkv.array, epsilon: 1e-3, loss: loss)
+        expectGradient("attention dqkv", x: qkv, analytic: dqkv.array, epsilon: 1e-3, stride: length > 16 ? 5 : 1,
+                       loss: loss)
         // Causality: probabilities above the diagonal are exactly zero, rows sum to one.
         for unit in 0..<(shape.batch * heads) {
             for t in 0..<shape.length {
