@@ -108,6 +108,32 @@ import Testing
         #expect(nucleus.logProbs[0] >= Array(model.targetLogProbs).last! - 1e-6)
     }
 
+    @Test func topKAndTopPKeepTheRightTokens() {
+        let logits: [Float] = [0, 5, 1, 4, 3, 2, 5]
+        let exps = logits.map { Foundation.exp($0) }
+        var random = EngineRandom(seed: 1)
+        var chooser = TokenChooser(vocabulary: 7, settings: SamplingSettings(maxNewTokens: 1, topK: 3))
+        defer { chooser.deallocate() }
+        var seen = Set<Int32>()
+        for _ in 0..<300 {
+            let (token, logProb) = logits.withUnsafeBufferPointer { chooser.choose($0.baseAddress!, random: &random) }
+            seen.insert(token)
+            let mass = exps[1] + exps[6] + exps[3]
+            #expect(abs(logProb - Foundation.log(exps[Int(token)] / mass)) < 1e-5)
+        }
+        #expect(seen == [1, 6, 3])
+        #expect(Array(chooser.order[0..<3]) == [1, 6, 3], "most likely first, ties by id")
+        // Nucleus 0.5: the two tokens at logit 5 hold about 0.6 of the mass, so only they remain.
+        var nucleus = TokenChooser(vocabulary: 7, settings: SamplingSettings(maxNewTokens: 1, topP: 0.5))
+        defer { nucleus.deallocate() }
+        seen = []
+        for _ in 0..<200 {
+            seen.insert(logits.withUnsafeBufferPointer { nucleus.choose($0.baseAddress!, random: &random) }.token)
+        }
+        #expect(seen == [1, 6])
+        #expect(Array(nucleus.order) == [1, 6, 3, 4, 5, 2, 0])
+    }
+
     @Test func badSettingsAndPromptsAreRejected() throws {
         let model = try TransformerModel(config: TinyConfigs.gpt2, seed: 1)
         #expect(throws: EngineError.self) {
