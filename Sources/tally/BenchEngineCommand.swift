@@ -40,11 +40,14 @@ struct BenchEngine: ParsableCommand {
         encoder.outputFormatting = [.sortedKeys]
         for configuration in BenchmarkConfiguration.all where configName == nil || configName == configuration.name {
             if let microBatch, configuration.batchSize % microBatch != 0 {
-                throw ValidationError("--micro-batch \(microBatch) does not divide \(configuration.name)'s batch "
-                                      + "of \(configuration.batchSize)")
+                throw ValidationError(
+                    "--micro-batch \(microBatch) does not divide \(configuration.name)'s batch "
+                        + "of \(configuration.batchSize)")
             }
-            let result = try EngineBenchmark.run(configuration, steps: steps, microBatch: microBatch,
-                                                profile: profile) { line in
+            let result = try EngineBenchmark.run(
+                configuration, steps: steps, microBatch: microBatch,
+                profile: profile
+            ) { line in
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }
             print(String(decoding: try encoder.encode(result), as: UTF8.self))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TallyEngine
 
 /// The compute side's tensors through real safetensors files: what is saved loads back bit for bit.
@@ -23,7 +24,9 @@ import Testing
         let weightsFile = temporaryFile("model.safetensors")
         let adapterFile = temporaryFile("adapter.safetensors")
         let optimizerFile = temporaryFile("optimizer.safetensors")
-        defer { for file in [weightsFile, adapterFile, optimizerFile] { try? FileManager.default.removeItem(at: file) } }
+        defer {
+            for file in [weightsFile, adapterFile, optimizerFile] { try? FileManager.default.removeItem(at: file) }
+        }
         try SafeTensors.write(model.huggingFaceTensors(), to: weightsFile)
         try SafeTensors.write(adapters.tensors(), to: adapterFile)
         let (step, moments) = optimizer.exportState()
@@ -38,7 +41,8 @@ import Testing
 
         let fresh = try TransformerModel(config: config, seed: 4, scalarHead: true)
         let freshOptimizer = AdamW(model: fresh)
-        try freshOptimizer.importState(step: step, tensors: try SafeTensors.read(contentsOf: optimizerFile).tensorsByName)
+        try freshOptimizer.importState(
+            step: step, tensors: try SafeTensors.read(contentsOf: optimizerFile).tensorsByName)
         #expect(freshOptimizer.exportState().tensors == moments && freshOptimizer.stepCount == 2)
     }
 }

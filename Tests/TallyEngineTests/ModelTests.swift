@@ -1,12 +1,14 @@
 import Foundation
 import Testing
+
 @testable import TallyEngine
 
 /// Small shapes for both families: every code path, tiny enough for finite differences in a debug build.
 enum TinyConfigs {
     static let gpt2 = ModelConfig.gpt2(vocabularySize: 11, contextLength: 8, layers: 2, heads: 2, width: 8)
-    static let llama = ModelConfig.llama(vocabularySize: 13, contextLength: 8, layers: 2, heads: 4, kvHeads: 2,
-                                         width: 8, intermediateSize: 12)
+    static let llama = ModelConfig.llama(
+        vocabularySize: 13, contextLength: 8, layers: 2, heads: 4, kvHeads: 2,
+        width: 8, intermediateSize: 12)
 }
 
 /// Two right-padded sequences with prompts: the loss covers completion tokens only.
@@ -49,27 +51,40 @@ func randomize(_ pointer: UnsafeMutablePointer<Float>, count: Int, seed: UInt64,
         try model.backward(logProbGradients: logProbGradients, valueGradients: scalarHead ? valueGradients : nil)
         if let adapters = model.lora {
             let x = TestBufferView(pointer: adapters.parameters, count: adapters.count)
-            expectGradient("\(config.modelType) LoRA", x: x.buffer, analytic: Array(
-                UnsafeBufferPointer(start: adapters.gradients, count: adapters.count)), loss: { x.sync(); return loss() })
+            expectGradient(
+                "\(config.modelType) LoRA", x: x.buffer,
+                analytic: Array(
+                    UnsafeBufferPointer(start: adapters.gradients, count: adapters.count)),
+                loss: {
+                    x.sync(); return loss()
+                })
             let base = Array(UnsafeBufferPointer(start: model.gradients, count: model.parameterCount))
             #expect(base.allSatisfy { $0 == 0 }, "frozen base weights get no gradient")
         } else {
             let x = TestBufferView(pointer: model.parameters, count: model.parameterCount)
-            expectGradient("\(config.modelType) parameters", x: x.buffer, analytic: Array(
-                UnsafeBufferPointer(start: model.gradients, count: model.parameterCount)),
-                epsilon: 3e-3, stride: 3, loss: { x.sync(); return loss() })
+            expectGradient(
+                "\(config.modelType) parameters", x: x.buffer,
+                analytic: Array(
+                    UnsafeBufferPointer(start: model.gradients, count: model.parameterCount)),
+                epsilon: 3e-3, stride: 3,
+                loss: {
+                    x.sync(); return loss()
+                })
         }
     }
 
     @Test func gpt2WholeModelGradient() throws { try checkWholeModel(TinyConfigs.gpt2, scalarHead: true, lora: false) }
-    @Test func llamaWholeModelGradient() throws { try checkWholeModel(TinyConfigs.llama, scalarHead: true, lora: false) }
+    @Test func llamaWholeModelGradient() throws {
+        try checkWholeModel(TinyConfigs.llama, scalarHead: true, lora: false)
+    }
     @Test func gpt2LoRAGradient() throws { try checkWholeModel(TinyConfigs.gpt2, scalarHead: false, lora: true) }
     @Test func llamaLoRAGradient() throws { try checkWholeModel(TinyConfigs.llama, scalarHead: false, lora: true) }
 
     @Test(arguments: [
         ModelConfig.gpt2(vocabularySize: 11, contextLength: 16, layers: 2, heads: 2, width: 16),
-        ModelConfig.llama(vocabularySize: 11, contextLength: 16, layers: 2, heads: 4, kvHeads: 2, width: 16,
-                          intermediateSize: 32),
+        ModelConfig.llama(
+            vocabularySize: 11, contextLength: 16, layers: 2, heads: 4, kvHeads: 2, width: 16,
+            intermediateSize: 32),
     ])
     func overfitsOneBatch(config: ModelConfig) throws {
         let model = try TransformerModel(config: config, seed: 1)
@@ -196,8 +211,10 @@ func randomize(_ pointer: UnsafeMutablePointer<Float>, count: Int, seed: UInt64,
             try model.forward(TokenBatch(batchSize: 1, length: 2, tokens: [1, 99], targets: [-1, -1]))
         }
         #expect(throws: EngineError.self) {
-            try model.forward(TokenBatch(batchSize: 1, length: 9, tokens: Array(repeating: 1, count: 9),
-                                         targets: Array(repeating: 1, count: 9)))
+            try model.forward(
+                TokenBatch(
+                    batchSize: 1, length: 9, tokens: Array(repeating: 1, count: 9),
+                    targets: Array(repeating: 1, count: 9)))
         }
     }
 }

@@ -1,4 +1,6 @@
+import Foundation
 import Testing
+
 @testable import TallyEngine
 
 // Every op's backward pass against central finite differences of a random projection of its output.
@@ -16,8 +18,9 @@ import Testing
             return projected(out, r)
         }
         let dx = TestBuffer(zeros: x.count), dw = TestBuffer(zeros: w.count), db = TestBuffer(zeros: b.count)
-        linearBackward(dinp: dx.pointer, dweight: dw.pointer, dbias: db.pointer, dout: r.pointer, inp: x.pointer,
-                       weight: w.pointer, rows: rows, inDim: inDim, outDim: outDim)
+        linearBackward(
+            dinp: dx.pointer, dweight: dw.pointer, dbias: db.pointer, dout: r.pointer, inp: x.pointer,
+            weight: w.pointer, rows: rows, inDim: inDim, outDim: outDim)
         expectGradient("linear dx", x: x, analytic: dx.array, loss: loss)
         expectGradient("linear dw", x: w, analytic: dw.array, loss: loss)
         expectGradient("linear db", x: b, analytic: db.array, loss: loss)
@@ -44,16 +47,18 @@ import Testing
         let r = TestBuffer(random: rows * channels, seed: 10)
         let out = TestBuffer(zeros: rows * channels), mean = TestBuffer(zeros: rows), rstd = TestBuffer(zeros: rows)
         func loss() -> Double {
-            layerNormForward(out.pointer, mean: mean.pointer, rstd: rstd.pointer, x.pointer, weight: w.pointer,
-                             bias: b.pointer, rows: rows, channels: channels, epsilon: 1e-5)
+            layerNormForward(
+                out.pointer, mean: mean.pointer, rstd: rstd.pointer, x.pointer, weight: w.pointer,
+                bias: b.pointer, rows: rows, channels: channels, epsilon: 1e-5)
             return projected(out, r)
         }
         _ = loss()
         let dx = TestBuffer(zeros: x.count), dw = TestBuffer(zeros: w.count), db = TestBuffer(zeros: b.count)
         let scratch = TestBuffer(zeros: 2 * channels * ComputeThreads.count)
-        layerNormBackward(dinp: dx.pointer, dweight: dw.pointer, dbias: db.pointer, dout: r.pointer, inp: x.pointer,
-                          weight: w.pointer, mean: mean.pointer, rstd: rstd.pointer, rows: rows, channels: channels,
-                          scratch: scratch.pointer)
+        layerNormBackward(
+            dinp: dx.pointer, dweight: dw.pointer, dbias: db.pointer, dout: r.pointer, inp: x.pointer,
+            weight: w.pointer, mean: mean.pointer, rstd: rstd.pointer, rows: rows, channels: channels,
+            scratch: scratch.pointer)
         expectGradient("layerNorm dx", x: x, analytic: dx.array, epsilon: 1e-3, loss: loss)
         expectGradient("layerNorm dw", x: w, analytic: dw.array, epsilon: 1e-3, loss: loss)
         expectGradient("layerNorm db", x: b, analytic: db.array, epsilon: 1e-3, loss: loss)
@@ -66,15 +71,17 @@ import Testing
         let r = TestBuffer(random: rows * channels, seed: 13)
         let out = TestBuffer(zeros: rows * channels), rstd = TestBuffer(zeros: rows)
         func loss() -> Double {
-            rmsNormForward(out.pointer, rstd: rstd.pointer, x.pointer, weight: w.pointer, rows: rows,
-                           channels: channels, epsilon: 1e-5)
+            rmsNormForward(
+                out.pointer, rstd: rstd.pointer, x.pointer, weight: w.pointer, rows: rows,
+                channels: channels, epsilon: 1e-5)
             return projected(out, r)
         }
         _ = loss()
         let dx = TestBuffer(zeros: x.count), dw = TestBuffer(zeros: w.count)
         let scratch = TestBuffer(zeros: channels * ComputeThreads.count)
-        rmsNormBackward(dinp: dx.pointer, dweight: dw.pointer, dout: r.pointer, inp: x.pointer, weight: w.pointer,
-                        rstd: rstd.pointer, rows: rows, channels: channels, scratch: scratch.pointer)
+        rmsNormBackward(
+            dinp: dx.pointer, dweight: dw.pointer, dout: r.pointer, inp: x.pointer, weight: w.pointer,
+            rstd: rstd.pointer, rows: rows, channels: channels, scratch: scratch.pointer)
         expectGradient("rmsNorm dx", x: x, analytic: dx.array, epsilon: 1e-3, loss: loss)
         expectGradient("rmsNorm dw", x: w, analytic: dw.array, epsilon: 1e-3, loss: loss)
     }
@@ -126,17 +133,20 @@ import Testing
         let out = TestBuffer(zeros: rows * shape.outputWidth)
         let probabilities = TestBuffer(zeros: shape.batch * heads * shape.squareSize)
         func loss() -> Double {
-            attentionForward(out.pointer, probabilities: probabilities.pointer, qkv: qkv.pointer,
-                             keyMask: masked ? mask.pointer : nil, shape: shape)
+            attentionForward(
+                out.pointer, probabilities: probabilities.pointer, qkv: qkv.pointer,
+                keyMask: masked ? mask.pointer : nil, shape: shape)
             return projected(out, r)
         }
         _ = loss()
         let dqkv = TestBuffer(zeros: qkv.count)
         let scratch = TestBuffer(zeros: ComputeThreads.count * shape.squareSize)
-        attentionBackward(dqkv: dqkv.pointer, dout: r.pointer, probabilities: probabilities.pointer,
-                          qkv: qkv.pointer, shape: shape, scratch: scratch.pointer)
-        expectGradient("attention dqkv", x: qkv, analytic: dqkv.array, epsilon: 1e-3, stride: length > 16 ? 5 : 1,
-                       loss: loss)
+        attentionBackward(
+            dqkv: dqkv.pointer, dout: r.pointer, probabilities: probabilities.pointer,
+            qkv: qkv.pointer, shape: shape, scratch: scratch.pointer)
+        expectGradient(
+            "attention dqkv", x: qkv, analytic: dqkv.array, epsilon: 1e-3, stride: length > 16 ? 5 : 1,
+            loss: loss)
         // Causality: probabilities above the diagonal are exactly zero, rows sum to one.
         for unit in 0..<(shape.batch * heads) {
             for t in 0..<shape.length {
@@ -165,15 +175,17 @@ import Testing
         func loss() -> Double {
             out.pointer.update(from: x.pointer, count: x.count)
             positions.withUnsafeBufferPointer {
-                rotaryApply(out.pointer, positions: $0.baseAddress!, rows: rows, rowStride: stride,
-                            rotatedHeads: heads, table: table, inverse: false)
+                rotaryApply(
+                    out.pointer, positions: $0.baseAddress!, rows: rows, rowStride: stride,
+                    rotatedHeads: heads, table: table, inverse: false)
             }
             return projected(out, r)
         }
         let dx = TestBuffer(r.array)
         positions.withUnsafeBufferPointer {
-            rotaryApply(dx.pointer, positions: $0.baseAddress!, rows: rows, rowStride: stride, rotatedHeads: heads,
-                        table: table, inverse: true)
+            rotaryApply(
+                dx.pointer, positions: $0.baseAddress!, rows: rows, rowStride: stride, rotatedHeads: heads,
+                table: table, inverse: true)
         }
         expectGradient("rotary dx", x: x, analytic: dx.array, epsilon: 1e-3, loss: loss)
     }
@@ -187,13 +199,15 @@ import Testing
         let r = TestBuffer(random: rows * channels, seed: 24)
         let out = TestBuffer(zeros: rows * channels)
         func loss() -> Double {
-            embeddingForward(out.pointer, tokens: tokens, positions: positions, tokenTable: wte.pointer,
-                             positionTable: wpe.pointer, rows: rows, channels: channels)
+            embeddingForward(
+                out.pointer, tokens: tokens, positions: positions, tokenTable: wte.pointer,
+                positionTable: wpe.pointer, rows: rows, channels: channels)
             return projected(out, r)
         }
         let dwte = TestBuffer(zeros: wte.count), dwpe = TestBuffer(zeros: wpe.count)
-        embeddingBackward(tokenTableGradient: dwte.pointer, positionTableGradient: dwpe.pointer, dout: r.pointer,
-                          tokens: tokens, positions: positions, rows: rows, channels: channels)
+        embeddingBackward(
+            tokenTableGradient: dwte.pointer, positionTableGradient: dwpe.pointer, dout: r.pointer,
+            tokens: tokens, positions: positions, rows: rows, channels: channels)
         expectGradient("embedding dwte", x: wte, analytic: dwte.array, loss: loss)
         expectGradient("embedding dwpe", x: wpe, analytic: dwpe.array, loss: loss)
     }
@@ -207,18 +221,18 @@ import Testing
         let logProbs = TestBuffer(zeros: rows)
         func loss() -> Double {
             work.pointer.update(from: logits.pointer, count: logits.count)
-            softmaxWithTargetLogProbs(work.pointer, targets: targets, targetLogProbs: logProbs.pointer, rows: rows,
-                                      vocabulary: vocabulary)
+            softmaxWithTargetLogProbs(
+                work.pointer, targets: targets, targetLogProbs: logProbs.pointer, rows: rows,
+                vocabulary: vocabulary)
             var total: Double = 0
             for row in 0..<rows { total -= Double(weights.pointer[row]) * Double(logProbs.pointer[row]) }
             return total
         }
         _ = loss()
         #expect(logProbs.pointer[1] == 0)
-        crossEntropyBackward(work.pointer, targets: targets, weights: weights.pointer, rows: rows,
-                             vocabulary: vocabulary)
+        crossEntropyBackward(
+            work.pointer, targets: targets, weights: weights.pointer, rows: rows,
+            vocabulary: vocabulary)
         expectGradient("cross-entropy dlogits", x: logits, analytic: work.array, epsilon: 1e-3, loss: loss)
     }
 }
-
-import Foundation

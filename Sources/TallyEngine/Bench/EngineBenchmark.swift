@@ -58,9 +58,11 @@ public enum EngineBenchmark {
     /// batch processed in micro-batches of `microBatch` sequences (nil: chosen to keep activations small).
     /// With `profile`, reports through `progress` how the timed training steps' time splits over the kinds of
     /// kernels (see ``EngineProfile``).
-    public static func run(_ configuration: BenchmarkConfiguration, steps: Int, microBatch: Int?,
-                           profile: Bool = false,
-                           progress: (String) -> Void = { _ in }) throws -> EngineBenchmarkResult {
+    public static func run(
+        _ configuration: BenchmarkConfiguration, steps: Int, microBatch: Int?,
+        profile: Bool = false,
+        progress: (String) -> Void = { _ in }
+    ) throws -> EngineBenchmarkResult {
         resetPeakMemory()
         // The machine may be shared: sgemm is measured right before and right after training, averaged.
         let gflopsBefore = sgemmGigaflops()
@@ -71,8 +73,9 @@ public enum EngineBenchmark {
         do {
             let model = try TransformerModel(config: config, seed: 1)
             parameterCount = model.parameterCount
-            trainRate = try trainingTokensPerSecond(model: model, configuration: configuration, steps: steps,
-                                                    microBatch: micro, profile: profile, progress: progress)
+            trainRate = try trainingTokensPerSecond(
+                model: model, configuration: configuration, steps: steps,
+                microBatch: micro, profile: profile, progress: progress)
         }
         let gflops = (gflopsBefore + sgemmGigaflops()) / 2
         progress("\(configuration.name): sgemm \(String(format: "%.1f", gflops)) GFLOP/s")
@@ -98,15 +101,18 @@ public enum EngineBenchmark {
     static func defaultMicroBatch(_ configuration: BenchmarkConfiguration) -> Int {
         var best = 1
         for candidate in 1...configuration.batchSize where configuration.batchSize % candidate == 0 {
-            let layout = ActivationLayout(config: configuration.model, batch: candidate,
-                                          length: configuration.model.contextLength, loraRank: 0)
+            let layout = ActivationLayout(
+                config: configuration.model, batch: candidate,
+                length: configuration.model.contextLength, loraRank: 0)
             if layout.count * 4 <= 100_000_000 { best = candidate }
         }
         return best
     }
 
-    static func trainingTokensPerSecond(model: TransformerModel, configuration: BenchmarkConfiguration, steps: Int,
-                                        microBatch: Int, profile: Bool, progress: (String) -> Void) throws -> Double {
+    static func trainingTokensPerSecond(
+        model: TransformerModel, configuration: BenchmarkConfiguration, steps: Int,
+        microBatch: Int, profile: Bool, progress: (String) -> Void
+    ) throws -> Double {
         let config = configuration.model
         let T = config.contextLength
         let B = configuration.batchSize
@@ -146,9 +152,10 @@ public enum EngineBenchmark {
             if (index + 1) % max(1, steps / 4) == 0 {
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 let eta = elapsed / Double(index + 1) * Double(steps - index - 1)
-                progress("\(configuration.name): step \(index + 1)/\(steps), loss \(String(format: "%.3f", loss)), "
-                         + "\(String(format: "%.0f", Double((index + 1) * B * T) / elapsed)) tok/s, "
-                         + "ETA \(String(format: "%.0f", eta)) s")
+                progress(
+                    "\(configuration.name): step \(index + 1)/\(steps), loss \(String(format: "%.3f", loss)), "
+                        + "\(String(format: "%.0f", Double((index + 1) * B * T) / elapsed)) tok/s, "
+                        + "ETA \(String(format: "%.0f", eta)) s")
             }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -156,8 +163,9 @@ public enum EngineBenchmark {
             let parts = EngineProfile.seconds.filter { $0.seconds > 0 }
             let accounted = parts.reduce(0) { $0 + $1.seconds }
             let split = parts.map { "\($0.part) \(String(format: "%.1f", 100 * $0.seconds / seconds))%" }
-            progress("\(configuration.name): training time: " + split.joined(separator: ", ")
-                     + ", other \(String(format: "%.1f", 100 * (seconds - accounted) / seconds))%")
+            progress(
+                "\(configuration.name): training time: " + split.joined(separator: ", ")
+                    + ", other \(String(format: "%.1f", 100 * (seconds - accounted) / seconds))%")
         }
         return Double(steps * B * T) / seconds
     }
@@ -198,8 +206,9 @@ public enum EngineBenchmark {
         for i in 0..<(n * k) { b[i] = random.nextUniform() - 0.5 }
         c.initialize(repeating: 0, count: m * n)
         func product() {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b,
-                        Int32(k), 0, c, Int32(n))
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b,
+                Int32(k), 0, c, Int32(n))
         }
         product()
         var best = Double.infinity

@@ -36,7 +36,8 @@ func geluForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>
 }
 
 /// dinp = dout · GELU′(inp) (overwrites dinp; dinp may be dout).
-func geluBackward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, dout: UnsafePointer<Float>, count: Int) {
+func geluBackward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, dout: UnsafePointer<Float>, count: Int)
+{
     let profileStart = EngineProfile.start()
     defer { EngineProfile.stop(.activation, profileStart) }
     parallelRanges(count, minimumPerThread: 4096) { range in

@@ -25,8 +25,9 @@ func linearForward(
         let split = outDim >= 256 && rows * outDim * inDim >= 1 << 18
         withSingleThreadedBLAS {
             parallelRanges(outDim, minimumPerThread: split ? 128 : outDim + 1) { range in
-                productRows(out + range.lowerBound, inp, weight + range.lowerBound * inDim, beta: beta, rows: rows,
-                            inDim: inDim, outDim: range.count, outStride: outDim)
+                productRows(
+                    out + range.lowerBound, inp, weight + range.lowerBound * inDim, beta: beta, rows: rows,
+                    inDim: inDim, outDim: range.count, outStride: outDim)
             }
         }
     } else {

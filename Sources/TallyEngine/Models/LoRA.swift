@@ -63,10 +63,14 @@ public final class LoRAAdapters {
                 let b = total
                 total += outDim * configuration.rank
                 layer[target] = (a, b, inDim, outDim)
-                slots.append(ParameterSlot(name: "h.\(l).\(target.rawValue).lora_A", shape: [configuration.rank, inDim],
-                                           offset: a, group: .layer(l), decays: false))
-                slots.append(ParameterSlot(name: "h.\(l).\(target.rawValue).lora_B", shape: [outDim, configuration.rank],
-                                           offset: b, group: .layer(l), decays: false))
+                slots.append(
+                    ParameterSlot(
+                        name: "h.\(l).\(target.rawValue).lora_A", shape: [configuration.rank, inDim],
+                        offset: a, group: .layer(l), decays: false))
+                slots.append(
+                    ParameterSlot(
+                        name: "h.\(l).\(target.rawValue).lora_B", shape: [outDim, configuration.rank],
+                        offset: b, group: .layer(l), decays: false))
             }
             offsets.append(layer)
         }
@@ -90,40 +94,51 @@ public final class LoRAAdapters {
     func zeroGradients() { gradients.update(repeating: 0, count: max(1, count)) }
 
     /// out += scale · (inp·Aᵀ)·Bᵀ, keeping inp·Aᵀ in `intermediate` for the backward pass.
-    func forward(_ target: LoRATarget, layer: Int, out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                 intermediate: UnsafeMutablePointer<Float>, rows: Int) {
+    func forward(
+        _ target: LoRATarget, layer: Int, out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+        intermediate: UnsafeMutablePointer<Float>, rows: Int
+    ) {
         guard let o = offsets[layer][target] else { return }
         let r = Int32(rank)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), r, Int32(o.inDim), 1, inp, Int32(o.inDim),
-                    parameters + o.a, Int32(o.inDim), 0, intermediate, r)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(o.outDim), r, configuration.scale,
-                    intermediate, r, parameters + o.b, r, 1, out, Int32(o.outDim))
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), r, Int32(o.inDim), 1, inp, Int32(o.inDim),
+            parameters + o.a, Int32(o.inDim), 0, intermediate, r)
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(o.outDim), r, configuration.scale,
+            intermediate, r, parameters + o.b, r, 1, out, Int32(o.outDim))
     }
 
     /// Backward of ``forward(_:layer:out:inp:intermediate:rows:)``: dB, dA accumulate; dinp += the adapter's part.
-    func backward(_ target: LoRATarget, layer: Int, dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
-                  inp: UnsafePointer<Float>, intermediate: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-                  rows: Int) {
+    func backward(
+        _ target: LoRATarget, layer: Int, dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+        inp: UnsafePointer<Float>, intermediate: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+        rows: Int
+    ) {
         guard let o = offsets[layer][target] else { return }
         let r = Int32(rank)
         let scale = configuration.scale
         // dB += scale · doutᵀ · u;  du = scale · dout · B;  dA += duᵀ · inp;  dinp += du · A
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(o.outDim), r, Int32(rows), scale, dout,
-                    Int32(o.outDim), intermediate, r, 1, gradients + o.b, r)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), r, Int32(o.outDim), scale, dout,
-                    Int32(o.outDim), parameters + o.b, r, 0, scratch, r)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r, Int32(o.inDim), Int32(rows), 1, scratch, r, inp,
-                    Int32(o.inDim), 1, gradients + o.a, Int32(o.inDim))
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(o.inDim), r, 1, scratch, r,
-                    parameters + o.a, Int32(o.inDim), 1, dinp, Int32(o.inDim))
+        cblas_sgemm(
+            CblasRowMajor, CblasTrans, CblasNoTrans, Int32(o.outDim), r, Int32(rows), scale, dout,
+            Int32(o.outDim), intermediate, r, 1, gradients + o.b, r)
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), r, Int32(o.outDim), scale, dout,
+            Int32(o.outDim), parameters + o.b, r, 0, scratch, r)
+        cblas_sgemm(
+            CblasRowMajor, CblasTrans, CblasNoTrans, r, Int32(o.inDim), Int32(rows), 1, scratch, r, inp,
+            Int32(o.inDim), 1, gradients + o.a, Int32(o.inDim))
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(o.inDim), r, 1, scratch, r,
+            parameters + o.a, Int32(o.inDim), 1, dinp, Int32(o.inDim))
     }
 
     /// W += scale · B·A for one adapted projection whose weight is at `weight` ([out, in]).
     func merge(_ target: LoRATarget, layer: Int, into weight: UnsafeMutablePointer<Float>) {
         guard let o = offsets[layer][target] else { return }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(o.outDim), Int32(o.inDim), Int32(rank),
-                    configuration.scale, parameters + o.b, Int32(rank), parameters + o.a, Int32(o.inDim), 1, weight,
-                    Int32(o.inDim))
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(o.outDim), Int32(o.inDim), Int32(rank),
+            configuration.scale, parameters + o.b, Int32(rank), parameters + o.a, Int32(o.inDim), 1, weight,
+            Int32(o.inDim))
     }
 }
 
@@ -165,8 +180,9 @@ extension LoRAAdapters {
     /// for checkpoints and resuming.
     public func tensors() -> [TensorEntry] {
         slots.map { slot in
-            TensorEntry(name: slot.name, shape: slot.shape,
-                        values: Array(UnsafeBufferPointer(start: parameters + slot.offset, count: slot.count)))
+            TensorEntry(
+                name: slot.name, shape: slot.shape,
+                values: Array(UnsafeBufferPointer(start: parameters + slot.offset, count: slot.count)))
         }
     }
 

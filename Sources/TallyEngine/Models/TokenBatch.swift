@@ -74,8 +74,9 @@ public struct TokenBatch: Sendable {
                 mask[row * width + t] = 1
             }
         }
-        self.init(batchSize: sequences.count, length: width, tokens: tokens,
-                  targets: [Int32](repeating: -1, count: sequences.count * width), attentionMask: mask)
+        self.init(
+            batchSize: sequences.count, length: width, tokens: tokens,
+            targets: [Int32](repeating: -1, count: sequences.count * width), attentionMask: mask)
     }
 
     /// The index of each row's last real token (where reward models read their score).

@@ -16,14 +16,18 @@ extension TransformerModel {
     public var trainableTensors: [TrainableTensor] {
         var result: [TrainableTensor] = []
         for slot in layout.slots where !frozenGroups.contains(slot.group) {
-            result.append(TrainableTensor(name: slot.name, parameters: parameters + slot.offset,
-                                          gradients: gradients + slot.offset, count: slot.count, decays: slot.decays))
+            result.append(
+                TrainableTensor(
+                    name: slot.name, parameters: parameters + slot.offset,
+                    gradients: gradients + slot.offset, count: slot.count, decays: slot.decays))
         }
         if let lora, lora.enabled {
             for slot in lora.slots {
-                result.append(TrainableTensor(name: slot.name, parameters: lora.parameters + slot.offset,
-                                              gradients: lora.gradients + slot.offset, count: slot.count,
-                                              decays: slot.decays))
+                result.append(
+                    TrainableTensor(
+                        name: slot.name, parameters: lora.parameters + slot.offset,
+                        gradients: lora.gradients + slot.offset, count: slot.count,
+                        decays: slot.decays))
             }
         }
         return result

@@ -68,7 +68,8 @@ public final class TransformerModel {
         for slot in layout.slots {
             let p = parameters + slot.offset
             if slot.shape.count == 1 {
-                let isNormWeight = slot.name.hasSuffix("norm1.weight") || slot.name.hasSuffix("norm2.weight")
+                let isNormWeight =
+                    slot.name.hasSuffix("norm1.weight") || slot.name.hasSuffix("norm2.weight")
                     || slot.name == "norm_f.weight"
                 p.initialize(repeating: isNormWeight ? 1 : 0, count: slot.count)
             } else {

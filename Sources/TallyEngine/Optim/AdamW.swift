@@ -139,10 +139,14 @@ public final class AdamW {
         var entries: [TensorEntry] = []
         for (index, tensor) in tensors.enumerated() {
             let offset = stateOffsets[index]
-            entries.append(TensorEntry(name: tensor.name + ".exp_avg", shape: [tensor.count],
-                                       values: Array(UnsafeBufferPointer(start: firstMoment + offset, count: tensor.count))))
-            entries.append(TensorEntry(name: tensor.name + ".exp_avg_sq", shape: [tensor.count],
-                                       values: Array(UnsafeBufferPointer(start: secondMoment + offset, count: tensor.count))))
+            entries.append(
+                TensorEntry(
+                    name: tensor.name + ".exp_avg", shape: [tensor.count],
+                    values: Array(UnsafeBufferPointer(start: firstMoment + offset, count: tensor.count))))
+            entries.append(
+                TensorEntry(
+                    name: tensor.name + ".exp_avg_sq", shape: [tensor.count],
+                    values: Array(UnsafeBufferPointer(start: secondMoment + offset, count: tensor.count))))
         }
         return (stepCount, entries)
     }

@@ -86,7 +86,8 @@ public final class KVCacheDecoder {
         -> UnsafeMutableBufferPointer<Float>
     {
         let count = tokens.count
-        precondition(count <= maxEntries && rows.count == count && positions.count == count, "entries exceed maxEntries")
+        precondition(
+            count <= maxEntries && rows.count == count && positions.count == count, "entries exceed maxEntries")
         for i in 0..<count {
             integers[i] = tokens[i]
             integers[maxEntries + i] = rows[i]
@@ -120,27 +121,32 @@ public final class KVCacheDecoder {
 
         func normalize(_ input: UnsafeMutablePointer<Float>, weight: Int, bias: Int, rows count: Int) {
             if gpt2 {
-                layerNormForward(norm, mean: scratch + o.mean, rstd: scratch + o.rstd, input,
-                                 weight: parameters + weight, bias: parameters + bias, rows: count, channels: C,
-                                 epsilon: eps)
+                layerNormForward(
+                    norm, mean: scratch + o.mean, rstd: scratch + o.rstd, input,
+                    weight: parameters + weight, bias: parameters + bias, rows: count, channels: C,
+                    epsilon: eps)
             } else {
-                rmsNormForward(norm, rstd: scratch + o.rstd, input, weight: parameters + weight, rows: count,
-                               channels: C, epsilon: eps)
+                rmsNormForward(
+                    norm, rstd: scratch + o.rstd, input, weight: parameters + weight, rows: count,
+                    channels: C, epsilon: eps)
             }
         }
 
-        embeddingForward(x, tokens: tokens, positions: positions, tokenTable: parameters + layout.tokenEmbedding,
-                         positionTable: model.parameter(layout.positionEmbedding), rows: M, channels: C)
+        embeddingForward(
+            x, tokens: tokens, positions: positions, tokenTable: parameters + layout.tokenEmbedding,
+            positionTable: model.parameter(layout.positionEmbedding), rows: M, channels: C)
         let layerStride = sequences * config.kvHeads * capacity * hs
         for l in 0..<config.layers {
             let w = layout.layers[l]
             normalize(x, weight: w.norm1Weight, bias: w.norm1Bias, rows: M)
-            linearForward(qkv, norm, parameters + w.qkvWeight, model.parameter(w.qkvBias), rows: M, inDim: C,
-                          outDim: qkvWidth)
+            linearForward(
+                qkv, norm, parameters + w.qkvWeight, model.parameter(w.qkvBias), rows: M, inDim: C,
+                outDim: qkvWidth)
             lora?.forward(.attention, layer: l, out: qkv, inp: norm, intermediate: scratch + o.lora, rows: M)
             if let rotary = model.rotary {
-                rotaryApply(qkv, positions: positions, rows: M, rowStride: qkvWidth,
-                            rotatedHeads: config.heads + config.kvHeads, table: rotary, inverse: false)
+                rotaryApply(
+                    qkv, positions: positions, rows: M, rowStride: qkvWidth,
+                    rotatedHeads: config.heads + config.kvHeads, table: rotary, inverse: false)
             }
             let layerKeys = keys + l * layerStride
             let layerValues = values + l * layerStride
@@ -148,30 +154,37 @@ public final class KVCacheDecoder {
                 for g in 0..<config.kvHeads {
                     let slot = ((Int(rows[i]) * config.kvHeads + g) * capacity + Int(positions[i])) * hs
                     (layerKeys + slot).update(from: qkv + i * qkvWidth + (config.heads + g) * hs, count: hs)
-                    (layerValues + slot).update(from: qkv + i * qkvWidth + (config.heads + config.kvHeads + g) * hs,
-                                                count: hs)
+                    (layerValues + slot).update(
+                        from: qkv + i * qkvWidth + (config.heads + config.kvHeads + g) * hs,
+                        count: hs)
                 }
             }
-            cachedAttention(count: M, qkv: qkv, qkvWidth: qkvWidth, out: attention, layerKeys: layerKeys,
-                            layerValues: layerValues, rows: rows, positions: positions)
-            linearForward(projected, attention, parameters + w.attentionProjectionWeight,
-                          model.parameter(w.attentionProjectionBias), rows: M, inDim: attentionWidth, outDim: C)
-            lora?.forward(.attentionOutput, layer: l, out: projected, inp: attention, intermediate: scratch + o.lora,
-                          rows: M)
+            cachedAttention(
+                count: M, qkv: qkv, qkvWidth: qkvWidth, out: attention, layerKeys: layerKeys,
+                layerValues: layerValues, rows: rows, positions: positions)
+            linearForward(
+                projected, attention, parameters + w.attentionProjectionWeight,
+                model.parameter(w.attentionProjectionBias), rows: M, inDim: attentionWidth, outDim: C)
+            lora?.forward(
+                .attentionOutput, layer: l, out: projected, inp: attention, intermediate: scratch + o.lora,
+                rows: M)
             residualAdd(x, projected, count: M * C)
             normalize(x, weight: w.norm2Weight, bias: w.norm2Bias, rows: M)
-            linearForward(scratch + o.fc, norm, parameters + w.fcWeight, model.parameter(w.fcBias), rows: M,
-                          inDim: C, outDim: fcWidth)
+            linearForward(
+                scratch + o.fc, norm, parameters + w.fcWeight, model.parameter(w.fcBias), rows: M,
+                inDim: C, outDim: fcWidth)
             lora?.forward(.mlpUp, layer: l, out: scratch + o.fc, inp: norm, intermediate: scratch + o.lora, rows: M)
             if gpt2 {
                 geluForward(scratch + o.activation, scratch + o.fc, count: M * hidden)
             } else {
                 swigluForward(scratch + o.activation, scratch + o.fc, rows: M, hidden: hidden)
             }
-            linearForward(projected, scratch + o.activation, parameters + w.fcProjectionWeight,
-                          model.parameter(w.fcProjectionBias), rows: M, inDim: hidden, outDim: C)
-            lora?.forward(.mlpDown, layer: l, out: projected, inp: scratch + o.activation,
-                          intermediate: scratch + o.lora, rows: M)
+            linearForward(
+                projected, scratch + o.activation, parameters + w.fcProjectionWeight,
+                model.parameter(w.fcProjectionBias), rows: M, inDim: hidden, outDim: C)
+            lora?.forward(
+                .mlpDown, layer: l, out: projected, inp: scratch + o.activation,
+                intermediate: scratch + o.lora, rows: M)
             residualAdd(x, projected, count: M * C)
         }
         // Only the requested entries go through the final norm and the vocabulary projection.
@@ -180,16 +193,19 @@ public final class KVCacheDecoder {
         let K = logitsFor.count
         normalize(selected, weight: layout.finalNormWeight, bias: layout.finalNormBias, rows: K)
         let logits = scratch + o.logits
-        linearForward(logits, norm, parameters + layout.languageModelHead, nil, rows: K, inDim: C,
-                      outDim: config.vocabSize)
+        linearForward(
+            logits, norm, parameters + layout.languageModelHead, nil, rows: K, inDim: C,
+            outDim: config.vocabSize)
         return UnsafeMutableBufferPointer(start: logits, count: K * config.vocabSize)
     }
 
     /// Each entry's query heads attend over positions 0...position of the entry's sequence in the cache.
-    private func cachedAttention(count M: Int, qkv: UnsafeMutablePointer<Float>, qkvWidth: Int,
-                                 out: UnsafeMutablePointer<Float>, layerKeys: UnsafeMutablePointer<Float>,
-                                 layerValues: UnsafeMutablePointer<Float>, rows: UnsafePointer<Int32>,
-                                 positions: UnsafePointer<Int32>) {
+    private func cachedAttention(
+        count M: Int, qkv: UnsafeMutablePointer<Float>, qkvWidth: Int,
+        out: UnsafeMutablePointer<Float>, layerKeys: UnsafeMutablePointer<Float>,
+        layerValues: UnsafeMutablePointer<Float>, rows: UnsafePointer<Int32>,
+        positions: UnsafePointer<Int32>
+    ) {
         let profileStart = EngineProfile.start()
         defer { EngineProfile.stop(.decodeAttention, profileStart) }
         let config = model.config
