@@ -23,7 +23,7 @@ import Testing
         let V = config.vocabSize
         // Prefill three tokens of each sequence together, then feed the rest one at a time.
         let decoder = KVCacheDecoder(model: model, sequences: 2, capacity: 8, maxEntries: 6)
-        var logits = decoder.forward(
+        var logits = try decoder.forward(
             tokens: [1, 2, 3, 7, 8, 9], sequences: [0, 0, 0, 1, 1, 1],
             positions: [0, 1, 2, 0, 1, 2], logitsFor: [0, 1, 2, 3, 4, 5])
         for (k, (row, t)) in [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)].enumerated() {
@@ -33,7 +33,7 @@ import Testing
         for t in 3..<6 {
             let tokens: [Int32] = t < 4 ? [sequences[0][t], sequences[1][t]] : [sequences[0][t]]
             let rows: [Int32] = t < 4 ? [0, 1] : [0]
-            logits = decoder.forward(
+            logits = try decoder.forward(
                 tokens: tokens, sequences: rows, positions: rows.map { _ in Int32(t) },
                 logitsFor: Array(0..<rows.count))
             for (k, row) in rows.enumerated() {
@@ -49,7 +49,8 @@ import Testing
         randomize(adapters.parameters, count: adapters.count, seed: 2, scale: 0.5)
         try model.forward(try TokenBatch(sequences: [[3, 4, 5, 6]]))
         let decoder = KVCacheDecoder(model: model, sequences: 1, capacity: 4, maxEntries: 3)
-        let logits = decoder.forward(tokens: [3, 4, 5], sequences: [0, 0, 0], positions: [0, 1, 2], logitsFor: [2])
+        let logits = try decoder.forward(
+            tokens: [3, 4, 5], sequences: [0, 0, 0], positions: [0, 1, 2], logitsFor: [2])
         let expected = Array(model.probabilities(row: 0, position: 2))
         for (a, b) in zip(softmax(logits, at: 0, vocabulary: 13), expected) { #expect(abs(a - b) < 1e-5) }
     }
@@ -150,6 +151,23 @@ import Testing
         }
         #expect(seen == [1, 6])
         #expect(Array(nucleus.order) == [1, 6, 3, 4, 5, 2, 0])
+    }
+
+    @Test func decoderRejectsEntriesOutsideItsCache() throws {
+        let model = try TransformerModel(config: TinyConfigs.gpt2, seed: 1)
+        let decoder = KVCacheDecoder(model: model, sequences: 1, capacity: 4, maxEntries: 2)
+        #expect(throws: EngineError.self) {
+            try decoder.forward(tokens: [1], sequences: [0], positions: [4], logitsFor: [0])
+        }
+        #expect(throws: EngineError.self) {
+            try decoder.forward(tokens: [1], sequences: [1], positions: [0], logitsFor: [0])
+        }
+        #expect(throws: EngineError.self) {
+            try decoder.forward(tokens: [1, 2, 3], sequences: [0, 0, 0], positions: [0, 1, 2], logitsFor: [0])
+        }
+        #expect(throws: EngineError.self) {
+            try decoder.forward(tokens: [1], sequences: [0], positions: [0], logitsFor: [1])
+        }
     }
 
     @Test func badSettingsAndPromptsAreRejected() throws {

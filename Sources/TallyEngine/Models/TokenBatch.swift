@@ -35,6 +35,10 @@ public struct TokenBatch: Sendable {
     /// which defaults to the longest sequence minus one.
     public init(sequences: [[Int32]], promptLengths: [Int]? = nil, length: Int? = nil, padToken: Int32 = 0) throws {
         guard !sequences.isEmpty else { throw EngineError.invalidBatch("a batch needs at least one sequence") }
+        if let promptLengths, promptLengths.count != sequences.count {
+            throw EngineError.invalidBatch(
+                "\(promptLengths.count) prompt lengths for \(sequences.count) sequences; give one per sequence")
+        }
         let longest = sequences.map(\.count).max() ?? 0
         let width = length ?? max(1, longest - 1)
         var tokens = [Int32](repeating: padToken, count: sequences.count * width)

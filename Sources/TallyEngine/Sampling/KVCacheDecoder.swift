@@ -11,7 +11,7 @@ import Foundation
 ///
 /// ```swift
 /// let decoder = KVCacheDecoder(model: model, sequences: 2, capacity: 64, maxEntries: 16)
-/// let logits = decoder.forward(tokens: [5, 6, 7], sequences: [0, 0, 1], positions: [0, 1, 0],
+/// let logits = try decoder.forward(tokens: [5, 6, 7], sequences: [0, 0, 1], positions: [0, 1, 0],
 ///                              logitsFor: [1, 2])   // next-token logits after "5 6" and after "7"
 /// ```
 public final class KVCacheDecoder {
@@ -81,13 +81,30 @@ public final class KVCacheDecoder {
 
     /// Runs the entries through the model (see the type's documentation) and returns the next-token logits
     /// after each entry listed in `logitsFor`, as [logitsFor.count, vocabulary] floats valid until the next
-    /// call. Positions must be below ``capacity`` and sequences below ``sequences``.
+    /// call. Throws, changing nothing, for a position at or beyond ``capacity``, a sequence index at or beyond
+    /// ``sequences``, a token outside the vocabulary, or more than ``maxEntries`` entries.
     public func forward(tokens: [Int32], sequences rows: [Int32], positions: [Int32], logitsFor: [Int])
-        -> UnsafeMutableBufferPointer<Float>
+        throws -> UnsafeMutableBufferPointer<Float>
     {
         let count = tokens.count
-        precondition(
-            count <= maxEntries && rows.count == count && positions.count == count, "entries exceed maxEntries")
+        guard count <= maxEntries, rows.count == count, positions.count == count else {
+            throw EngineError.invalidArgument(
+                "\(count) tokens with \(rows.count) sequence indices and \(positions.count) positions; "
+                    + "they must match and be at most \(maxEntries)")
+        }
+        for i in 0..<count {
+            guard tokens[i] >= 0 && Int(tokens[i]) < model.config.vocabSize else {
+                throw EngineError.invalidArgument("token \(tokens[i]) is outside the vocabulary")
+            }
+            guard rows[i] >= 0 && Int(rows[i]) < sequences, positions[i] >= 0 && Int(positions[i]) < capacity else {
+                throw EngineError.invalidArgument(
+                    "entry \(i): sequence \(rows[i]) position \(positions[i]) is outside the cache "
+                        + "(\(sequences) sequences × \(capacity) positions)")
+            }
+        }
+        if let bad = logitsFor.first(where: { $0 < 0 || $0 >= count }) {
+            throw EngineError.invalidArgument("logitsFor names entry \(bad) of \(count)")
+        }
         for i in 0..<count {
             integers[i] = tokens[i]
             integers[maxEntries + i] = rows[i]

@@ -53,7 +53,7 @@ extension TransformerModel {
         }
         var active = Array(0..<prompts.count)
         var nextPosition = prompts.map(\.count)
-        var logits = decoder.forward(tokens: tokens, sequences: rows, positions: positions, logitsFor: lastEntries)
+        var logits = try decoder.forward(tokens: tokens, sequences: rows, positions: positions, logitsFor: lastEntries)
         while !active.isEmpty {
             var stillActive: [Int] = []
             tokens.removeAll(keepingCapacity: true)
@@ -75,7 +75,7 @@ extension TransformerModel {
             }
             active = stillActive
             if active.isEmpty { break }
-            logits = decoder.forward(
+            logits = try decoder.forward(
                 tokens: tokens, sequences: rows, positions: positions,
                 logitsFor: Array(0..<active.count))
         }
