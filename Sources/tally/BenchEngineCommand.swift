@@ -8,10 +8,11 @@ struct BenchEngine: ParsableCommand {
         commandName: "engine",
         abstract: "Benchmark the transformer engine (training, sampling, sgemm, memory).",
         discussion: """
-            For each config (tiny, small, bpe: GPT-2 shapes from BENCH.md, random tokens) prints one JSON line:
-            config, params, train_tokens_per_s (forward + backward + AdamW), gen_tokens_per_s_b1 and
-            gen_tokens_per_s_b8 (8-token prompt, 64 new tokens), sgemm_gflops (measured in the same run), mfu,
-            peak_rss_mb. Progress goes to standard error.
+            For each config (tiny, small, bpe: the GPT-2 shapes of BENCH.md, trained on random tokens) prints one \
+            JSON line: config, params, train_tokens_per_s (forward, backward, clipping and an AdamW step per \
+            batch), gen_tokens_per_s_b1 and gen_tokens_per_s_b8 (an 8-token prompt and 64 new tokens, or as many \
+            as the context holds), sgemm_gflops (measured in the same run), mfu, peak_rss_mb (while training), \
+            micro_batch and openblas_core. Progress goes to standard error.
             """
     )
 
