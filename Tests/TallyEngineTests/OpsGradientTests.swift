@@ -164,6 +164,23 @@ import Testing
         }
     }
 
+    @Test func aHugeScoreOnAPaddedKeyChangesNothing() {
+        let shape = AttentionShape(batch: 1, length: 3, heads: 1, kvHeads: 1, headSize: 2)
+        // Token 0 is padding; its key is enormous, so an unmasked softmax would give it all the weight.
+        let qkv = TestBuffer([1, 1, 500, 500, 7, 7, /**/ 1, 1, 0.1, 0.2, 1, 2, /**/ 1, 1, 0.3, 0.1, 3, 4])
+        let mask = TestBuffer([0, 1, 1])
+        let out = TestBuffer(zeros: 6)
+        let probabilities = TestBuffer(zeros: 9)
+        attentionForward(
+            out.pointer, probabilities: probabilities.pointer, qkv: qkv.pointer, keyMask: mask.pointer,
+            shape: shape)
+        let p = probabilities.array
+        #expect(p[0..<3] == [0, 0, 0], "a query with no real key attends to nothing")
+        #expect(p[3] == 0 && p[4] == 1)
+        #expect(p[6] == 0 && abs(p[7] + p[8] - 1) < 1e-6)
+        #expect(abs(out.pointer[2] - 1) < 1e-6 && abs(out.pointer[3] - 2) < 1e-6, "query 1 sees only key 1")
+    }
+
     @Test func rotaryBackwardIsTheTransposeRotation() {
         let rows = 3, headSize = 4, heads = 3, stride = heads * headSize + 2
         let table = RotaryTable(headSize: headSize, maxPositions: 8, theta: 10_000)

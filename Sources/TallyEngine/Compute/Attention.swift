@@ -78,7 +78,13 @@ func causalSoftmaxRow(_ row: UnsafeMutablePointer<Float>, query: Int, length: In
     let count = query + 1
     var largest = -Float.infinity
     if let mask {
-        for s in 0..<count where mask[s] != 0 { largest = max(largest, row[s]) }
+        for s in 0..<count {
+            if mask[s] != 0 {
+                largest = max(largest, row[s])
+            } else {
+                row[s] = -Float.infinity  // a masked score, however large, must not swamp the sum
+            }
+        }
     } else {
         largest = maximum(row, count)
     }
@@ -88,10 +94,8 @@ func causalSoftmaxRow(_ row: UnsafeMutablePointer<Float>, query: Int, length: In
     }
     var total = exponentiateInPlace(row, count, shift: largest)
     if let mask {
-        for s in 0..<count where mask[s] == 0 {
-            total -= row[s]
-            row[s] = 0
-        }
+        for s in 0..<count where mask[s] == 0 { row[s] = 0 }
+        total = sum(row, count)
     }
     scaleInPlace(row, count, by: 1 / total)
     if count < length { (row + count).initialize(repeating: 0, count: length - count) }
