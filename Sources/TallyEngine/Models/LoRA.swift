@@ -13,8 +13,11 @@ public enum LoRATarget: String, CaseIterable, Sendable {
 
 /// LoRA hyperparameters: W x + (alpha / rank) · B A x, with A [rank, in] and B [out, rank].
 public struct LoRAConfiguration: Equatable, Sendable {
+    /// The rank r of A [r, in] and B [out, r].
     public var rank: Int
+    /// The scale numerator: updates are multiplied by alpha / rank.
     public var alpha: Float
+    /// The projections adapted in every block.
     public var targets: Set<LoRATarget>
 
     public init(rank: Int, alpha: Float, targets: Set<LoRATarget> = Set(LoRATarget.allCases)) {
@@ -23,6 +26,7 @@ public struct LoRAConfiguration: Equatable, Sendable {
         self.targets = targets
     }
 
+    /// alpha / rank.
     public var scale: Float { alpha / Float(rank) }
 }
 
@@ -32,11 +36,15 @@ public struct LoRAConfiguration: Equatable, Sendable {
 /// With ``enabled`` false the model runs exactly as its base weights: that is the reference model for
 /// DPO and PPO, without a second copy of the weights.
 public final class LoRAAdapters {
+    /// Rank, alpha and targets.
     public let configuration: LoRAConfiguration
     /// Whether forward passes apply the adapters.
     public var enabled = true
+    /// Every A and B, laid out as ``slots`` says.
     public let parameters: UnsafeMutablePointer<Float>
+    /// Their gradients, same layout.
     public let gradients: UnsafeMutablePointer<Float>
+    /// Number of floats in ``parameters``.
     public let count: Int
     /// (name, offset, shape) of each A and B, e.g. `h.0.attention.lora_A` [rank, C].
     public private(set) var slots: [ParameterSlot] = []

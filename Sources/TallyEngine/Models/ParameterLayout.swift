@@ -20,7 +20,9 @@ public struct ParameterSlot: Sendable {
     public var shape: [Int]
     /// Offset in floats into the parameter (and gradient) buffer.
     public var offset: Int
+    /// Number of floats.
     public var count: Int { shape.reduce(1, *) }
+    /// The group that freezes it.
     public var group: ParameterGroup
     /// Whether AdamW applies weight decay (matrices yes; biases, norms, embeddings' 1-D parts no).
     public var decays: Bool

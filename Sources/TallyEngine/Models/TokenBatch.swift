@@ -11,7 +11,9 @@
 /// // tokens [5, 6, 7], targets [-1, 7, 8]
 /// ```
 public struct TokenBatch: Sendable {
+    /// Number of rows (sequences).
     public var batchSize: Int
+    /// Tokens per row.
     public var length: Int
     /// batchSize × length input tokens, row-major.
     public var tokens: [Int32]

@@ -2,9 +2,13 @@ import Foundation
 
 /// One tensor the optimizer updates: parameters and gradients of `count` floats.
 public struct TrainableTensor {
+    /// The tensor's name (``ParameterSlot/name`` or a LoRA slot name).
     public var name: String
+    /// Its values, inside the model's (or the adapters') flat buffer.
     public var parameters: UnsafeMutablePointer<Float>
+    /// Its gradients, same layout.
     public var gradients: UnsafeMutablePointer<Float>
+    /// Number of floats.
     public var count: Int
     /// Whether AdamW applies weight decay to it.
     public var decays: Bool

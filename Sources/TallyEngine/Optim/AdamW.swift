@@ -2,8 +2,11 @@ import Foundation
 
 /// AdamW's hyperparameters (Loshchilov and Hutter): decoupled weight decay, bias-corrected moments.
 public struct AdamWSettings: Equatable, Sendable {
+    /// Decay rate of the first-moment (mean) estimate.
     public var beta1: Float
+    /// Decay rate of the second-moment estimate.
     public var beta2: Float
+    /// Added to the root of the second moment.
     public var epsilon: Float
     /// Decay applied to tensors marked `decays` (matrices), as θ ← θ − lr·λ·θ.
     public var weightDecay: Float
@@ -29,6 +32,7 @@ public struct AdamWSettings: Equatable, Sendable {
 ///
 /// The set of tensors is fixed when the optimizer is made: freeze groups or attach LoRA first.
 public final class AdamW {
+    /// Hyperparameters; may change between steps.
     public var settings: AdamWSettings
     /// Number of updates made so far (bias correction uses it).
     public private(set) var stepCount = 0

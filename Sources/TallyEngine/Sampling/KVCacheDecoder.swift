@@ -16,6 +16,7 @@ import Foundation
 /// ```
 public final class KVCacheDecoder {
     let model: TransformerModel
+    /// How many sequences the cache holds.
     public let sequences: Int
     /// Positions per sequence the cache holds.
     public let capacity: Int
