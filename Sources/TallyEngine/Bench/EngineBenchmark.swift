@@ -92,8 +92,7 @@ public enum EngineBenchmark {
     /// 6N + 12·L·C·T with N the parameters without position embeddings (BENCH.md).
     public static func trainingFlopsPerToken(_ config: ModelConfig) -> Double {
         let positions = config.architecture == .gpt2 ? config.contextLength * config.width : 0
-        let model = try? TransformerModel(config: config, seed: 0)
-        let n = Double((model?.parameterCount ?? 0) - positions)
+        let n = Double(ParameterLayout(config: config, scalarHead: false).count - positions)
         return 6 * n + 12 * Double(config.layers * config.width * config.contextLength)
     }
 
