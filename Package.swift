@@ -47,7 +47,7 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "TallyEngineTests", dependencies: ["TallyEngine"]),
+        .testTarget(name: "TallyEngineTests", dependencies: ["TallyEngine"], exclude: ["Fixtures"]),
         .testTarget(name: "TallyStoreTests", dependencies: ["TallyStore"]),
         .testTarget(name: "TallyWorldTests", dependencies: ["TallyWorld"]),
         .testTarget(name: "TallyTrainTests", dependencies: ["TallyTrain", "TallyWorld"]),

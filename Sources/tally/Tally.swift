@@ -6,7 +6,9 @@ struct Tally: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally",
         abstract: "A terminal workbench for human feedback on language models.",
-        subcommands: [Bench.self, TokenizerCommand.self]
+        subcommands: [
+            Init.self, Import.self, Export.self, Status.self, TokenizerCommand.self, Bench.self, Debug.self,
+        ]
     )
 
     /// Picks OpenBLAS's fastest safe kernels (may re-execute the process) before parsing the command line.

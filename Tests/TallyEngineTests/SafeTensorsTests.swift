@@ -164,4 +164,18 @@ func bitPatterns(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
         try SafeTensors.read(contentsOf: URL(fileURLWithPath: "/nonexistent/model.safetensors"))
     }
     #expect(error?.description == "/nonexistent/model.safetensors: does not exist")
+    let writeError = #expect(throws: CheckpointError.self) {
+        try SafeTensors.write([], to: URL(fileURLWithPath: "/nonexistent/out.safetensors"))
+    }
+    #expect(writeError?.path == "/nonexistent/out.safetensors")
+}
+
+@Test func safeTensorsWriteReplacesAnExistingFileWhole() throws {
+    let folder = try makeTemporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let url = folder.appendingPathComponent("w.safetensors")
+    try SafeTensors.write([TensorEntry(name: "a", shape: [100], values: testValues(100, seed: 1))], to: url)
+    try SafeTensors.write([TensorEntry(name: "b", shape: [2], values: [1, 2])], to: url)
+    #expect(try SafeTensors.read(contentsOf: url).tensors == [TensorEntry(name: "b", shape: [2], values: [1, 2])])
+    #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["w.safetensors"])
 }

@@ -39,9 +39,10 @@ enum DurableFile {
             guard Foundation.rename(temporary.path, url.path) == 0 else {
                 throw systemError(url, "could not be replaced")
             }
-        } catch {
+        } catch let error as CheckpointError {
             try? FileManager.default.removeItem(at: temporary)
-            throw error
+            // Name the file the user asked for, not the hidden temporary one.
+            throw CheckpointError(path: url.path, problem: error.problem)
         }
         try syncFolder(url.deletingLastPathComponent())
     }
