@@ -11,6 +11,10 @@
 #include <wchar.h>
 #include <ncursesw/curses.h>
 
+/// Column width of a wide character under the current locale (glibc's table, the one ncurses uses).
+extern int wcwidth(wchar_t c);
+static inline int tally_wcwidth(int c) { return wcwidth((wchar_t)c); }
+
 static inline WINDOW *tally_stdscr(void) { return stdscr; }
 static inline int tally_lines(void) { return LINES; }
 static inline int tally_cols(void) { return COLS; }

@@ -1,0 +1,161 @@
+import Foundation
+
+/// Pairwise comparison: two responses side by side (stacked on narrow terminals), a verdict
+/// (A / B / tie / both bad) and how strong the preference is.
+public final class CompareScreen: Screen {
+    public private(set) var task: ComparisonTask?
+    public private(set) var choice: ComparisonChoice?
+    public private(set) var strength = 2
+    private var scroll = ScrollState()
+    private var viewHeight = 8
+    private var startedAt = Date()
+    private var loaded = false
+
+    public static let strengthNames = [1: "slightly", 2: "clearly", 3: "much"]
+
+    public init() {}
+
+    public var title: String {
+        guard let task else { return "Compare" }
+        return "Compare · prompt #\(task.promptID)"
+    }
+
+    public var bindings: [KeyBinding] {
+        [
+            KeyBinding("a ←", "A is better", hint: true),
+            KeyBinding("b →", "B is better", hint: true),
+            KeyBinding("t", "tie", hint: true),
+            KeyBinding("x", "both bad", hint: true),
+            KeyBinding("1 2 3", "slightly / clearly / much better", hint: true),
+            KeyBinding("j/k PgDn/PgUp", "scroll both"),
+            KeyBinding("s Enter", "submit", hint: true),
+        ]
+    }
+
+    public func didAppear(context: LabelingContext) {
+        if !loaded { loadNext(context: context) }
+    }
+
+    func loadNext(context: LabelingContext) {
+        loaded = true
+        do {
+            task = try context.service.nextComparison()
+        } catch {
+            context.report(error, while: "load the next comparison")
+            task = nil
+        }
+        choice = nil
+        strength = 2
+        scroll = ScrollState()
+        startedAt = context.now()
+    }
+
+    public func handle(_ key: Key, context: LabelingContext) -> ScreenCommand {
+        guard let task else {
+            if key == .character("n") || key == .enter {
+                loadNext(context: context)
+                return .handled
+            }
+            return .unhandled
+        }
+        switch key {
+        case .character("a"), .left, .character("h"): choice = .first
+        case .character("b"), .right, .character("l"): choice = .second
+        case .character("t"), .character("="): choice = .tie
+        case .character("x"): choice = .bothBad
+        case .character("1"), .character("2"), .character("3"):
+            if case .character(let digit) = key, let value = digit.wholeNumberValue { strength = value }
+        case .down, .character("j"): scroll.offset += 1
+        case .up, .character("k"): scroll.offset = max(0, scroll.offset - 1)
+        case .pageDown, .character(" "): scroll.offset += max(1, viewHeight - 1)
+        case .pageUp: scroll.offset = max(0, scroll.offset - max(1, viewHeight - 1))
+        case .character("s"), .enter, .control("s"):
+            submit(task, context: context)
+        default: return .unhandled
+        }
+        return .handled
+    }
+
+    private func submit(_ task: ComparisonTask, context: LabelingContext) {
+        guard let choice else {
+            context.notify("Choose a (A better), b (B better), t (tie) or x (both bad) first.", .warning)
+            return
+        }
+        let submission = ComparisonSubmission(
+            promptID: task.promptID, firstResponseID: task.first.responseID, secondResponseID: task.second.responseID,
+            choice: choice, strength: choice == .first || choice == .second ? strength : 0,
+            instructionVersion: context.instructions.version,
+            secondsSpent: context.now().timeIntervalSince(startedAt))
+        do {
+            try context.service.submit(submission)
+            context.notify("Saved comparison for prompt #\(task.promptID). (u undoes)", .success)
+            loadNext(context: context)
+        } catch {
+            context.report(error, while: "save the comparison")
+        }
+    }
+
+    var verdict: String {
+        guard let choice else { return "no verdict yet" }
+        let how = Self.strengthNames[strength] ?? ""
+        switch choice {
+        case .first: return "A is \(how) better"
+        case .second: return "B is \(how) better"
+        case .tie: return "tie"
+        case .bothBad: return "both bad"
+        }
+    }
+
+    public func draw(into grid: inout CellGrid, area: Rect, context: LabelingContext) {
+        guard let task else {
+            grid.put("No comparisons are waiting for you. Press q to go back, n to look again.",
+                     row: area.row + 1, column: area.column + 2, style: .muted)
+            return
+        }
+        let promptLines = ConversationView.lines(task.conversation, width: area.width - 3)
+        let promptHeight = max(1, min(promptLines.count, area.height / 4))
+        Box.rule(into: &grid, row: area.row, column: area.column, width: area.width, label: "Prompt")
+        var promptScroll = ScrollState()
+        TextLayout.drawScrolled(promptLines, into: &grid, rect: Rect(row: area.row + 1, column: area.column + 1,
+                                                                      width: area.width - 1, height: promptHeight),
+                                scroll: &promptScroll)
+        let top = area.row + 1 + promptHeight
+        Box.rule(into: &grid, row: top, column: area.column, width: area.width, label: "Verdict: " + verdict,
+                 style: .accent)
+        let bodyTop = top + 1
+        let bodyHeight = area.row + area.height - bodyTop
+        if area.width >= 100 {
+            let half = (area.width - 1) / 2
+            viewHeight = bodyHeight - 1
+            drawResponse(into: &grid, label: "A", response: task.first, highlighted: choice == .first,
+                         rect: Rect(row: bodyTop, column: area.column, width: half, height: bodyHeight))
+            for y in bodyTop..<(bodyTop + bodyHeight) {
+                grid.put("│", row: y, column: area.column + half, style: .muted)
+            }
+            drawResponse(into: &grid, label: "B", response: task.second, highlighted: choice == .second,
+                         rect: Rect(row: bodyTop, column: area.column + half + 1, width: area.width - half - 1,
+                                    height: bodyHeight))
+        } else {
+            let upper = bodyHeight / 2
+            viewHeight = upper - 1
+            drawResponse(into: &grid, label: "A", response: task.first, highlighted: choice == .first,
+                         rect: Rect(row: bodyTop, column: area.column, width: area.width, height: upper))
+            drawResponse(into: &grid, label: "B", response: task.second, highlighted: choice == .second,
+                         rect: Rect(row: bodyTop + upper, column: area.column, width: area.width,
+                                    height: bodyHeight - upper))
+        }
+    }
+
+    private func drawResponse(into grid: inout CellGrid, label: String, response: CandidateResponse,
+                              highlighted: Bool, rect: Rect) {
+        guard rect.height >= 2 else { return }
+        let style: Style = highlighted ? .selected : Style(.muted, bold: true)
+        grid.fill(row: rect.row, column: rect.column, width: rect.width, height: 1, style: style)
+        grid.put(" Response \(label)" + (highlighted ? " ✓" : ""), row: rect.row, column: rect.column, style: style)
+        let lines = ConversationView.responseLines(response.text, width: rect.width - 3)
+        var local = scroll
+        TextLayout.drawScrolled(lines, into: &grid, rect: Rect(row: rect.row + 1, column: rect.column + 1,
+                                                                width: rect.width - 1, height: rect.height - 1),
+                                scroll: &local)
+    }
+}

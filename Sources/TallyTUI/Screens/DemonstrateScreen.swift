@@ -1,0 +1,360 @@
+import Foundation
+
+/// Writing a demonstration: the prompt as a conversation, an editor for the ideal response, and model drafts
+/// beside it to take as the starting text, pull a paragraph from, or ignore.
+///
+/// Half-written text is autosaved (a second after the last edit, and when leaving) and comes back next time.
+public final class DemonstrateScreen: Screen {
+    enum Focus { case editor, drafts }
+
+    public private(set) var task: DemonstrationTask?
+    public private(set) var editor = TextEditor()
+    private var focus = Focus.editor
+    private var selectedDraft = 0
+    private var selectedParagraph = 0
+    private var draftScroll = ScrollState()
+    private var promptScroll = ScrollState()
+    private var sourceDraftIDs: [String] = []
+    private var startedAt = Date()
+    private var lastSavedText = ""
+    private var lastEditAt: Date?
+    private var loaded = false
+    private var promptViewHeight = 5
+    private var draftViewHeight = 10
+
+    /// Seconds of quiet after an edit before the draft is autosaved.
+    public static let autosaveDelay: TimeInterval = 1.0
+
+    public init() {}
+
+    public var title: String {
+        guard let task else { return "Demonstrate" }
+        return "Demonstrate · prompt #\(task.promptID)"
+    }
+
+    public var capturesText: Bool { focus == .editor && task != nil }
+
+    public var bindings: [KeyBinding] {
+        if focus == .drafts {
+            return [
+                KeyBinding("h/l ←→ 1-9", "choose draft", hint: true),
+                KeyBinding("j/k ↑↓", "choose paragraph", hint: true),
+                KeyBinding("t Enter", "take draft as starting text", hint: true),
+                KeyBinding("p", "pull paragraph in at the cursor", hint: true),
+                KeyBinding("J/K PgDn/PgUp", "scroll draft"),
+                KeyBinding("[ ]", "scroll the prompt"),
+                KeyBinding("Tab", "back to your text", hint: true),
+            ]
+        }
+        return [
+            KeyBinding("C-s", "submit", hint: true),
+            KeyBinding("Tab", "drafts", hint: true),
+            KeyBinding("C-z C-y", "undo / redo", hint: true),
+            KeyBinding("Esc", "back (kept)", hint: true),
+            KeyBinding("C-← C-→ M-b M-f", "word left / right"),
+            KeyBinding("Home End C-a C-e", "line start / end"),
+            KeyBinding("S-arrows C-Space", "select"),
+            KeyBinding("M-a", "select all"),
+            KeyBinding("C-c C-x C-v", "copy / cut / paste"),
+            KeyBinding("C-k C-w", "kill to line end / delete word"),
+            KeyBinding("M-< M->", "start / end of text"),
+            KeyBinding("M-p M-n", "scroll the prompt"),
+        ]
+    }
+
+    // MARK: Lifecycle
+
+    public func didAppear(context: LabelingContext) {
+        if !loaded { loadNext(context: context) }
+    }
+
+    func loadNext(context: LabelingContext) {
+        loaded = true
+        do {
+            let upcoming = try context.service.upcomingDemonstrations(limit: context.prefetchDepth)
+            for next in upcoming {
+                context.drafts.requestDrafts(for: next, instructions: context.instructions.markdown)
+            }
+            task = upcoming.first
+        } catch {
+            context.report(error, while: "load the next prompt")
+            task = nil
+        }
+        editor = TextEditor(text: task?.savedDraft ?? "")
+        lastSavedText = editor.text
+        sourceDraftIDs = []
+        selectedDraft = 0
+        selectedParagraph = 0
+        draftScroll = ScrollState()
+        promptScroll = ScrollState()
+        focus = .editor
+        startedAt = context.now()
+        lastEditAt = nil
+    }
+
+    public func tick(context: LabelingContext) -> Bool {
+        if let lastEditAt, context.now().timeIntervalSince(lastEditAt) >= Self.autosaveDelay {
+            autosave(context: context)
+            return false
+        }
+        return false
+    }
+
+    public func willClose(context: LabelingContext) {
+        autosave(context: context)
+    }
+
+    /// Saves the text if it changed since the last save.
+    public func autosave(context: LabelingContext) {
+        lastEditAt = nil
+        guard let task, editor.text != lastSavedText else { return }
+        do {
+            try context.service.saveDemonstrationDraft(promptID: task.promptID, text: editor.text)
+            lastSavedText = editor.text
+        } catch {
+            context.report(error, while: "autosave your text")
+        }
+    }
+
+    // MARK: Keys
+
+    public func handle(_ key: Key, context: LabelingContext) -> ScreenCommand {
+        guard let task else {
+            if key == .character("n") || key == .enter {
+                loadNext(context: context)
+                return .handled
+            }
+            return .unhandled
+        }
+        switch key {
+        case .control("s"):
+            submit(task, context: context)
+            return .handled
+        case .tab, .backTab:
+            focus = focus == .editor ? .drafts : .editor
+            return .handled
+        case .alt("p"):
+            promptScroll.scroll(by: -3, contentHeight: Int.max / 2, viewHeight: promptViewHeight)
+            return .handled
+        case .alt("n"):
+            promptScroll.scroll(by: 3, contentHeight: Int.max / 2, viewHeight: promptViewHeight)
+            return .handled
+        default: break
+        }
+        if focus == .editor {
+            let before = editor.text
+            guard editor.handle(key) else { return .unhandled }
+            if editor.text != before { lastEditAt = context.now() }
+            return .handled
+        }
+        return handleDraftKey(key, context: context)
+    }
+
+    private func handleDraftKey(_ key: Key, context: LabelingContext) -> ScreenCommand {
+        let drafts = readyDrafts(context: context)
+        let count = context.drafts.draftsPerPrompt
+        switch key {
+        case .escape:
+            focus = .editor
+        case .left, .character("h"):
+            if count > 0 { selectDraft((selectedDraft + count - 1) % count) }
+        case .right, .character("l"):
+            if count > 0 { selectDraft((selectedDraft + 1) % count) }
+        case .character(let digit) where digit.isASCII && digit.isNumber && digit != "0":
+            if let number = digit.wholeNumberValue, number <= count { selectDraft(number - 1) }
+        case .down, .character("j"):
+            let paragraphs = currentParagraphs(drafts)
+            if !paragraphs.isEmpty { selectedParagraph = min(paragraphs.count - 1, selectedParagraph + 1) }
+        case .up, .character("k"):
+            selectedParagraph = max(0, selectedParagraph - 1)
+        case .pageDown, .character("J"): draftScroll.offset += max(1, draftViewHeight - 1)
+        case .pageUp, .character("K"): draftScroll.offset = max(0, draftScroll.offset - max(1, draftViewHeight - 1))
+        case .character("["): promptScroll.offset = max(0, promptScroll.offset - 3)
+        case .character("]"): promptScroll.offset += 3
+        case .character("t"), .enter:
+            guard let draft = drafts[selectedDraft] else {
+                context.notify("That draft is not ready.", .warning)
+                break
+            }
+            editor.replaceAll(with: draft.text)
+            noteSource(draft.draftID)
+            lastEditAt = context.now()
+            focus = .editor
+            context.notify("Took draft \(selectedDraft + 1) as your starting text (C-z undoes).", .info)
+        case .character("p"):
+            let paragraphs = currentParagraphs(drafts)
+            guard let draft = drafts[selectedDraft], selectedParagraph < paragraphs.count else {
+                context.notify("That draft is not ready.", .warning)
+                break
+            }
+            var piece = paragraphs[selectedParagraph]
+            if !editor.isEmpty && editor.cursor.column > 0 { piece = "\n\n" + piece }
+            editor.insert(piece)
+            noteSource(draft.draftID)
+            lastEditAt = context.now()
+            context.notify("Pulled paragraph \(selectedParagraph + 1) of draft \(selectedDraft + 1).", .info)
+        default:
+            return .unhandled
+        }
+        return .handled
+    }
+
+    private func selectDraft(_ index: Int) {
+        selectedDraft = index
+        selectedParagraph = 0
+        draftScroll = ScrollState()
+    }
+
+    private func noteSource(_ draftID: String) {
+        if !sourceDraftIDs.contains(draftID) { sourceDraftIDs.append(draftID) }
+    }
+
+    /// Drafts of the current prompt that are ready, by variant.
+    func readyDrafts(context: LabelingContext) -> [Int: DraftOffer] {
+        guard let task else { return [:] }
+        var offers: [Int: DraftOffer] = [:]
+        for (variant, state) in context.drafts.readyDrafts(for: task.promptID) {
+            if case .ready(let text) = state {
+                offers[variant] = DraftOffer(draftID: context.drafts.draftID(variant: variant), text: text)
+            }
+        }
+        return offers
+    }
+
+    private func currentParagraphs(_ drafts: [Int: DraftOffer]) -> [String] {
+        guard let draft = drafts[selectedDraft] else { return [] }
+        return Self.paragraphs(of: draft.text)
+    }
+
+    /// Paragraphs of a draft: blocks separated by blank lines.
+    static func paragraphs(of text: String) -> [String] {
+        text.replacingOccurrences(of: "\r\n", with: "\n")
+            .components(separatedBy: "\n\n")
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .filter { !$0.isEmpty }
+    }
+
+    private func submit(_ task: DemonstrationTask, context: LabelingContext) {
+        let text = editor.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else {
+            context.notify("Write a response first (or Esc to come back later).", .warning)
+            return
+        }
+        var distances: [String: Int] = [:]
+        for offer in readyDrafts(context: context).values {
+            distances[offer.draftID] = EditDistance.between(text, offer.text)
+        }
+        let submission = DemonstrationSubmission(
+            promptID: task.promptID, text: text, sourceDraftIDs: sourceDraftIDs, editDistances: distances,
+            instructionVersion: context.instructions.version,
+            secondsSpent: context.now().timeIntervalSince(startedAt))
+        do {
+            try context.service.submit(submission)
+            context.notify("Saved demonstration for prompt #\(task.promptID). (u on Home undoes it)", .success)
+            loadNext(context: context)
+        } catch {
+            context.report(error, while: "save the demonstration")
+        }
+    }
+
+    // MARK: Drawing
+
+    public func draw(into grid: inout CellGrid, area: Rect, context: LabelingContext) {
+        guard let task else {
+            grid.put("No prompts are waiting for a demonstration. Press q to go back, n to look again.",
+                     row: area.row + 1, column: area.column + 2, style: .muted)
+            return
+        }
+        let wide = area.width >= 100
+        let mainWidth = wide ? area.width * 3 / 5 : area.width
+        let promptLines = ConversationView.lines(task.conversation, width: mainWidth - 3)
+        promptViewHeight = max(2, min(promptLines.count, (area.height - 2) / 3))
+        Box.rule(into: &grid, row: area.row, column: area.column, width: mainWidth, label: "Prompt")
+        TextLayout.drawScrolled(promptLines, into: &grid,
+                                rect: Rect(row: area.row + 1, column: area.column + 1, width: mainWidth - 1,
+                                           height: promptViewHeight), scroll: &promptScroll)
+        let editorTop = area.row + 1 + promptViewHeight
+        let saved = editor.text == lastSavedText ? "saved" : "editing"
+        let label = "Your response · \(editor.text.count) chars · \(saved)"
+        let bottomHeight = area.height - promptViewHeight - 2
+        if wide {
+            Box.rule(into: &grid, row: editorTop, column: area.column, width: mainWidth, label: label,
+                     style: focus == .editor ? .accent : .muted)
+            editor.draw(into: &grid, row: editorTop + 1, column: area.column + 1, width: mainWidth - 2,
+                        height: bottomHeight, focused: focus == .editor)
+            for y in area.row..<(area.row + area.height) {
+                grid.put("│", row: y, column: area.column + mainWidth, style: .muted)
+            }
+            drawDrafts(into: &grid, rect: Rect(row: area.row, column: area.column + mainWidth + 1,
+                                               width: area.width - mainWidth - 1, height: area.height),
+                       context: context)
+        } else if focus == .editor {
+            Box.rule(into: &grid, row: editorTop, column: area.column, width: area.width,
+                     label: label + draftSummary(context: context), style: .accent)
+            editor.draw(into: &grid, row: editorTop + 1, column: area.column + 1, width: area.width - 2,
+                        height: bottomHeight, focused: true)
+        } else {
+            drawDrafts(into: &grid, rect: Rect(row: editorTop, column: area.column, width: area.width,
+                                               height: bottomHeight + 1), context: context)
+        }
+    }
+
+    private func draftSummary(context: LabelingContext) -> String {
+        let count = context.drafts.draftsPerPrompt
+        guard count > 0 else { return "" }
+        let ready = readyDrafts(context: context).count
+        return " · drafts \(ready)/\(count) (Tab)"
+    }
+
+    private func drawDrafts(into grid: inout CellGrid, rect: Rect, context: LabelingContext) {
+        let count = context.drafts.draftsPerPrompt
+        let style: Style = focus == .drafts ? .accent : .muted
+        guard count > 0, let task else {
+            Box.rule(into: &grid, row: rect.row, column: rect.column, width: rect.width, label: "Drafts", style: style)
+            grid.put("No drafter configured (set TALLY_DRAFT_BASE_URL).", row: rect.row + 1,
+                     column: rect.column + 1, style: .muted, limit: rect.column + rect.width)
+            return
+        }
+        // Tabs: Draft 1 | Draft 2 … with a spinner or a cross for pending or failed ones.
+        Box.rule(into: &grid, row: rect.row, column: rect.column, width: rect.width, label: "Drafts", style: style)
+        var x = rect.column + 1
+        let states = context.drafts.readyDrafts(for: task.promptID)
+        for (variant, state) in states {
+            let mark: String
+            switch state {
+            case .pending: mark = " " + spinnerGlyph(context: context)
+            case .failed: mark = " ✗"
+            case .ready: mark = ""
+            }
+            let tabStyle: Style = variant == selectedDraft ? (focus == .drafts ? .selected : .bold) : .normal
+            x = grid.put(" \(variant + 1)\(mark) ", row: rect.row + 1, column: x, style: tabStyle,
+                         limit: rect.column + rect.width)
+        }
+        let body = Rect(row: rect.row + 2, column: rect.column + 1, width: rect.width - 1, height: rect.height - 2)
+        draftViewHeight = body.height
+        switch states.first(where: { $0.variant == selectedDraft })?.state ?? .pending {
+        case .pending:
+            grid.put("\(spinnerGlyph(context: context)) a draft is being written…", row: body.row, column: body.column,
+                     style: .muted, limit: body.column + body.width)
+        case .failed(let message):
+            grid.put("No draft: \(message)", row: body.row, column: body.column, style: .warning,
+                     limit: body.column + body.width)
+        case .ready(let text):
+            var lines: [StyledLine] = []
+            for (index, paragraph) in Self.paragraphs(of: text).enumerated() {
+                if index > 0 { lines.append([]) }
+                let highlighted = index == selectedParagraph && focus == .drafts
+                for line in TextLayout.wrap(paragraph, width: max(4, body.width - 2)) {
+                    lines.append([Span(highlighted ? "▌" : " ", .accent), Span(line, highlighted ? .bold : .normal)])
+                }
+            }
+            TextLayout.drawScrolled(lines, into: &grid, rect: body, scroll: &draftScroll)
+        }
+    }
+
+    private func spinnerGlyph(context: LabelingContext) -> String {
+        let frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+        let tenths = Int(context.now().timeIntervalSinceReferenceDate * 10)
+        return frames[tenths % frames.count]
+    }
+}
