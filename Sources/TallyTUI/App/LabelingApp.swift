@@ -180,14 +180,17 @@ public final class LabelingApp {
 
     private func drawHintBar(into grid: inout CellGrid, bindings: [KeyBinding], row: Int) {
         grid.fill(row: row, column: 0, width: grid.width, height: 1, style: .hintText)
+        // The way to the full list of keys is always shown, at the right end.
+        let helpKey = top.capturesText ? "F1" : "?"
+        let helpColumn = grid.width - DisplayWidth.of(helpKey) - 6
+        grid.put(helpKey, row: row, column: helpColumn, style: .hintKey)
+        grid.put(" help", row: row, column: helpColumn + DisplayWidth.of(helpKey), style: .hintText)
         var x = 0
-        var hints = bindings.filter(\.inHintBar)
-        hints.append(KeyBinding(top.capturesText ? "F1" : "?", "help"))
-        for binding in hints {
-            let needed = DisplayWidth.of(binding.keys) + DisplayWidth.of(binding.action) + 3
-            if x + needed > grid.width { break }
+        for binding in bindings where binding.inHintBar {
+            let needed = DisplayWidth.of(binding.keys) + DisplayWidth.of(binding.barText) + 3
+            if x + needed > helpColumn { break }
             x = grid.put(binding.keys, row: row, column: x, style: .hintKey)
-            x = grid.put(" " + binding.action + "  ", row: row, column: x, style: .hintText)
+            x = grid.put(" " + binding.barText + "  ", row: row, column: x, style: .hintText)
         }
     }
 

@@ -20,11 +20,14 @@ public struct KeyBinding: Equatable, Sendable {
     public var keys: String
     public var action: String
     public var inHintBar: Bool
+    /// A shorter wording for the hint bar.
+    public var barText: String
 
-    public init(_ keys: String, _ action: String, hint: Bool = false) {
+    public init(_ keys: String, _ action: String, hint: Bool = false, bar: String? = nil) {
         self.keys = keys
         self.action = action
         inHintBar = hint
+        barText = bar ?? action
     }
 }
 

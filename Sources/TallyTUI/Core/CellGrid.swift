@@ -29,7 +29,10 @@ public struct Cell: Equatable, Sendable {
 /// grid.put("Rank 中文 responses", row: 0, column: 2, style: .heading)
 /// grid.rowText(0)   // "  Rank 中文 responses" + spaces
 /// ```
-public struct CellGrid: Equatable, Sendable {
+public struct CellGrid: Equatable, Sendable, CustomStringConvertible {
+    /// The screen's text, so test failures print what a person would see.
+    public var description: String { "\n" + text }
+
     public let width: Int
     public let height: Int
     public private(set) var cells: [Cell]
@@ -61,8 +64,10 @@ public struct CellGrid: Equatable, Sendable {
     public mutating func fill(row: Int, column: Int, width fillWidth: Int, height fillHeight: Int,
                               character: Character = " ", style: Style = .normal) {
         let text = String(character)
-        for y in max(0, row)..<min(height, row + fillHeight) {
-            for x in max(0, column)..<min(width, column + fillWidth) {
+        let rows = max(0, row)..<max(max(0, row), min(height, row + fillHeight))
+        let columns = max(0, column)..<max(max(0, column), min(width, column + fillWidth))
+        for y in rows {
+            for x in columns {
                 setCell(y, x, Cell(text: text, width: 1, style: style))
             }
         }
@@ -116,7 +121,7 @@ public struct CellGrid: Equatable, Sendable {
     /// Restyles existing cells (e.g. to highlight a row) without changing their text.
     public mutating func restyle(row: Int, column: Int, width styleWidth: Int, style: Style) {
         guard row >= 0, row < height else { return }
-        for x in max(0, column)..<min(width, column + styleWidth) {
+        for x in max(0, column)..<max(max(0, column), min(width, column + styleWidth)) {
             cells[row * width + x].style = style
         }
     }

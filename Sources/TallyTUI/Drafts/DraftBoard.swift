@@ -125,11 +125,11 @@ public final class DraftBoard: @unchecked Sendable {
     }
 
     /// Waits until no job is pending or the deadline passes (used by tests and the benchmark).
-    public func waitUntilSettled(timeout: TimeInterval) -> Bool {
+    public func settled(timeout: TimeInterval) async -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while hasPendingJobs {
             if Date() > deadline { return false }
-            Thread.sleep(forTimeInterval: 0.01)
+            try? await Task.sleep(nanoseconds: 10_000_000)
         }
         return true
     }

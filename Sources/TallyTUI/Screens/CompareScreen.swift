@@ -22,11 +22,11 @@ public final class CompareScreen: Screen {
 
     public var bindings: [KeyBinding] {
         [
-            KeyBinding("a ←", "A is better", hint: true),
-            KeyBinding("b →", "B is better", hint: true),
+            KeyBinding("a ←", "A is better", hint: true, bar: "A"),
+            KeyBinding("b →", "B is better", hint: true, bar: "B"),
             KeyBinding("t", "tie", hint: true),
             KeyBinding("x", "both bad", hint: true),
-            KeyBinding("1 2 3", "slightly / clearly / much better", hint: true),
+            KeyBinding("1 2 3", "slightly / clearly / much better", hint: true, bar: "strength"),
             KeyBinding("j/k PgDn/PgUp", "scroll both"),
             KeyBinding("s Enter", "submit", hint: true),
         ]
@@ -129,7 +129,7 @@ public final class CompareScreen: Screen {
             viewHeight = bodyHeight - 1
             drawResponse(into: &grid, label: "A", response: task.first, highlighted: choice == .first,
                          rect: Rect(row: bodyTop, column: area.column, width: half, height: bodyHeight))
-            for y in bodyTop..<(bodyTop + bodyHeight) {
+            for y in bodyTop..<max(bodyTop, bodyTop + bodyHeight) {
                 grid.put("│", row: y, column: area.column + half, style: .muted)
             }
             drawResponse(into: &grid, label: "B", response: task.second, highlighted: choice == .second,

@@ -37,19 +37,19 @@ public final class DemonstrateScreen: Screen {
     public var bindings: [KeyBinding] {
         if focus == .drafts {
             return [
-                KeyBinding("h/l ←→ 1-9", "choose draft", hint: true),
-                KeyBinding("j/k ↑↓", "choose paragraph", hint: true),
-                KeyBinding("t Enter", "take draft as starting text", hint: true),
-                KeyBinding("p", "pull paragraph in at the cursor", hint: true),
+                KeyBinding("h/l ←→ 1-9", "choose draft", hint: true, bar: "draft"),
+                KeyBinding("j/k ↑↓", "choose paragraph", hint: true, bar: "paragraph"),
+                KeyBinding("t Enter", "take draft as starting text", hint: true, bar: "take"),
+                KeyBinding("p", "pull paragraph in at the cursor", hint: true, bar: "pull"),
                 KeyBinding("J/K PgDn/PgUp", "scroll draft"),
                 KeyBinding("[ ]", "scroll the prompt"),
-                KeyBinding("Tab", "back to your text", hint: true),
+                KeyBinding("Tab", "back to your text", hint: true, bar: "editor"),
             ]
         }
         return [
             KeyBinding("C-s", "submit", hint: true),
             KeyBinding("Tab", "drafts", hint: true),
-            KeyBinding("C-z C-y", "undo / redo", hint: true),
+            KeyBinding("C-z C-y", "undo / redo", hint: true, bar: "undo/redo"),
             KeyBinding("Esc", "back (kept)", hint: true),
             KeyBinding("C-← C-→ M-b M-f", "word left / right"),
             KeyBinding("Home End C-a C-e", "line start / end"),

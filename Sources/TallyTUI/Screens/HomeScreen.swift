@@ -16,11 +16,11 @@ public final class HomeScreen: Screen {
         var keys = [
             KeyBinding("j/k ↑↓", "choose a queue"),
             KeyBinding("Enter", "open", hint: true),
-            KeyBinding("d", "write demonstrations", hint: true),
-            KeyBinding("r", "rank responses", hint: true),
-            KeyBinding("c", "compare pairs", hint: true),
+            KeyBinding("d", "write demonstrations", hint: true, bar: "demo"),
+            KeyBinding("r", "rank responses", hint: true, bar: "rank"),
+            KeyBinding("c", "compare pairs", hint: true, bar: "compare"),
         ]
-        if entries.contains(.review) { keys.append(KeyBinding("v", "review labels (admin)", hint: true)) }
+        if entries.contains(.review) { keys.append(KeyBinding("v", "review labels (admin)", hint: true, bar: "review")) }
         keys.append(KeyBinding("i", "instructions", hint: true))
         keys.append(KeyBinding("u", "undo last label", hint: true))
         keys.append(KeyBinding("q", "quit", hint: true))

@@ -33,7 +33,7 @@ public final class RankScreen: Screen {
         switch mode {
         case .flagMenu:
             return [
-                KeyBinding("h", "harmful", hint: true), KeyBinding("j", "jailbreak (prompt)", hint: true),
+                KeyBinding("h", "harmful", hint: true), KeyBinding("j", "jailbreak (prompt)", hint: true, bar: "jailbreak"),
                 KeyBinding("p", "PII", hint: true), KeyBinding("s", "spam", hint: true),
                 KeyBinding("e", "factual error", hint: true), KeyBinding("n", "note", hint: true),
                 KeyBinding("Esc", "cancel", hint: true),
@@ -42,12 +42,12 @@ public final class RankScreen: Screen {
             return [KeyBinding("Enter", "save note", hint: true), KeyBinding("Esc", "cancel", hint: true)]
         case .normal, .fullScreen:
             return [
-                KeyBinding("j/k ↑↓", "choose response", hint: true),
-                KeyBinding("1-9", "put in tier (same number = tie)", hint: true),
+                KeyBinding("j/k ↑↓", "choose response", hint: true, bar: "move"),
+                KeyBinding("1-9", "put in tier (same number = tie)", hint: true, bar: "tier"),
                 KeyBinding("0 Bksp", "take out of its tier"),
-                KeyBinding("x", "all unacceptable", hint: true),
-                KeyBinding("c", "critiques on/off", hint: true),
-                KeyBinding("f", "flag…", hint: true),
+                KeyBinding("x", "all unacceptable", hint: true, bar: "all bad"),
+                KeyBinding("c", "critiques on/off", hint: true, bar: "critiques"),
+                KeyBinding("f", "flag: harmful, jailbreak, PII, spam, factual error, note", hint: true, bar: "flag"),
                 KeyBinding("n / N", "note on response / on prompt"),
                 KeyBinding("z Enter", "full screen"),
                 KeyBinding("J/K PgDn/PgUp", "scroll the response"),
@@ -239,7 +239,7 @@ public final class RankScreen: Screen {
             y += 1
         }
         if wide {
-            for row in listTop..<(area.row + area.height) {
+            for row in listTop..<max(listTop, area.row + area.height) {
                 grid.put("│", row: row, column: area.column + listWidth, style: .muted)
             }
             drawDetail(into: &grid, rect: Rect(row: listTop, column: area.column + listWidth + 1,

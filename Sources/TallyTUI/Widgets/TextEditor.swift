@@ -133,7 +133,7 @@ public struct TextEditor: Sendable {
     public mutating func replaceAll(with text: String) {
         recordUndo(.other)
         lines = Self.split(Self.clean(text))
-        cursor = TextPosition(line: 0, column: 0)
+        cursor = lineEnd(lines.count - 1)
         anchor = nil
         markActive = false
     }

@@ -1,0 +1,115 @@
+import Foundation
+@testable import TallyTUI
+
+/// A workspace held in memory for screen tests: records what the screens submit.
+final class InMemoryLabelingService: LabelingService {
+    var labelerName = "ada"
+    var isAdmin = false
+    var instructionSet = InstructionSet(version: 3, markdown: "# Guidelines\n\n- Be **helpful**.\n- Be honest.")
+    var seenVersions: Set<Int64> = []
+    var demonstrations: [DemonstrationTask] = []
+    var rankings: [RankingTask] = []
+    var comparisons: [ComparisonTask] = []
+    var submittedDemonstrations: [DemonstrationSubmission] = []
+    var submittedRankings: [RankingSubmission] = []
+    var submittedComparisons: [ComparisonSubmission] = []
+    var savedDrafts: [Int64: String] = [:]
+    private var history: [String] = []
+
+    func instructions() throws -> InstructionSet { instructionSet }
+    func hasSeenInstructions(version: Int64) throws -> Bool { seenVersions.contains(version) }
+    func markInstructionsSeen(version: Int64) throws { seenVersions.insert(version) }
+
+    func queueCounts() throws -> QueueCounts {
+        QueueCounts(demonstrationsWaiting: demonstrations.count, rankingsWaiting: rankings.count,
+                    comparisonsWaiting: comparisons.count, demonstrationsDone: submittedDemonstrations.count,
+                    rankingsDone: submittedRankings.count, comparisonsDone: submittedComparisons.count)
+    }
+
+    func upcomingDemonstrations(limit: Int) throws -> [DemonstrationTask] {
+        demonstrations.prefix(limit).map { task in
+            var copy = task
+            copy.savedDraft = savedDrafts[task.promptID]
+            return copy
+        }
+    }
+
+    func upcomingRankings(limit: Int) throws -> [RankingTask] { Array(rankings.prefix(limit)) }
+    func nextComparison() throws -> ComparisonTask? { comparisons.first }
+
+    func submit(_ demonstration: DemonstrationSubmission) throws {
+        submittedDemonstrations.append(demonstration)
+        demonstrations.removeAll { $0.promptID == demonstration.promptID }
+        savedDrafts[demonstration.promptID] = nil
+        history.append("demonstration")
+    }
+
+    func submit(_ ranking: RankingSubmission) throws {
+        submittedRankings.append(ranking)
+        rankings.removeAll { $0.promptID == ranking.promptID }
+        history.append("ranking")
+    }
+
+    func submit(_ comparison: ComparisonSubmission) throws {
+        submittedComparisons.append(comparison)
+        comparisons.removeAll { $0.promptID == comparison.promptID }
+        history.append("comparison")
+    }
+
+    func saveDemonstrationDraft(promptID: Int64, text: String) throws { savedDrafts[promptID] = text }
+
+    func undoLastSubmission() throws -> String? {
+        guard let last = history.popLast() else { return nil }
+        switch last {
+        case "ranking": return "ranking of prompt #\(submittedRankings.removeLast().promptID)"
+        case "comparison": return "comparison of prompt #\(submittedComparisons.removeLast().promptID)"
+        default: return "demonstration of prompt #\(submittedDemonstrations.removeLast().promptID)"
+        }
+    }
+
+    func reviewSummary() throws -> ReviewSummary {
+        ReviewSummary(labelers: [.init(name: "ada", demonstrations: 1, rankings: 2, comparisons: 0)],
+                      agreement: [("pairwise ranking agreement", "75.0 % over 4 pairs")],
+                      flagged: [.init(promptID: 7, kind: "harmful", labeler: "bob", note: nil,
+                                      promptPreview: "how do I pick a lock")])
+    }
+}
+
+/// A drafter that answers at once with fixed text (the protocol's real implementations are tested apart).
+struct FixedDrafter: Drafter {
+    var identifier: String { "fixed" }
+    func draft(conversation: [ChatTurn], instructions: String, variant: Int) async throws -> String {
+        "Draft \(variant + 1) first paragraph.\n\nDraft \(variant + 1) second paragraph."
+    }
+    func critique(response: String, conversation: [ChatTurn], instructions: String) async throws -> String {
+        "Critique of: \(response.prefix(10))"
+    }
+}
+
+extension InMemoryLabelingService {
+    static func sample() -> InMemoryLabelingService {
+        let service = InMemoryLabelingService()
+        service.seenVersions = [3]
+        service.demonstrations = [
+            DemonstrationTask(promptID: 1, conversation: [ChatTurn(role: .user, text: "Say hello politely.")]),
+            DemonstrationTask(promptID: 2, conversation: [
+                ChatTurn(role: .user, text: "What is 2+2?"), ChatTurn(role: .assistant, text: "5"),
+                ChatTurn(role: .user, text: "Are you sure?"),
+            ]),
+        ]
+        service.rankings = [
+            RankingTask(promptID: 10, conversation: [ChatTurn(role: .user, text: "Name a colour.")], responses: [
+                CandidateResponse(responseID: 100, text: "Red.", critique: "Correct and concise."),
+                CandidateResponse(responseID: 101, text: "赤 (red) 🙂"),
+                CandidateResponse(responseID: 102, text: "I cannot help with that."),
+                CandidateResponse(responseID: 103, text: "Blue\u{1B}[2J is a colour."),
+            ]),
+        ]
+        service.comparisons = [
+            ComparisonTask(promptID: 20, conversation: [ChatTurn(role: .user, text: "Pick one.")],
+                           first: CandidateResponse(responseID: 200, text: "Left answer"),
+                           second: CandidateResponse(responseID: 201, text: "Right answer")),
+        ]
+        return service
+    }
+}
