@@ -19,7 +19,8 @@ public struct ChatCompletionsDrafter: Drafter {
         public var baseURL: URL
         public var model: String
         public var apiKey: String?
-        /// Seconds before a request is given up (the labeler then sees "no draft").
+        /// Seconds before a request is given up (the labeler then sees "no draft"); at least 1 (Foundation on
+        /// Linux counts whole seconds: a shorter timeout would fire at once).
         public var timeout: TimeInterval
         public var temperature: Double
         public var maxTokens: Int
@@ -29,7 +30,7 @@ public struct ChatCompletionsDrafter: Drafter {
             self.baseURL = baseURL
             self.model = model
             self.apiKey = apiKey
-            self.timeout = timeout
+            self.timeout = max(1, timeout)
             self.temperature = temperature
             self.maxTokens = maxTokens
         }
