@@ -7,9 +7,9 @@ final class InMemoryLabelingService: LabelingService {
     var isAdmin = false
     var instructionSet = InstructionSet(version: 3, markdown: "# Guidelines\n\n- Be **helpful**.\n- Be honest.")
     var seenVersions: Set<Int64> = []
-    var demonstrations: [DemonstrationTask] = []
-    var rankings: [RankingTask] = []
-    var comparisons: [ComparisonTask] = []
+    var demonstrations: [DemonstrationItem] = []
+    var rankings: [RankingItem] = []
+    var comparisons: [ComparisonItem] = []
     var submittedDemonstrations: [DemonstrationSubmission] = []
     var submittedRankings: [RankingSubmission] = []
     var submittedComparisons: [ComparisonSubmission] = []
@@ -20,13 +20,13 @@ final class InMemoryLabelingService: LabelingService {
     func hasSeenInstructions(version: Int64) throws -> Bool { seenVersions.contains(version) }
     func markInstructionsSeen(version: Int64) throws { seenVersions.insert(version) }
 
-    func queueCounts() throws -> QueueCounts {
-        QueueCounts(demonstrationsWaiting: demonstrations.count, rankingsWaiting: rankings.count,
+    func queueCounts() throws -> QueueSummary {
+        QueueSummary(demonstrationsWaiting: demonstrations.count, rankingsWaiting: rankings.count,
                     comparisonsWaiting: comparisons.count, demonstrationsDone: submittedDemonstrations.count,
                     rankingsDone: submittedRankings.count, comparisonsDone: submittedComparisons.count)
     }
 
-    func upcomingDemonstrations(limit: Int) throws -> [DemonstrationTask] {
+    func upcomingDemonstrations(limit: Int) throws -> [DemonstrationItem] {
         demonstrations.prefix(limit).map { task in
             var copy = task
             copy.savedDraft = savedDrafts[task.promptID]
@@ -34,8 +34,8 @@ final class InMemoryLabelingService: LabelingService {
         }
     }
 
-    func upcomingRankings(limit: Int) throws -> [RankingTask] { Array(rankings.prefix(limit)) }
-    func nextComparison() throws -> ComparisonTask? { comparisons.first }
+    func upcomingRankings(limit: Int) throws -> [RankingItem] { Array(rankings.prefix(limit)) }
+    func nextComparison() throws -> ComparisonItem? { comparisons.first }
 
     func submit(_ demonstration: DemonstrationSubmission) throws {
         submittedDemonstrations.append(demonstration)
@@ -91,24 +91,24 @@ extension InMemoryLabelingService {
         let service = InMemoryLabelingService()
         service.seenVersions = [3]
         service.demonstrations = [
-            DemonstrationTask(promptID: 1, conversation: [ChatTurn(role: .user, text: "Say hello politely.")]),
-            DemonstrationTask(promptID: 2, conversation: [
+            DemonstrationItem(promptID: 1, conversation: [ChatTurn(role: .user, text: "Say hello politely.")]),
+            DemonstrationItem(promptID: 2, conversation: [
                 ChatTurn(role: .user, text: "What is 2+2?"), ChatTurn(role: .assistant, text: "5"),
                 ChatTurn(role: .user, text: "Are you sure?"),
             ]),
         ]
         service.rankings = [
-            RankingTask(promptID: 10, conversation: [ChatTurn(role: .user, text: "Name a colour.")], responses: [
-                CandidateResponse(responseID: 100, text: "Red.", critique: "Correct and concise."),
-                CandidateResponse(responseID: 101, text: "赤 (red) 🙂"),
-                CandidateResponse(responseID: 102, text: "I cannot help with that."),
-                CandidateResponse(responseID: 103, text: "Blue\u{1B}[2J is a colour."),
+            RankingItem(promptID: 10, conversation: [ChatTurn(role: .user, text: "Name a colour.")], responses: [
+                ShownResponse(responseID: 100, text: "Red.", critique: "Correct and concise."),
+                ShownResponse(responseID: 101, text: "赤 (red) 🙂"),
+                ShownResponse(responseID: 102, text: "I cannot help with that."),
+                ShownResponse(responseID: 103, text: "Blue\u{1B}[2J is a colour."),
             ]),
         ]
         service.comparisons = [
-            ComparisonTask(promptID: 20, conversation: [ChatTurn(role: .user, text: "Pick one.")],
-                           first: CandidateResponse(responseID: 200, text: "Left answer"),
-                           second: CandidateResponse(responseID: 201, text: "Right answer")),
+            ComparisonItem(promptID: 20, conversation: [ChatTurn(role: .user, text: "Pick one.")],
+                           first: ShownResponse(responseID: 200, text: "Left answer"),
+                           second: ShownResponse(responseID: 201, text: "Right answer")),
         ]
         return service
     }

@@ -68,7 +68,7 @@ public final class DraftBoard: @unchecked Sendable {
     }
 
     /// Starts the drafts for a prompt unless they were already asked for.
-    public func requestDrafts(for task: DemonstrationTask, instructions: String) {
+    public func requestDrafts(for task: DemonstrationItem, instructions: String) {
         guard let drafter, isEnabled else { return }
         for variant in 0..<draftsPerPrompt {
             let conversation = task.conversation
@@ -79,7 +79,7 @@ public final class DraftBoard: @unchecked Sendable {
     }
 
     /// Starts critiques for the responses of a ranking that has none stored.
-    public func requestCritiques(for task: RankingTask, instructions: String) {
+    public func requestCritiques(for task: RankingItem, instructions: String) {
         guard let drafter else { return }
         for response in task.responses where response.critique == nil {
             let conversation = task.conversation

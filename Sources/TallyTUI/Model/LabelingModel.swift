@@ -22,7 +22,7 @@ public struct InstructionSet: Equatable, Sendable {
 }
 
 /// A prompt waiting for a demonstration.
-public struct DemonstrationTask: Equatable, Sendable {
+public struct DemonstrationItem: Equatable, Sendable {
     public var promptID: Int64
     public var conversation: [ChatTurn]
     /// Text this labeler already started (autosaved), if any.
@@ -36,7 +36,7 @@ public struct DemonstrationTask: Equatable, Sendable {
 }
 
 /// A model response to rank or compare. Only an opaque identifier reaches the screen, never a model name.
-public struct CandidateResponse: Equatable, Sendable {
+public struct ShownResponse: Equatable, Sendable {
     public var responseID: Int64
     public var text: String
     /// A critique of the response written against the instructions, when one exists.
@@ -50,12 +50,12 @@ public struct CandidateResponse: Equatable, Sendable {
 }
 
 /// A prompt with K (2–9) responses to order into tiers.
-public struct RankingTask: Equatable, Sendable {
+public struct RankingItem: Equatable, Sendable {
     public var promptID: Int64
     public var conversation: [ChatTurn]
-    public var responses: [CandidateResponse]
+    public var responses: [ShownResponse]
 
-    public init(promptID: Int64, conversation: [ChatTurn], responses: [CandidateResponse]) {
+    public init(promptID: Int64, conversation: [ChatTurn], responses: [ShownResponse]) {
         self.promptID = promptID
         self.conversation = conversation
         self.responses = responses
@@ -63,13 +63,13 @@ public struct RankingTask: Equatable, Sendable {
 }
 
 /// A prompt with two responses to compare.
-public struct ComparisonTask: Equatable, Sendable {
+public struct ComparisonItem: Equatable, Sendable {
     public var promptID: Int64
     public var conversation: [ChatTurn]
-    public var first: CandidateResponse
-    public var second: CandidateResponse
+    public var first: ShownResponse
+    public var second: ShownResponse
 
-    public init(promptID: Int64, conversation: [ChatTurn], first: CandidateResponse, second: CandidateResponse) {
+    public init(promptID: Int64, conversation: [ChatTurn], first: ShownResponse, second: ShownResponse) {
         self.promptID = promptID
         self.conversation = conversation
         self.first = first
@@ -112,17 +112,17 @@ public struct DemonstrationSubmission: Equatable, Sendable {
 }
 
 /// What a flag says about an item or one of its responses.
-public enum FlagKind: String, CaseIterable, Sendable {
+public enum LabelFlagKind: String, CaseIterable, Sendable {
     case harmful, jailbreak, pii, spam, factualError = "factual_error", note
 }
 
 /// A flag set while ranking; `responseID` is nil when it concerns the prompt.
 public struct LabelFlag: Equatable, Hashable, Sendable {
-    public var kind: FlagKind
+    public var kind: LabelFlagKind
     public var responseID: Int64?
     public var note: String?
 
-    public init(kind: FlagKind, responseID: Int64?, note: String? = nil) {
+    public init(kind: LabelFlagKind, responseID: Int64?, note: String? = nil) {
         self.kind = kind
         self.responseID = responseID
         self.note = note
@@ -177,7 +177,7 @@ public struct ComparisonSubmission: Equatable, Sendable {
 }
 
 /// Work waiting for this labeler and what they have done.
-public struct QueueCounts: Equatable, Sendable {
+public struct QueueSummary: Equatable, Sendable {
     public var demonstrationsWaiting: Int
     public var rankingsWaiting: Int
     public var comparisonsWaiting: Int
@@ -252,11 +252,11 @@ public protocol LabelingService: AnyObject {
     /// Whether this labeler has already been shown the instructions of this version.
     func hasSeenInstructions(version: Int64) throws -> Bool
     func markInstructionsSeen(version: Int64) throws
-    func queueCounts() throws -> QueueCounts
+    func queueCounts() throws -> QueueSummary
     /// The next prompts to demonstrate, first one first (the rest are prefetched for drafts).
-    func upcomingDemonstrations(limit: Int) throws -> [DemonstrationTask]
-    func upcomingRankings(limit: Int) throws -> [RankingTask]
-    func nextComparison() throws -> ComparisonTask?
+    func upcomingDemonstrations(limit: Int) throws -> [DemonstrationItem]
+    func upcomingRankings(limit: Int) throws -> [RankingItem]
+    func nextComparison() throws -> ComparisonItem?
     func submit(_ demonstration: DemonstrationSubmission) throws
     func submit(_ ranking: RankingSubmission) throws
     func submit(_ comparison: ComparisonSubmission) throws

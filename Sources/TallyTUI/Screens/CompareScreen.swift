@@ -3,7 +3,7 @@ import Foundation
 /// Pairwise comparison: two responses side by side (stacked on narrow terminals), a verdict
 /// (A / B / tie / both bad) and how strong the preference is.
 public final class CompareScreen: Screen {
-    public private(set) var task: ComparisonTask?
+    public private(set) var task: ComparisonItem?
     public private(set) var choice: ComparisonChoice?
     public private(set) var strength = 2
     private var scroll = ScrollState()
@@ -76,7 +76,7 @@ public final class CompareScreen: Screen {
         return .handled
     }
 
-    private func submit(_ task: ComparisonTask, context: LabelingContext) {
+    private func submit(_ task: ComparisonItem, context: LabelingContext) {
         guard let choice else {
             context.notify("Choose a (A better), b (B better), t (tie) or x (both bad) first.", .warning)
             return
@@ -146,7 +146,7 @@ public final class CompareScreen: Screen {
         }
     }
 
-    private func drawResponse(into grid: inout CellGrid, label: String, response: CandidateResponse,
+    private func drawResponse(into grid: inout CellGrid, label: String, response: ShownResponse,
                               highlighted: Bool, rect: Rect) {
         guard rect.height >= 2 else { return }
         let style: Style = highlighted ? .selected : Style(.muted, bold: true)

@@ -7,7 +7,7 @@ import Foundation
 public final class DemonstrateScreen: Screen {
     enum Focus { case editor, drafts }
 
-    public private(set) var task: DemonstrationTask?
+    public private(set) var task: DemonstrationItem?
     public private(set) var editor = TextEditor()
     private var focus = Focus.editor
     private var selectedDraft = 0
@@ -234,7 +234,7 @@ public final class DemonstrateScreen: Screen {
             .filter { !$0.isEmpty }
     }
 
-    private func submit(_ task: DemonstrationTask, context: LabelingContext) {
+    private func submit(_ task: DemonstrationItem, context: LabelingContext) {
         let text = editor.text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else {
             context.notify("Write a response first (or Esc to come back later).", .warning)

@@ -4,7 +4,7 @@ public final class HomeScreen: Screen {
         case demonstrations, rankings, comparisons, arena, review
     }
 
-    public private(set) var counts = QueueCounts()
+    public private(set) var counts = QueueSummary()
     private var selected = 0
     private var entries: [Entry] = [.demonstrations, .rankings, .comparisons, .arena]
 

@@ -5,7 +5,7 @@ import Foundation
 public final class RankScreen: Screen {
     enum Mode: Equatable { case normal, flagMenu, note(responseID: Int64?), fullScreen }
 
-    public private(set) var task: RankingTask?
+    public private(set) var task: RankingItem?
     public private(set) var state = RankingState(responseIDs: [])
     private var selected = 0
     private var mode = Mode.normal
@@ -173,7 +173,7 @@ public final class RankScreen: Screen {
         mode = .note(responseID: responseID)
     }
 
-    private func submit(_ task: RankingTask, context: LabelingContext) {
+    private func submit(_ task: RankingItem, context: LabelingContext) {
         guard state.isComplete else {
             context.notify("Give every response a tier (1–9; the same number for a tie) or press x.", .warning)
             return
@@ -252,7 +252,7 @@ public final class RankScreen: Screen {
     }
 
     private func drawListRow(into grid: inout CellGrid, row: Int, column: Int, width: Int, index: Int,
-                             response: CandidateResponse) {
+                             response: ShownResponse) {
         let isSelected = index == selected
         let style: Style = isSelected ? .selected : .normal
         grid.fill(row: row, column: column, width: width, height: 1, style: style)
@@ -278,7 +278,7 @@ public final class RankScreen: Screen {
         flag.kind == .note ? "note: \(flag.note ?? "")" : flag.kind.label
     }
 
-    private func drawDetail(into grid: inout CellGrid, rect: Rect, task: RankingTask, context: LabelingContext) {
+    private func drawDetail(into grid: inout CellGrid, rect: Rect, task: RankingItem, context: LabelingContext) {
         guard rect.height >= 2 else { return }
         let response = task.responses[selected]
         let letter = RankingState.letter(selected)

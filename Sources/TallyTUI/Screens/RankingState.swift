@@ -50,7 +50,7 @@ public struct RankingState: Equatable, Sendable {
     }
 
     /// Switches a flag on or off.
-    public mutating func toggle(_ kind: FlagKind, responseID: Int64?) {
+    public mutating func toggle(_ kind: LabelFlagKind, responseID: Int64?) {
         if let existing = flags.first(where: { $0.kind == kind && $0.responseID == responseID }) {
             flags.remove(existing)
         } else {
@@ -70,7 +70,7 @@ public struct RankingState: Equatable, Sendable {
     }
 }
 
-extension FlagKind {
+extension LabelFlagKind {
     /// The short word shown on screen.
     public var label: String {
         switch self {
