@@ -83,9 +83,9 @@ import Testing
         defer { server.stop() }
         let drafter = ChatCompletionsDrafter(configuration: .init(baseURL: server.baseURL, model: "m", timeout: 5))
         let board = DraftBoard(drafter: drafter, draftsPerPrompt: 2)
-        board.requestDrafts(for: DemonstrationItem(promptID: 1, conversation: [ChatTurn(role: .user, text: "hi")]),
+        board.requestDrafts(for: DemonstrationItem(assignmentID: 1, promptID: 1, conversation: [ChatTurn(role: .user, text: "hi")]),
                             instructions: "")
-        board.requestDrafts(for: DemonstrationItem(promptID: 2, conversation: [ChatTurn(role: .user, text: "fail")]),
+        board.requestDrafts(for: DemonstrationItem(assignmentID: 2, promptID: 2, conversation: [ChatTurn(role: .user, text: "fail")]),
                             instructions: "")
         #expect(await board.settled(timeout: 10))
         #expect(board.state(of: .draft(promptID: 1, variant: 1)) == .ready("draft for hi"))

@@ -13,7 +13,10 @@ final class InMemoryLabelingService: LabelingService {
     var submittedDemonstrations: [DemonstrationSubmission] = []
     var submittedRankings: [RankingSubmission] = []
     var submittedComparisons: [ComparisonSubmission] = []
+    /// Autosaved texts by assignment.
     var savedDrafts: [Int64: String] = [:]
+    var recordedDrafts: [(id: Int64, promptID: Int64, drafter: String, text: String)] = []
+    var recordedCritiques: [(responseID: Int64, text: String)] = []
     private var history: [String] = []
 
     func instructions() throws -> InstructionSet { instructionSet }
@@ -29,7 +32,7 @@ final class InMemoryLabelingService: LabelingService {
     func upcomingDemonstrations(limit: Int) throws -> [DemonstrationItem] {
         demonstrations.prefix(limit).map { task in
             var copy = task
-            copy.savedDraft = savedDrafts[task.promptID]
+            copy.savedDraft = savedDrafts[task.assignmentID]
             return copy
         }
     }
@@ -40,7 +43,7 @@ final class InMemoryLabelingService: LabelingService {
     func submit(_ demonstration: DemonstrationSubmission) throws {
         submittedDemonstrations.append(demonstration)
         demonstrations.removeAll { $0.promptID == demonstration.promptID }
-        savedDrafts[demonstration.promptID] = nil
+        savedDrafts[demonstration.assignmentID] = nil
         history.append("demonstration")
     }
 
@@ -56,7 +59,17 @@ final class InMemoryLabelingService: LabelingService {
         history.append("comparison")
     }
 
-    func saveDemonstrationDraft(promptID: Int64, text: String) throws { savedDrafts[promptID] = text }
+    func saveDemonstrationDraft(assignmentID: Int64, text: String) throws { savedDrafts[assignmentID] = text }
+
+    func recordDraft(promptID: Int64, drafter: String, text: String) throws -> Int64 {
+        let id = Int64(500 + recordedDrafts.count)
+        recordedDrafts.append((id, promptID, drafter, text))
+        return id
+    }
+
+    func recordCritique(promptID: Int64, responseID: Int64, drafter: String, text: String) throws {
+        recordedCritiques.append((responseID, text))
+    }
 
     func undoLastSubmission() throws -> String? {
         guard let last = history.popLast() else { return nil }
@@ -91,14 +104,14 @@ extension InMemoryLabelingService {
         let service = InMemoryLabelingService()
         service.seenVersions = [3]
         service.demonstrations = [
-            DemonstrationItem(promptID: 1, conversation: [ChatTurn(role: .user, text: "Say hello politely.")]),
-            DemonstrationItem(promptID: 2, conversation: [
+            DemonstrationItem(assignmentID: 1001, promptID: 1, conversation: [ChatTurn(role: .user, text: "Say hello politely.")]),
+            DemonstrationItem(assignmentID: 1002, promptID: 2, conversation: [
                 ChatTurn(role: .user, text: "What is 2+2?"), ChatTurn(role: .assistant, text: "5"),
                 ChatTurn(role: .user, text: "Are you sure?"),
             ]),
         ]
         service.rankings = [
-            RankingItem(promptID: 10, conversation: [ChatTurn(role: .user, text: "Name a colour.")], responses: [
+            RankingItem(assignmentID: 1010, promptID: 10, conversation: [ChatTurn(role: .user, text: "Name a colour.")], responses: [
                 ShownResponse(responseID: 100, text: "Red.", critique: "Correct and concise."),
                 ShownResponse(responseID: 101, text: "赤 (red) 🙂"),
                 ShownResponse(responseID: 102, text: "I cannot help with that."),
@@ -106,7 +119,7 @@ extension InMemoryLabelingService {
             ]),
         ]
         service.comparisons = [
-            ComparisonItem(promptID: 20, conversation: [ChatTurn(role: .user, text: "Pick one.")],
+            ComparisonItem(assignmentID: 1020, promptID: 20, conversation: [ChatTurn(role: .user, text: "Pick one.")],
                            first: ShownResponse(responseID: 200, text: "Left answer"),
                            second: ShownResponse(responseID: 201, text: "Right answer")),
         ]

@@ -78,13 +78,26 @@ import Testing
         press(app, .character("s"))
         let ranking = try #require(service.submittedRankings.first)
         #expect(ranking.tiers == [[103], [102], [100, 101]])
-        #expect(ranking.flags == [LabelFlag(kind: .harmful, responseID: 101)])
+        #expect(ranking.flags == [RankingFlag(kind: .harmful, responseID: 101)])
         #expect(ranking.instructionVersion == 3)
         grid = render(app)
         #expect(grid.contains("No rankings are waiting"))
         press(app, .character("q"), .character("u"))
         #expect(service.submittedRankings.isEmpty)
         #expect(render(app).contains("Undone: ranking of prompt #10"))
+    }
+
+    @Test func missingCritiquesAreWrittenByTheDrafterShownAndStored() async throws {
+        let service = InMemoryLabelingService.sample()
+        let board = DraftBoard(drafter: FixedDrafter(), draftsPerPrompt: 1)
+        let app = try LabelingApp(service: service, drafts: board)
+        press(app, .character("r"), .down)  // response B has no stored critique
+        #expect(await board.settled(timeout: 5))
+        _ = app.tick()
+        #expect(render(app).contains("Critique of: 赤 (red) 🙂"))
+        #expect(service.recordedCritiques.map(\.responseID).sorted() == [101, 102, 103])
+        press(app, .character("c"))
+        #expect(!render(app).contains("Critique of:"))
     }
 
     @Test func submittingAnIncompleteRankingExplainsWhatIsMissing() throws {
@@ -130,11 +143,17 @@ import Testing
         #expect(grid.contains("Draft 2 second paragraph. Done?"))
         press(app, .control("s"))
         let demonstration = try #require(service.submittedDemonstrations.first)
-        #expect(demonstration.sourceDraftIDs == ["fixed#1", "fixed#2"])
+        // Live drafts were stored in the workspace and the demonstration refers to them by id.
+        let drafts = service.recordedDrafts.filter { $0.promptID == 1 }
+        #expect(drafts.count == 2)
+        #expect(drafts.allSatisfy { $0.drafter == "fixed" })
+        let draftOne = try #require(drafts.first { $0.text.hasPrefix("Draft 1") })
+        let draftTwo = try #require(drafts.first { $0.text.hasPrefix("Draft 2") })
+        #expect(demonstration.sourceDraftIDs == [draftOne.id, draftTwo.id])
         #expect(demonstration.text.hasPrefix("Draft 1 first paragraph."))
-        #expect(demonstration.editDistances.keys.sorted() == ["fixed#1", "fixed#2"])
-        let draftOne = "Draft 1 first paragraph.\n\nDraft 1 second paragraph."
-        #expect(demonstration.editDistances["fixed#1"] == EditDistance.between(demonstration.text, draftOne))
+        #expect(demonstration.editDistances.keys.sorted() == [draftOne.id, draftTwo.id].sorted())
+        #expect(demonstration.editDistances[draftOne.id] == EditDistance.between(demonstration.text, draftOne.text))
+        #expect(demonstration.assignmentID == 1001)
         #expect(demonstration.instructionVersion == 3)
         // The next prompt is a conversation.
         grid = render(app, width: 120, height: 30)
@@ -149,13 +168,13 @@ import Testing
         app.context.now = { clock }
         press(app, .character("d"))
         type(app, "Hello q? 你好")
-        #expect(service.savedDrafts[1] == nil)
+        #expect(service.savedDrafts[1001] == nil)
         clock += 2
         _ = app.tick()
-        #expect(service.savedDrafts[1] == "Hello q? 你好")
+        #expect(service.savedDrafts[1001] == "Hello q? 你好")
         type(app, "!")
         press(app, .escape)  // leaving saves at once
-        #expect(service.savedDrafts[1] == "Hello q? 你好!")
+        #expect(service.savedDrafts[1001] == "Hello q? 你好!")
         press(app, .character("d"))
         let screen = try #require(app.top as? DemonstrateScreen)
         #expect(screen.editor.text == "Hello q? 你好!")

@@ -30,10 +30,8 @@ public final class DraftBoard: @unchecked Sendable {
         self.draftsPerPrompt = drafter == nil ? 0 : max(0, draftsPerPrompt)
     }
 
-    /// The identifier stored with a demonstration that used draft `variant`.
-    public func draftID(variant: Int) -> String {
-        "\(drafter?.identifier ?? "none")#\(variant + 1)"
-    }
+    /// Who writes the drafts (stored with each draft in the workspace), nil when no drafter is configured.
+    public var drafterIdentifier: String? { drafter?.identifier }
 
     /// Whether any drafter is configured.
     public var isEnabled: Bool { drafter != nil && draftsPerPrompt > 0 }

@@ -23,14 +23,21 @@ public struct InstructionSet: Equatable, Sendable {
 
 /// A prompt waiting for a demonstration.
 public struct DemonstrationItem: Equatable, Sendable {
+    /// The labeler's assignment in the workspace queue (what submissions refer to).
+    public var assignmentID: Int64
     public var promptID: Int64
     public var conversation: [ChatTurn]
+    /// Model drafts already stored in the workspace for this prompt.
+    public var storedDrafts: [DraftOffer]
     /// Text this labeler already started (autosaved), if any.
     public var savedDraft: String?
 
-    public init(promptID: Int64, conversation: [ChatTurn], savedDraft: String? = nil) {
+    public init(assignmentID: Int64, promptID: Int64, conversation: [ChatTurn], storedDrafts: [DraftOffer] = [],
+                savedDraft: String? = nil) {
+        self.assignmentID = assignmentID
         self.promptID = promptID
         self.conversation = conversation
+        self.storedDrafts = storedDrafts
         self.savedDraft = savedDraft
     }
 }
@@ -51,11 +58,13 @@ public struct ShownResponse: Equatable, Sendable {
 
 /// A prompt with K (2–9) responses to order into tiers.
 public struct RankingItem: Equatable, Sendable {
+    public var assignmentID: Int64
     public var promptID: Int64
     public var conversation: [ChatTurn]
     public var responses: [ShownResponse]
 
-    public init(promptID: Int64, conversation: [ChatTurn], responses: [ShownResponse]) {
+    public init(assignmentID: Int64, promptID: Int64, conversation: [ChatTurn], responses: [ShownResponse]) {
+        self.assignmentID = assignmentID
         self.promptID = promptID
         self.conversation = conversation
         self.responses = responses
@@ -64,12 +73,15 @@ public struct RankingItem: Equatable, Sendable {
 
 /// A prompt with two responses to compare.
 public struct ComparisonItem: Equatable, Sendable {
+    public var assignmentID: Int64
     public var promptID: Int64
     public var conversation: [ChatTurn]
     public var first: ShownResponse
     public var second: ShownResponse
 
-    public init(promptID: Int64, conversation: [ChatTurn], first: ShownResponse, second: ShownResponse) {
+    public init(assignmentID: Int64, promptID: Int64, conversation: [ChatTurn], first: ShownResponse,
+                second: ShownResponse) {
+        self.assignmentID = assignmentID
         self.promptID = promptID
         self.conversation = conversation
         self.first = first
@@ -79,11 +91,11 @@ public struct ComparisonItem: Equatable, Sendable {
 
 /// A model draft offered beside the demonstration editor.
 public struct DraftOffer: Equatable, Sendable {
-    /// Stable identifier stored with the demonstration (e.g. `"endpoint:1"`); never a model name on screen.
-    public var draftID: String
+    /// The draft's id in the workspace, stored with the demonstration; the screen never shows who wrote it.
+    public var draftID: Int64
     public var text: String
 
-    public init(draftID: String, text: String) {
+    public init(draftID: Int64, text: String) {
         self.draftID = draftID
         self.text = text
     }
@@ -91,17 +103,19 @@ public struct DraftOffer: Equatable, Sendable {
 
 /// A finished demonstration.
 public struct DemonstrationSubmission: Equatable, Sendable {
+    public var assignmentID: Int64
     public var promptID: Int64
     public var text: String
     /// Drafts the labeler took as the starting text or pulled paragraphs from, in order of first use.
-    public var sourceDraftIDs: [String]
+    public var sourceDraftIDs: [Int64]
     /// Levenshtein distance (in characters) from the final text to each draft that was offered.
-    public var editDistances: [String: Int]
+    public var editDistances: [Int64: Int]
     public var instructionVersion: Int64
     public var secondsSpent: Double
 
-    public init(promptID: Int64, text: String, sourceDraftIDs: [String], editDistances: [String: Int],
-                instructionVersion: Int64, secondsSpent: Double) {
+    public init(assignmentID: Int64, promptID: Int64, text: String, sourceDraftIDs: [Int64],
+                editDistances: [Int64: Int], instructionVersion: Int64, secondsSpent: Double) {
+        self.assignmentID = assignmentID
         self.promptID = promptID
         self.text = text
         self.sourceDraftIDs = sourceDraftIDs
@@ -117,7 +131,7 @@ public enum LabelFlagKind: String, CaseIterable, Sendable {
 }
 
 /// A flag set while ranking; `responseID` is nil when it concerns the prompt.
-public struct LabelFlag: Equatable, Hashable, Sendable {
+public struct RankingFlag: Equatable, Hashable, Sendable {
     public var kind: LabelFlagKind
     public var responseID: Int64?
     public var note: String?
@@ -131,15 +145,17 @@ public struct LabelFlag: Equatable, Hashable, Sendable {
 
 /// A finished ranking: tiers best first, each tier a set of tied responses.
 public struct RankingSubmission: Equatable, Sendable {
+    public var assignmentID: Int64
     public var promptID: Int64
     public var tiers: [[Int64]]
     public var allUnacceptable: Bool
-    public var flags: [LabelFlag]
+    public var flags: [RankingFlag]
     public var instructionVersion: Int64
     public var secondsSpent: Double
 
-    public init(promptID: Int64, tiers: [[Int64]], allUnacceptable: Bool, flags: [LabelFlag],
-                instructionVersion: Int64, secondsSpent: Double) {
+    public init(assignmentID: Int64, promptID: Int64, tiers: [[Int64]], allUnacceptable: Bool,
+                flags: [RankingFlag], instructionVersion: Int64, secondsSpent: Double) {
+        self.assignmentID = assignmentID
         self.promptID = promptID
         self.tiers = tiers
         self.allUnacceptable = allUnacceptable
@@ -156,6 +172,7 @@ public enum ComparisonChoice: String, CaseIterable, Sendable {
 
 /// A finished comparison, with how strongly the labeler prefers (1 slightly … 3 much; 0 for tie/both bad).
 public struct ComparisonSubmission: Equatable, Sendable {
+    public var assignmentID: Int64
     public var promptID: Int64
     public var firstResponseID: Int64
     public var secondResponseID: Int64
@@ -164,8 +181,9 @@ public struct ComparisonSubmission: Equatable, Sendable {
     public var instructionVersion: Int64
     public var secondsSpent: Double
 
-    public init(promptID: Int64, firstResponseID: Int64, secondResponseID: Int64, choice: ComparisonChoice,
-                strength: Int, instructionVersion: Int64, secondsSpent: Double) {
+    public init(assignmentID: Int64, promptID: Int64, firstResponseID: Int64, secondResponseID: Int64,
+                choice: ComparisonChoice, strength: Int, instructionVersion: Int64, secondsSpent: Double) {
+        self.assignmentID = assignmentID
         self.promptID = promptID
         self.firstResponseID = firstResponseID
         self.secondResponseID = secondResponseID
@@ -261,7 +279,11 @@ public protocol LabelingService: AnyObject {
     func submit(_ ranking: RankingSubmission) throws
     func submit(_ comparison: ComparisonSubmission) throws
     /// Autosaves a half-written demonstration (it survives quitting, a crash or a lost connection).
-    func saveDemonstrationDraft(promptID: Int64, text: String) throws
+    func saveDemonstrationDraft(assignmentID: Int64, text: String) throws
+    /// Stores a draft a drafter wrote for a prompt; returns its id (recorded with demonstrations using it).
+    func recordDraft(promptID: Int64, drafter: String, text: String) throws -> Int64
+    /// Stores a critique a drafter wrote for a response.
+    func recordCritique(promptID: Int64, responseID: Int64, drafter: String, text: String) throws
     /// Takes back this labeler's last submitted label; returns a description of it, or nil if none.
     func undoLastSubmission() throws -> String?
     func reviewSummary() throws -> ReviewSummary

@@ -82,7 +82,7 @@ public final class CompareScreen: Screen {
             return
         }
         let submission = ComparisonSubmission(
-            promptID: task.promptID, firstResponseID: task.first.responseID, secondResponseID: task.second.responseID,
+            assignmentID: task.assignmentID, promptID: task.promptID, firstResponseID: task.first.responseID, secondResponseID: task.second.responseID,
             choice: choice, strength: choice == .first || choice == .second ? strength : 0,
             instructionVersion: context.instructions.version,
             secondsSpent: context.now().timeIntervalSince(startedAt))

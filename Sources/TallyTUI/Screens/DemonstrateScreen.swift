@@ -14,7 +14,9 @@ public final class DemonstrateScreen: Screen {
     private var selectedParagraph = 0
     private var draftScroll = ScrollState()
     private var promptScroll = ScrollState()
-    private var sourceDraftIDs: [String] = []
+    private var sourceDraftIDs: [Int64] = []
+    /// Live drafts already stored in the workspace, by variant.
+    private var recordedLiveDrafts: [Int: Int64] = [:]
     private var startedAt = Date()
     private var lastSavedText = ""
     private var lastEditAt: Date?
@@ -72,7 +74,7 @@ public final class DemonstrateScreen: Screen {
         loaded = true
         do {
             let upcoming = try context.service.upcomingDemonstrations(limit: context.prefetchDepth)
-            for next in upcoming {
+            for next in upcoming where next.storedDrafts.isEmpty {
                 context.drafts.requestDrafts(for: next, instructions: context.instructions.markdown)
             }
             task = upcoming.first
@@ -83,6 +85,7 @@ public final class DemonstrateScreen: Screen {
         editor = TextEditor(text: task?.savedDraft ?? "")
         lastSavedText = editor.text
         sourceDraftIDs = []
+        recordedLiveDrafts = [:]
         selectedDraft = 0
         selectedParagraph = 0
         draftScroll = ScrollState()
@@ -93,6 +96,7 @@ public final class DemonstrateScreen: Screen {
     }
 
     public func tick(context: LabelingContext) -> Bool {
+        recordFinishedDrafts(context: context)
         if let lastEditAt, context.now().timeIntervalSince(lastEditAt) >= Self.autosaveDelay {
             autosave(context: context)
             return false
@@ -109,7 +113,7 @@ public final class DemonstrateScreen: Screen {
         lastEditAt = nil
         guard let task, editor.text != lastSavedText else { return }
         do {
-            try context.service.saveDemonstrationDraft(promptID: task.promptID, text: editor.text)
+            try context.service.saveDemonstrationDraft(assignmentID: task.assignmentID, text: editor.text)
             lastSavedText = editor.text
         } catch {
             context.report(error, while: "autosave your text")
@@ -151,8 +155,9 @@ public final class DemonstrateScreen: Screen {
     }
 
     private func handleDraftKey(_ key: Key, context: LabelingContext) -> ScreenCommand {
-        let drafts = readyDrafts(context: context)
-        let count = context.drafts.draftsPerPrompt
+        let slots = draftSlots(context: context)
+        let count = slots.count
+        let offer = selectedDraft < count ? slots[selectedDraft].offer : nil
         switch key {
         case .escape:
             focus = .editor
@@ -163,7 +168,7 @@ public final class DemonstrateScreen: Screen {
         case .character(let digit) where digit.isASCII && digit.isNumber && digit != "0":
             if let number = digit.wholeNumberValue, number <= count { selectDraft(number - 1) }
         case .down, .character("j"):
-            let paragraphs = currentParagraphs(drafts)
+            let paragraphs = offer.map { Self.paragraphs(of: $0.text) } ?? []
             if !paragraphs.isEmpty { selectedParagraph = min(paragraphs.count - 1, selectedParagraph + 1) }
         case .up, .character("k"):
             selectedParagraph = max(0, selectedParagraph - 1)
@@ -172,25 +177,25 @@ public final class DemonstrateScreen: Screen {
         case .character("["): promptScroll.offset = max(0, promptScroll.offset - 3)
         case .character("]"): promptScroll.offset += 3
         case .character("t"), .enter:
-            guard let draft = drafts[selectedDraft] else {
+            guard let offer else {
                 context.notify("That draft is not ready.", .warning)
                 break
             }
-            editor.replaceAll(with: draft.text)
-            noteSource(draft.draftID)
+            editor.replaceAll(with: offer.text)
+            noteSource(offer.draftID)
             lastEditAt = context.now()
             focus = .editor
             context.notify("Took draft \(selectedDraft + 1) as your starting text (C-z undoes).", .info)
         case .character("p"):
-            let paragraphs = currentParagraphs(drafts)
-            guard let draft = drafts[selectedDraft], selectedParagraph < paragraphs.count else {
+            let paragraphs = offer.map { Self.paragraphs(of: $0.text) } ?? []
+            guard let offer, selectedParagraph < paragraphs.count else {
                 context.notify("That draft is not ready.", .warning)
                 break
             }
             var piece = paragraphs[selectedParagraph]
             if !editor.isEmpty && editor.cursor.column > 0 { piece = "\n\n" + piece }
             editor.insert(piece)
-            noteSource(draft.draftID)
+            noteSource(offer.draftID)
             lastEditAt = context.now()
             context.notify("Pulled paragraph \(selectedParagraph + 1) of draft \(selectedDraft + 1).", .info)
         default:
@@ -205,25 +210,44 @@ public final class DemonstrateScreen: Screen {
         draftScroll = ScrollState()
     }
 
-    private func noteSource(_ draftID: String) {
+    private func noteSource(_ draftID: Int64) {
         if !sourceDraftIDs.contains(draftID) { sourceDraftIDs.append(draftID) }
     }
 
-    /// Drafts of the current prompt that are ready, by variant.
-    func readyDrafts(context: LabelingContext) -> [Int: DraftOffer] {
-        guard let task else { return [:] }
-        var offers: [Int: DraftOffer] = [:]
-        for (variant, state) in context.drafts.readyDrafts(for: task.promptID) {
-            if case .ready(let text) = state {
-                offers[variant] = DraftOffer(draftID: context.drafts.draftID(variant: variant), text: text)
-            }
-        }
-        return offers
+    /// One draft tab: stored in the workspace, or being written by the drafter.
+    struct DraftSlot {
+        var state: DraftBoard.State
+        var offer: DraftOffer?
     }
 
-    private func currentParagraphs(_ drafts: [Int: DraftOffer]) -> [String] {
-        guard let draft = drafts[selectedDraft] else { return [] }
-        return Self.paragraphs(of: draft.text)
+    /// The drafts offered for the current prompt: those stored in the workspace, else the drafter's live ones.
+    func draftSlots(context: LabelingContext) -> [DraftSlot] {
+        guard let task else { return [] }
+        if !task.storedDrafts.isEmpty {
+            return task.storedDrafts.map { DraftSlot(state: .ready($0.text), offer: $0) }
+        }
+        return context.drafts.readyDrafts(for: task.promptID).map { variant, state in
+            var offer: DraftOffer?
+            if case .ready(let text) = state, let id = recordedLiveDrafts[variant] {
+                offer = DraftOffer(draftID: id, text: text)
+            }
+            return DraftSlot(state: state, offer: offer)
+        }
+    }
+
+    /// Stores live drafts in the workspace as they arrive, so a demonstration can refer to them.
+    func recordFinishedDrafts(context: LabelingContext) {
+        guard let task, task.storedDrafts.isEmpty, let drafter = context.drafts.drafterIdentifier else { return }
+        for (variant, state) in context.drafts.readyDrafts(for: task.promptID) where recordedLiveDrafts[variant] == nil {
+            guard case .ready(let text) = state else { continue }
+            do {
+                recordedLiveDrafts[variant] = try context.service.recordDraft(promptID: task.promptID,
+                                                                             drafter: drafter, text: text)
+            } catch {
+                context.report(error, while: "store a draft")
+                recordedLiveDrafts[variant] = -1
+            }
+        }
     }
 
     /// Paragraphs of a draft: blocks separated by blank lines.
@@ -240,12 +264,12 @@ public final class DemonstrateScreen: Screen {
             context.notify("Write a response first (or Esc to come back later).", .warning)
             return
         }
-        var distances: [String: Int] = [:]
-        for offer in readyDrafts(context: context).values {
+        var distances: [Int64: Int] = [:]
+        for offer in draftSlots(context: context).compactMap(\.offer) where offer.draftID >= 0 {
             distances[offer.draftID] = EditDistance.between(text, offer.text)
         }
         let submission = DemonstrationSubmission(
-            promptID: task.promptID, text: text, sourceDraftIDs: sourceDraftIDs, editDistances: distances,
+            assignmentID: task.assignmentID, promptID: task.promptID, text: text, sourceDraftIDs: sourceDraftIDs, editDistances: distances,
             instructionVersion: context.instructions.version,
             secondsSpent: context.now().timeIntervalSince(startedAt))
         do {
@@ -300,16 +324,16 @@ public final class DemonstrateScreen: Screen {
     }
 
     private func draftSummary(context: LabelingContext) -> String {
-        let count = context.drafts.draftsPerPrompt
-        guard count > 0 else { return "" }
-        let ready = readyDrafts(context: context).count
-        return " · drafts \(ready)/\(count) (Tab)"
+        let slots = draftSlots(context: context)
+        guard !slots.isEmpty else { return "" }
+        let ready = slots.filter { $0.offer != nil }.count
+        return " · drafts \(ready)/\(slots.count) (Tab)"
     }
 
     private func drawDrafts(into grid: inout CellGrid, rect: Rect, context: LabelingContext) {
-        let count = context.drafts.draftsPerPrompt
+        let slots = draftSlots(context: context)
         let style: Style = focus == .drafts ? .accent : .muted
-        guard count > 0, let task else {
+        guard !slots.isEmpty else {
             Box.rule(into: &grid, row: rect.row, column: rect.column, width: rect.width, label: "Drafts", style: style)
             grid.put("No drafter configured (set TALLY_DRAFT_BASE_URL).", row: rect.row + 1,
                      column: rect.column + 1, style: .muted, limit: rect.column + rect.width)
@@ -318,10 +342,9 @@ public final class DemonstrateScreen: Screen {
         // Tabs: Draft 1 | Draft 2 … with a spinner or a cross for pending or failed ones.
         Box.rule(into: &grid, row: rect.row, column: rect.column, width: rect.width, label: "Drafts", style: style)
         var x = rect.column + 1
-        let states = context.drafts.readyDrafts(for: task.promptID)
-        for (variant, state) in states {
+        for (variant, slot) in slots.enumerated() {
             let mark: String
-            switch state {
+            switch slot.state {
             case .pending: mark = " " + spinnerGlyph(context: context)
             case .failed: mark = " ✗"
             case .ready: mark = ""
@@ -332,7 +355,7 @@ public final class DemonstrateScreen: Screen {
         }
         let body = Rect(row: rect.row + 2, column: rect.column + 1, width: rect.width - 1, height: rect.height - 2)
         draftViewHeight = body.height
-        switch states.first(where: { $0.variant == selectedDraft })?.state ?? .pending {
+        switch selectedDraft < slots.count ? slots[selectedDraft].state : .pending {
         case .pending:
             grid.put("\(spinnerGlyph(context: context)) a draft is being written…", row: body.row, column: body.column,
                      style: .muted, limit: body.column + body.width)

@@ -16,6 +16,7 @@ public final class RankScreen: Screen {
     private var detailViewHeight = 8
     private var startedAt = Date()
     private var loaded = false
+    private var recordedCritiques: Set<Int64> = []
 
     public init() {}
 
@@ -59,6 +60,24 @@ public final class RankScreen: Screen {
 
     public func didAppear(context: LabelingContext) {
         if !loaded { loadNext(context: context) }
+    }
+
+    /// Stores critiques the drafter finished, so they are in the workspace beside the response.
+    public func tick(context: LabelingContext) -> Bool {
+        guard let task, let drafter = context.drafts.drafterIdentifier else { return false }
+        for response in task.responses where response.critique == nil && !recordedCritiques.contains(response.responseID) {
+            guard case .ready(let text)? = context.drafts.state(of: .critique(responseID: response.responseID)) else {
+                continue
+            }
+            recordedCritiques.insert(response.responseID)
+            do {
+                try context.service.recordCritique(promptID: task.promptID, responseID: response.responseID,
+                                                   drafter: drafter, text: text)
+            } catch {
+                context.report(error, while: "store a critique")
+            }
+        }
+        return false
     }
 
     func loadNext(context: LabelingContext) {
@@ -179,7 +198,7 @@ public final class RankScreen: Screen {
             return
         }
         let submission = RankingSubmission(
-            promptID: task.promptID, tiers: state.allUnacceptable ? [] : state.orderedTiers,
+            assignmentID: task.assignmentID, promptID: task.promptID, tiers: state.allUnacceptable ? [] : state.orderedTiers,
             allUnacceptable: state.allUnacceptable,
             flags: state.flags.sorted { ($0.responseID ?? -1, $0.kind.rawValue) < ($1.responseID ?? -1, $1.kind.rawValue) },
             instructionVersion: context.instructions.version,
@@ -274,7 +293,7 @@ public final class RankScreen: Screen {
         }
     }
 
-    private func describe(_ flag: LabelFlag) -> String {
+    private func describe(_ flag: RankingFlag) -> String {
         flag.kind == .note ? "note: \(flag.note ?? "")" : flag.kind.label
     }
 

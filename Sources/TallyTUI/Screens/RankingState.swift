@@ -9,7 +9,7 @@ public struct RankingState: Equatable, Sendable {
     /// Tier typed for each response (index-aligned with `responseIDs`).
     public private(set) var tiers: [Int?]
     public var allUnacceptable = false
-    public private(set) var flags: Set<LabelFlag> = []
+    public private(set) var flags: Set<RankingFlag> = []
 
     public init(responseIDs: [Int64]) {
         self.responseIDs = responseIDs
@@ -54,7 +54,7 @@ public struct RankingState: Equatable, Sendable {
         if let existing = flags.first(where: { $0.kind == kind && $0.responseID == responseID }) {
             flags.remove(existing)
         } else {
-            flags.insert(LabelFlag(kind: kind, responseID: responseID))
+            flags.insert(RankingFlag(kind: kind, responseID: responseID))
         }
     }
 
@@ -62,10 +62,10 @@ public struct RankingState: Equatable, Sendable {
     public mutating func setNote(_ text: String, responseID: Int64?) {
         flags = flags.filter { !($0.kind == .note && $0.responseID == responseID) }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if !trimmed.isEmpty { flags.insert(LabelFlag(kind: .note, responseID: responseID, note: trimmed)) }
+        if !trimmed.isEmpty { flags.insert(RankingFlag(kind: .note, responseID: responseID, note: trimmed)) }
     }
 
-    public func flags(for responseID: Int64?) -> [LabelFlag] {
+    public func flags(for responseID: Int64?) -> [RankingFlag] {
         flags.filter { $0.responseID == responseID }.sorted { $0.kind.rawValue < $1.kind.rawValue }
     }
 }
