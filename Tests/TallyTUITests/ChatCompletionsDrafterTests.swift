@@ -25,7 +25,7 @@ import Testing
         let messages = try #require(request.json["messages"] as? [[String: String]])
         #expect(messages.map { $0["role"] ?? "" } == ["system", "user", "assistant", "user"])
         #expect(messages[0]["content"]?.contains("Be correct.") == true)
-        #expect(drafter.identifier == "chat-completions:big-model")
+        #expect(drafter.author == .endpoint(model: "big-model"))
     }
 
     @Test func critiqueSendsTheResponseUnderReview() async throws {

@@ -15,7 +15,7 @@ final class InMemoryLabelingService: LabelingService {
     var submittedComparisons: [ComparisonSubmission] = []
     /// Autosaved texts by assignment.
     var savedDrafts: [Int64: String] = [:]
-    var recordedDrafts: [(id: Int64, promptID: Int64, drafter: String, text: String)] = []
+    var recordedDrafts: [(id: Int64, promptID: Int64, drafter: DraftAuthor, text: String)] = []
     var recordedCritiques: [(responseID: Int64, text: String)] = []
     private var history: [String] = []
 
@@ -61,13 +61,13 @@ final class InMemoryLabelingService: LabelingService {
 
     func saveDemonstrationDraft(assignmentID: Int64, text: String) throws { savedDrafts[assignmentID] = text }
 
-    func recordDraft(promptID: Int64, drafter: String, text: String) throws -> Int64 {
+    func recordDraft(promptID: Int64, drafter: DraftAuthor, text: String) throws -> Int64 {
         let id = Int64(500 + recordedDrafts.count)
         recordedDrafts.append((id, promptID, drafter, text))
         return id
     }
 
-    func recordCritique(promptID: Int64, responseID: Int64, drafter: String, text: String) throws {
+    func recordCritique(promptID: Int64, responseID: Int64, drafter: DraftAuthor, text: String) throws {
         recordedCritiques.append((responseID, text))
     }
 
@@ -90,7 +90,7 @@ final class InMemoryLabelingService: LabelingService {
 
 /// A drafter that answers at once with fixed text (the protocol's real implementations are tested apart).
 struct FixedDrafter: Drafter {
-    var identifier: String { "fixed" }
+    var author: DraftAuthor { .endpoint(model: "fixed") }
     func draft(conversation: [ChatTurn], instructions: String, variant: Int) async throws -> String {
         "Draft \(variant + 1) first paragraph.\n\nDraft \(variant + 1) second paragraph."
     }

@@ -146,7 +146,7 @@ import Testing
         // Live drafts were stored in the workspace and the demonstration refers to them by id.
         let drafts = service.recordedDrafts.filter { $0.promptID == 1 }
         #expect(drafts.count == 2)
-        #expect(drafts.allSatisfy { $0.drafter == "fixed" })
+        #expect(drafts.allSatisfy { $0.drafter == .endpoint(model: "fixed") })
         let draftOne = try #require(drafts.first { $0.text.hasPrefix("Draft 1") })
         let draftTwo = try #require(drafts.first { $0.text.hasPrefix("Draft 2") })
         #expect(demonstration.sourceDraftIDs == [draftOne.id, draftTwo.id])
@@ -182,7 +182,7 @@ import Testing
 
     @Test func failingDrafterShowsANoticeNotAStuckScreen() async throws {
         struct BrokenDrafter: Drafter {
-            var identifier: String { "broken" }
+            var author: DraftAuthor { .endpoint(model: "broken") }
             func draft(conversation: [ChatTurn], instructions: String, variant: Int) async throws -> String {
                 throw ChatCompletionsDrafter.Failure.transport("connection refused")
             }

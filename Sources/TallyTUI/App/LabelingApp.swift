@@ -80,7 +80,7 @@ public final class LabelingApp {
         do {
             if let description = try context.service.undoLastSubmission() {
                 context.notify("Undone: \(description)", .success)
-                for screen in stack { screen.didAppear(context: context) }
+                for screen in stack { screen.labelsChanged(context: context) }
             } else {
                 context.notify("Nothing to undo: you have no submitted labels.", .warning)
             }

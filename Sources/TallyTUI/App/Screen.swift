@@ -56,6 +56,9 @@ public protocol Screen: AnyObject {
     func tick(context: LabelingContext) -> Bool
     /// Called when the screen becomes the top one again (refresh counts, load the next item).
     func didAppear(context: LabelingContext)
+    /// Called after the labeler undid a submitted label: item screens fetch their item again (the undone one
+    /// comes back first).
+    func labelsChanged(context: LabelingContext)
     /// Called before the screen goes away or the program ends (quit, hang-up): save what must survive.
     func willClose(context: LabelingContext)
 }
@@ -65,6 +68,7 @@ extension Screen {
     public func tick(context: LabelingContext) -> Bool { false }
     public func didAppear(context: LabelingContext) {}
     public func willClose(context: LabelingContext) {}
+    public func labelsChanged(context: LabelingContext) { didAppear(context: context) }
 }
 
 /// What every screen shares: the workspace service, the draft board, the instructions and the notice line.

@@ -72,7 +72,7 @@ public struct ChatCompletionsDrafter: Drafter {
         session = URLSession(configuration: sessionConfiguration)
     }
 
-    public var identifier: String { "chat-completions:\(configuration.model)" }
+    public var author: DraftAuthor { .endpoint(model: configuration.model) }
 
     public var endpoint: URL {
         var base = configuration.baseURL.absoluteString

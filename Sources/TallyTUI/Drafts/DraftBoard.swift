@@ -31,7 +31,7 @@ public final class DraftBoard: @unchecked Sendable {
     }
 
     /// Who writes the drafts (stored with each draft in the workspace), nil when no drafter is configured.
-    public var drafterIdentifier: String? { drafter?.identifier }
+    public var drafterAuthor: DraftAuthor? { drafter?.author }
 
     /// Whether any drafter is configured.
     public var isEnabled: Bool { drafter != nil && draftsPerPrompt > 0 }

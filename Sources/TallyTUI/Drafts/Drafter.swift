@@ -5,9 +5,17 @@ import Foundation
 ///
 /// Two implementations exist: `ChatCompletionsDrafter` (any OpenAI-compatible endpoint, here) and the
 /// embedded-engine drafter, which lives in the `tally` target because TallyTUI may not import the engine.
+/// Who wrote a draft or critique, as stored in the workspace (never shown to labelers: labeling is blind).
+public enum DraftAuthor: Hashable, Sendable {
+    /// A checkpoint of this workspace, run by the embedded engine.
+    case checkpoint(Int64)
+    /// A model behind an OpenAI-compatible endpoint.
+    case endpoint(model: String)
+}
+
 public protocol Drafter: Sendable {
-    /// A stable name stored with demonstrations (e.g. `"chat-completions:llama-3-70b"`); never shown on screen.
-    var identifier: String { get }
+    /// Who writes the drafts; stored beside each draft and critique.
+    var author: DraftAuthor { get }
     /// Writes a candidate response to the conversation. `variant` distinguishes the N drafts of one prompt
     /// (implementations may vary the seed or temperature with it).
     func draft(conversation: [ChatTurn], instructions: String, variant: Int) async throws -> String

@@ -281,9 +281,9 @@ public protocol LabelingService: AnyObject {
     /// Autosaves a half-written demonstration (it survives quitting, a crash or a lost connection).
     func saveDemonstrationDraft(assignmentID: Int64, text: String) throws
     /// Stores a draft a drafter wrote for a prompt; returns its id (recorded with demonstrations using it).
-    func recordDraft(promptID: Int64, drafter: String, text: String) throws -> Int64
+    func recordDraft(promptID: Int64, drafter: DraftAuthor, text: String) throws -> Int64
     /// Stores a critique a drafter wrote for a response.
-    func recordCritique(promptID: Int64, responseID: Int64, drafter: String, text: String) throws
+    func recordCritique(promptID: Int64, responseID: Int64, drafter: DraftAuthor, text: String) throws
     /// Takes back this labeler's last submitted label; returns a description of it, or nil if none.
     func undoLastSubmission() throws -> String?
     func reviewSummary() throws -> ReviewSummary

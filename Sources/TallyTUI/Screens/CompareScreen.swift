@@ -36,6 +36,10 @@ public final class CompareScreen: Screen {
         if !loaded { loadNext(context: context) }
     }
 
+    public func labelsChanged(context: LabelingContext) {
+        loadNext(context: context)
+    }
+
     func loadNext(context: LabelingContext) {
         loaded = true
         do {

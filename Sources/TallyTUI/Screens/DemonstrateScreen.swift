@@ -70,6 +70,11 @@ public final class DemonstrateScreen: Screen {
         if !loaded { loadNext(context: context) }
     }
 
+    public func labelsChanged(context: LabelingContext) {
+        autosave(context: context)
+        loadNext(context: context)
+    }
+
     func loadNext(context: LabelingContext) {
         loaded = true
         do {
@@ -237,7 +242,7 @@ public final class DemonstrateScreen: Screen {
 
     /// Stores live drafts in the workspace as they arrive, so a demonstration can refer to them.
     func recordFinishedDrafts(context: LabelingContext) {
-        guard let task, task.storedDrafts.isEmpty, let drafter = context.drafts.drafterIdentifier else { return }
+        guard let task, task.storedDrafts.isEmpty, let drafter = context.drafts.drafterAuthor else { return }
         for (variant, state) in context.drafts.readyDrafts(for: task.promptID) where recordedLiveDrafts[variant] == nil {
             guard case .ready(let text) = state else { continue }
             do {

@@ -62,9 +62,13 @@ public final class RankScreen: Screen {
         if !loaded { loadNext(context: context) }
     }
 
+    public func labelsChanged(context: LabelingContext) {
+        loadNext(context: context)
+    }
+
     /// Stores critiques the drafter finished, so they are in the workspace beside the response.
     public func tick(context: LabelingContext) -> Bool {
-        guard let task, let drafter = context.drafts.drafterIdentifier else { return false }
+        guard let task, let drafter = context.drafts.drafterAuthor else { return false }
         for response in task.responses where response.critique == nil && !recordedCritiques.contains(response.responseID) {
             guard case .ready(let text)? = context.drafts.state(of: .critique(responseID: response.responseID)) else {
                 continue
