@@ -202,7 +202,7 @@ public final class RankScreen: Screen {
             return
         }
         let submission = RankingSubmission(
-            assignmentID: task.assignmentID, promptID: task.promptID, tiers: state.allUnacceptable ? [] : state.orderedTiers,
+            assignmentID: task.assignmentID, promptID: task.promptID, tiers: state.tiersForSubmission,
             allUnacceptable: state.allUnacceptable,
             flags: state.flags.sorted { ($0.responseID ?? -1, $0.kind.rawValue) < ($1.responseID ?? -1, $1.kind.rawValue) },
             instructionVersion: context.instructions.version,
@@ -279,7 +279,7 @@ public final class RankScreen: Screen {
         let isSelected = index == selected
         let style: Style = isSelected ? .selected : .normal
         grid.fill(row: row, column: column, width: width, height: 1, style: style)
-        let tier = state.allUnacceptable ? "✗" : state.tiers[index].map(String.init) ?? "·"
+        let tier = state.tiers[index].map(String.init) ?? (state.allUnacceptable ? "✗" : "·")
         var x = grid.put((isSelected ? "▸ " : "  ") + RankingState.letter(index), row: row, column: column,
                          style: style.with(bold: true))
         x = grid.put(" [", row: row, column: x, style: style)

@@ -19,7 +19,6 @@ public struct RankingState: Equatable, Sendable {
     public mutating func setTier(_ tier: Int?, forResponseAt index: Int) {
         guard tiers.indices.contains(index) else { return }
         tiers[index] = tier
-        if tier != nil { allUnacceptable = false }
     }
 
     public var isComplete: Bool { allUnacceptable || tiers.allSatisfy { $0 != nil } }
@@ -32,9 +31,19 @@ public struct RankingState: Equatable, Sendable {
         }
     }
 
+    /// The tiers to store: when everything is marked unacceptable, responses not placed share a last tier
+    /// (the store keeps an order even for unacceptable sets).
+    public var tiersForSubmission: [[Int64]] {
+        let unplaced = responseIDs.indices.filter { tiers[$0] == nil }.map { responseIDs[$0] }
+        return unplaced.isEmpty ? orderedTiers : orderedTiers + [unplaced]
+    }
+
     /// The ordering in letters, e.g. `D > C > A = B`, with `?` for responses not placed yet.
     public var summary: String {
-        if allUnacceptable { return "all unacceptable" }
+        (allUnacceptable ? "none acceptable · " : "") + order
+    }
+
+    private var order: String {
         let used = Set(tiers.compactMap { $0 }).sorted()
         var parts = used.map { tier in
             responseIDs.indices.filter { tiers[$0] == tier }.map { Self.letter($0) }.joined(separator: " = ")
