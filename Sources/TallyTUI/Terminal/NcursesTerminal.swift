@@ -17,11 +17,35 @@ public final class NcursesTerminal {
     private var extendedKeys: [Int32: Key] = [:]
     private var isOpen = false
 
+    /// Why curses could not start.
+    public struct StartError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    private let isHeadless: Bool
+
     /// Starts curses on the controlling terminal. Call `close()` (also on errors) to give the screen back.
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    ///
+    /// With `headless`, curses paints into /dev/null as a `TERM=xterm-256color` terminal of that size instead:
+    /// the benchmark uses it to time the real painting work without a screen.
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment,
+                headless: (rows: Int, columns: Int)? = nil) throws {
         DisplayWidth.prepareLocale()
+        isHeadless = headless != nil
         set_escdelay(25)
-        initscr()
+        if let headless {
+            guard tally_newterm_headless("xterm-256color", Int32(headless.rows), Int32(headless.columns)) != nil else {
+                throw StartError(description: "could not start a headless xterm-256color screen")
+            }
+        } else {
+            guard isatty(STDIN_FILENO) != 0, isatty(STDOUT_FILENO) != 0 else {
+                throw StartError(description: "tally label needs a terminal (standard input and output are not one)")
+            }
+            guard newterm(nil, stdout, stdin) != nil else {
+                let term = environment["TERM"] ?? "(unset)"
+                throw StartError(description: "the terminal type TERM=\(term) is unknown to ncurses; try TERM=xterm-256color")
+            }
+        }
         isOpen = true
         raw()
         noecho()
@@ -38,10 +62,12 @@ public final class NcursesTerminal {
             }
         }
         mapExtendedKeys()
-        writeControl("\u{1B}[?2004h")  // bracketed paste on
         width = Int(tally_getmaxx(tally_stdscr()))
         height = Int(tally_getmaxy(tally_stdscr()))
-        Self.installSignalHandlers()
+        if !isHeadless {
+            writeControl("\u{1B}[?2004h")  // bracketed paste on
+            Self.installSignalHandlers()
+        }
     }
 
     deinit { close() }
@@ -50,7 +76,7 @@ public final class NcursesTerminal {
     public func close() {
         guard isOpen else { return }
         isOpen = false
-        writeControl("\u{1B}[?2004l")
+        if !isHeadless { writeControl("\u{1B}[?2004l") }
         curs_set(1)
         endwin()
     }
@@ -136,6 +162,20 @@ public final class NcursesTerminal {
         }
         wrefresh(tally_stdscr())
         painted = grid
+    }
+
+    /// The text ncurses holds for a cell after painting (to check that grid and curses agree).
+    public func cellText(row: Int, column: Int) -> String {
+        var buffer = [wchar_t](repeating: 0, count: 8)
+        let result = buffer.withUnsafeMutableBufferPointer {
+            tally_read_cell(Int32(row), Int32(column), $0.baseAddress, 8)
+        }
+        guard result != ERR else { return "" }
+        var scalars = String.UnicodeScalarView()
+        for value in buffer where value != 0 {
+            if let scalar = Unicode.Scalar(UInt32(bitPattern: value)) { scalars.append(scalar) }
+        }
+        return String(scalars)
     }
 
     private func attributes(for style: Style) -> (attr_t, Int16) {
