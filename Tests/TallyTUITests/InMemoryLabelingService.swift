@@ -18,13 +18,17 @@ final class InMemoryLabelingService: LabelingService {
     var recordedDrafts: [(id: Int64, promptID: Int64, drafter: DraftAuthor, text: String)] = []
     var recordedCritiques: [(responseID: Int64, text: String)] = []
     private var history: [String] = []
+    /// Queue counts are read from a background thread.
+    private let lock = NSLock()
 
     func instructions() throws -> InstructionSet { instructionSet }
     func hasSeenInstructions(version: Int64) throws -> Bool { seenVersions.contains(version) }
     func markInstructionsSeen(version: Int64) throws { seenVersions.insert(version) }
 
     func queueCounts() throws -> QueueSummary {
-        QueueSummary(demonstrationsWaiting: demonstrations.count, rankingsWaiting: rankings.count,
+        lock.lock()
+        defer { lock.unlock() }
+        return QueueSummary(demonstrationsWaiting: demonstrations.count, rankingsWaiting: rankings.count,
                     comparisonsWaiting: comparisons.count, demonstrationsDone: submittedDemonstrations.count,
                     rankingsDone: submittedRankings.count, comparisonsDone: submittedComparisons.count)
     }
@@ -41,6 +45,8 @@ final class InMemoryLabelingService: LabelingService {
     func nextComparison() throws -> ComparisonItem? { comparisons.first }
 
     func submit(_ demonstration: DemonstrationSubmission) throws {
+        lock.lock()
+        defer { lock.unlock() }
         submittedDemonstrations.append(demonstration)
         demonstrations.removeAll { $0.promptID == demonstration.promptID }
         savedDrafts[demonstration.assignmentID] = nil
@@ -48,12 +54,16 @@ final class InMemoryLabelingService: LabelingService {
     }
 
     func submit(_ ranking: RankingSubmission) throws {
+        lock.lock()
+        defer { lock.unlock() }
         submittedRankings.append(ranking)
         rankings.removeAll { $0.promptID == ranking.promptID }
         history.append("ranking")
     }
 
     func submit(_ comparison: ComparisonSubmission) throws {
+        lock.lock()
+        defer { lock.unlock() }
         submittedComparisons.append(comparison)
         comparisons.removeAll { $0.promptID == comparison.promptID }
         history.append("comparison")
@@ -72,6 +82,8 @@ final class InMemoryLabelingService: LabelingService {
     }
 
     func undoLastSubmission() throws -> String? {
+        lock.lock()
+        defer { lock.unlock() }
         guard let last = history.popLast() else { return nil }
         switch last {
         case "ranking": return "ranking of prompt #\(submittedRankings.removeLast().promptID)"

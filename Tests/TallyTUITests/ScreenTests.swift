@@ -4,6 +4,9 @@ import Testing
 
 @Suite struct ScreenTests {
     func render(_ app: LabelingApp, width: Int = 80, height: Int = 24) -> CellGrid {
+        // Queue counts arrive from a background thread: let them land first.
+        _ = app.context.counts.settled(timeout: 5)
+        _ = app.tick()
         var grid = CellGrid(width: width, height: height)
         app.render(into: &grid)
         return grid

@@ -15,6 +15,7 @@ public final class LabelingApp {
     public private(set) var isRunning = true
     public private(set) var showsHelp = false
     private var lastDraftChange = 0
+    private var lastCountsChange = 0
     private var spinnerFrame = 0
 
     /// Opens on Home, with the instructions on top when this labeler has not seen their current version.
@@ -122,6 +123,14 @@ public final class LabelingApp {
             redraw = true
             for failure in context.drafts.takeFailures() {
                 context.notify("No draft: \(failure)", .warning, seconds: 6)
+            }
+        }
+        let countsChange = context.counts.changeCount
+        if countsChange != lastCountsChange {
+            lastCountsChange = countsChange
+            redraw = true
+            if let failure = context.counts.takeFailure() {
+                context.notify("Could not count the queues: \(failure)", .error, seconds: 8)
             }
         }
         if context.drafts.hasPendingJobs {

@@ -77,6 +77,8 @@ public final class LabelingContext {
 
     public let service: LabelingService
     public let drafts: DraftBoard
+    /// Queue counts, refreshed in the background.
+    public let counts = QueueCountsLoader()
     public private(set) var instructions: InstructionSet
     public private(set) var notice: (text: String, level: NoticeLevel, expires: Date)?
     /// How many items ahead drafts are prepared.
@@ -107,6 +109,12 @@ public final class LabelingContext {
             return true
         }
         return false
+    }
+
+    /// Asks for fresh queue counts (they arrive on a later tick).
+    public func refreshCounts() {
+        let service = UncheckedSendable(value: service)
+        counts.refresh { try service.value.queueCounts() }
     }
 
     public func reloadInstructions() {

@@ -270,6 +270,7 @@ public protocol LabelingService: AnyObject {
     /// Whether this labeler has already been shown the instructions of this version.
     func hasSeenInstructions(version: Int64) throws -> Bool
     func markInstructionsSeen(version: Int64) throws
+    /// Waiting and done counts. Called from a background thread: implementations must allow that.
     func queueCounts() throws -> QueueSummary
     /// The next prompts to demonstrate, first one first (the rest are prefetched for drafts).
     func upcomingDemonstrations(limit: Int) throws -> [DemonstrationItem]

@@ -4,7 +4,8 @@ public final class HomeScreen: Screen {
         case demonstrations, rankings, comparisons, arena, review
     }
 
-    public private(set) var counts = QueueSummary()
+    /// The counts shown (nil until the first background count arrives).
+    public private(set) var counts: QueueSummary?
     private var selected = 0
     private var entries: [Entry] = [.demonstrations, .rankings, .comparisons, .arena]
 
@@ -30,11 +31,7 @@ public final class HomeScreen: Screen {
     public func didAppear(context: LabelingContext) {
         entries = [.demonstrations, .rankings, .comparisons, .arena] + (context.service.isAdmin ? [.review] : [])
         selected = min(selected, entries.count - 1)
-        do {
-            counts = try context.service.queueCounts()
-        } catch {
-            context.report(error, while: "count the queues")
-        }
+        context.refreshCounts()
     }
 
     public func handle(_ key: Key, context: LabelingContext) -> ScreenCommand {
@@ -54,6 +51,16 @@ public final class HomeScreen: Screen {
         return .handled
     }
 
+    private func name(of entry: Entry) -> String {
+        switch entry {
+        case .demonstrations: return "Demonstrations to write"
+        case .rankings: return "Rankings to do"
+        case .comparisons: return "Comparisons"
+        case .arena: return "Arena votes"
+        case .review: return "Review (admin)"
+        }
+    }
+
     private func open(_ entry: Entry, context: LabelingContext) -> ScreenCommand {
         switch entry {
         case .demonstrations: return .push(DemonstrateScreen())
@@ -67,6 +74,7 @@ public final class HomeScreen: Screen {
     }
 
     public func draw(into grid: inout CellGrid, area: Rect, context: LabelingContext) {
+        counts = context.counts.counts
         var y = area.row + 1
         let left = area.column + 2
         grid.put("Hello, \(context.service.labelerName).", row: y, column: left, style: .heading)
@@ -88,7 +96,7 @@ public final class HomeScreen: Screen {
             y += 1
         }
         y += 1
-        let total = counts.demonstrationsDone + counts.rankingsDone + counts.comparisonsDone
+        let total = counts.map { "\($0.demonstrationsDone + $0.rankingsDone + $0.comparisonsDone)" } ?? "…"
         grid.put("Your labels so far: \(total)", row: y, column: left, style: .bold)
         y += 2
         let version = context.instructions.version
@@ -97,6 +105,10 @@ public final class HomeScreen: Screen {
     }
 
     private func describe(_ entry: Entry) -> (String, String, String) {
+        guard let counts else {
+            return entry == .arena ? ("Arena votes", "—", "later")
+                : (entry == .review ? ("Review (admin)", "", "") : (name(of: entry), "…", "…"))
+        }
         switch entry {
         case .demonstrations:
             return ("Demonstrations to write", "\(counts.demonstrationsWaiting)", "\(counts.demonstrationsDone)")

@@ -90,6 +90,13 @@ public final class NcursesTerminal {
         signal(SIGHUP, handler)
         signal(SIGTERM, handler)
         signal(SIGINT, handler)
+        // A parent may have started us with these blocked (Foundation's Process does): a hang-up must arrive.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGHUP)
+        sigaddset(&unblock, SIGTERM)
+        sigaddset(&unblock, SIGINT)
+        sigprocmask(SIG_UNBLOCK, &unblock, nil)
     }
 
     private func writeControl(_ sequence: String) {
