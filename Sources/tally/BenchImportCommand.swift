@@ -7,7 +7,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark and print its figures as one JSON line.",
-        subcommands: [BenchImport.self])
+        subcommands: [BenchImport.self, BenchTUI.self])
 }
 
 /// `tally bench import`: how fast preference pairs are imported.

@@ -6,6 +6,6 @@ struct Tally: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally",
         abstract: "A terminal workbench for human feedback on language models.",
-        subcommands: [Init.self, Import.self, Export.self, Status.self, Bench.self, Debug.self]
+        subcommands: [Init.self, Import.self, Export.self, Status.self, Label.self, Bench.self, Debug.self]
     )
 }

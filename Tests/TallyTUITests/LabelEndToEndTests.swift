@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Drives the real `tally label` binary inside tmux (send-keys, capture-pane) and checks the rows it wrote
+/// with the sqlite3 command-line tool.
+///
+/// Needs the debug build of `tally` (`swift build --build-tests` makes it), tmux and sqlite3.
+@Suite(.serialized) struct LabelEndToEndTests {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static var tallyBinary: URL? {
+        for path in [".build/debug/tally", ".build/x86_64-unknown-linux-gnu/debug/tally",
+                     ".build/aarch64-unknown-linux-gnu/debug/tally"] {
+            let url = packageRoot.appendingPathComponent(path)
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return nil
+    }
+
+    /// Runs a command (found on PATH) and returns its output, failing on a non-zero exit status.
+    ///
+    /// Spawned with posix_spawn and waited for with waitpid, output through a file: the tmux server that
+    /// `new-session` leaves behind inherits whatever the child had, and must not keep this test waiting.
+    @discardableResult
+    static func run(_ arguments: [String]) throws -> String {
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("tally-e2e-\(UUID().uuidString).out").path
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, &argv, environ)
+        guard spawned == 0 else { throw Failure(description: "could not start \(arguments[0]): error \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let exitedCleanly = (status & 0x7F) == 0 && ((status >> 8) & 0xFF) == 0
+        guard exitedCleanly else {
+            throw Failure(description: "\(arguments.joined(separator: " ")) failed (status \(status)): \(text)")
+        }
+        return text
+    }
+
+    /// One tmux server on its own socket, so the test never touches a user's sessions.
+    struct Tmux {
+        let socket = "tally-e2e-\(ProcessInfo.processInfo.processIdentifier)-\(Int.random(in: 0..<1_000_000))"
+
+        func command(_ arguments: [String]) throws -> String {
+            try LabelEndToEndTests.run(["tmux", "-L", socket] + arguments)
+        }
+
+        func send(_ keys: String...) throws {
+            _ = try command(["send-keys", "-t", "e2e"] + keys)
+        }
+
+        func type(_ text: String) throws {
+            _ = try command(["send-keys", "-t", "e2e", "-l", text])
+        }
+
+        func screen() -> String {
+            (try? command(["capture-pane", "-p", "-t", "e2e"])) ?? ""
+        }
+
+        /// Waits until the screen shows `text`; fails with the screen it saw.
+        func waitFor(_ text: String, timeout: TimeInterval = 10) throws {
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                if screen().contains(text) { return }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            throw Failure(description: "the screen never showed \"\(text)\"; it shows:\n\(screen())")
+        }
+
+        func kill() {
+            _ = try? command(["kill-server"])
+        }
+    }
+
+    static func sql(_ database: URL, _ query: String) throws -> String {
+        try run(["sqlite3", database.path, query]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func demonstrateRankWithATieUndoAndSurviveAHangUp() throws {
+        guard let tally = Self.tallyBinary else {
+            Issue.record("build the tally binary first: swift build --build-tests")
+            return
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tally-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let workspace = folder.appendingPathComponent("ws")
+        try Self.run([tally.path, "init", workspace.path])
+        let prompts = folder.appendingPathComponent("prompts.jsonl")
+        try Data("{\"prompt\": \"Greet the user politely.\"}\n{\"prompt\": \"Say goodbye.\"}\n".utf8).write(to: prompts)
+        let candidates = folder.appendingPathComponent("candidates.jsonl")
+        let line = """
+            {"prompt": "Name a primary colour.", "responses": ["Red.", "Blue, a primary colour.", \
+            "Green\\u001b[2J is one.", "I cannot answer that."]}
+
+            """
+        try Data(line.utf8).write(to: candidates)
+        try Self.run([tally.path, "import", "prompts", prompts.path, "--workspace", workspace.path])
+        try Self.run([tally.path, "import", "responses", candidates.path, "--workspace", workspace.path])
+
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        let command = "env TERM=xterm-256color NO_COLOR=1 TALLY_DRAFT_BASE_URL= \(tally.path) label --as ada "
+            + "--workspace \(workspace.path)"
+        _ = try tmux.command(["new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", command])
+        _ = try tmux.command(["set-option", "-g", "escape-time", "0"])
+
+        // First use: the instructions come first.
+        try tmux.waitFor("Instructions (please read before you start)")
+        try tmux.waitFor("Labeling guidelines")
+        try tmux.send("q")
+        try tmux.waitFor("Demonstrations to write")
+
+        // Write a demonstration (wide characters included) and submit it.
+        try tmux.send("d")
+        try tmux.waitFor("Greet the user politely.")
+        try tmux.type("Hello, and welcome! 你好")
+        try tmux.waitFor("Hello, and welcome! 你好")
+        try tmux.send("C-s")
+        try tmux.waitFor("Saved demonstration")
+        try tmux.send("Escape")
+        try tmux.waitFor("Rankings to do")
+
+        // Rank, undo it, rank again with a tie: D > C > A = B.
+        try tmux.send("r")
+        try tmux.waitFor("Order: ? A B C D")
+        try tmux.waitFor("Green␛[2J is one.")  // escape sequences in content are shown, not obeyed
+        try tmux.send("1", "1", "1", "1", "s")
+        try tmux.waitFor("Saved ranking")
+        try tmux.send("u")
+        try tmux.waitFor("Undone: ranking")
+        try tmux.waitFor("Order: ? A B C D")
+        try tmux.send("Down", "Down", "Down", "1")  // D best; the selection moves on to A
+        try tmux.send("Down", "Down", "2")  // C second; back to A
+        try tmux.send("3", "3")  // A and B tied last
+        try tmux.waitFor("Order: D > C > A = B")
+        try tmux.send("s")
+        try tmux.waitFor("Saved ranking D > C > A = B")
+
+        // A half-written demonstration survives a lost connection (the tmux server going away hangs up).
+        try tmux.send("q")
+        try tmux.waitFor("Rankings to do")
+        try tmux.send("d")
+        try tmux.waitFor("Say goodbye.")
+        try tmux.type("half written")
+        try tmux.waitFor("half written")
+        tmux.kill()
+
+        let database = workspace.appendingPathComponent("tally.sqlite")
+        var draft = ""
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            draft = (try? Self.sql(database, "SELECT draftText FROM assignment WHERE draftText IS NOT NULL")) ?? ""
+            if draft == "half written" { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(draft == "half written")
+
+        #expect(try Self.sql(database, "SELECT text FROM demonstration") == "Hello, and welcome! 你好")
+        #expect(try Self.sql(database, "SELECT count(*) FROM demonstration WHERE instructionVersionId IS NOT NULL") == "1")
+        #expect(try Self.sql(database, "SELECT count(*) FROM ranking") == "1")
+        let tiers = try Self.sql(database, """
+            SELECT group_concat(r.text || '=' || e.tier, '|') FROM (SELECT * FROM rankingEntry ORDER BY tier, responseId) e
+            JOIN response r ON r.id = e.responseId
+            """)
+        #expect(tiers == "I cannot answer that.=0|Green\u{1B}[2J is one.=1|Red.=2|Blue, a primary colour.=2")
+        #expect(try Self.sql(database, "SELECT labeler.name FROM ranking JOIN labeler ON labeler.id = ranking.labelerId")
+                == "ada")
+    }
+}
