@@ -9,11 +9,11 @@ struct BenchTUI: ParsableCommand {
         commandName: "tui",
         abstract: "Time tally label on a big workspace: first screen, and keypress to repainted screen (p50/p99).",
         discussion: """
-            Builds a temporary workspace with --items prompts, each with 4 candidate responses (so each is \
-            queued for a demonstration and a ranking), then drives the real screens with scripted keys. Each \
-            key is timed from the key to the repainted screen: the screen's work (store queries and \
-            transactions included), rendering the cell grid, and ncurses painting the difference into a \
-            headless 80×24 xterm-256color screen on /dev/null. Prints one JSON line.
+            Builds a temporary workspace with --items prompts, each queued for a demonstration and, with \
+            4 candidate responses, for a ranking (2 × --items tasks), then drives the real screens with \
+            scripted keys. Each key is timed from the key to the repainted screen: the screen's work \
+            (store queries and transactions included), rendering the cell grid, and ncurses painting \
+            the difference into a headless xterm-256color screen on /dev/null. Prints one JSON line.
             """)
 
     @Option(name: .long, help: "How many items (prompts with 4 responses) the workspace holds.")
@@ -44,10 +44,12 @@ struct BenchTUI: ParsableCommand {
             let setupStart = DispatchTime.now()
             let workspace = try Workspace.create(at: folder.appendingPathComponent("workspace"))
             try workspace.writeStarterInstructions()
-            let file = folder.appendingPathComponent("candidates.jsonl")
-            try Self.writeCandidates(count: items, to: file)
+            let promptsFile = folder.appendingPathComponent("prompts.jsonl")
+            let candidatesFile = folder.appendingPathComponent("candidates.jsonl")
+            try Self.writeItems(count: items, prompts: promptsFile, candidates: candidatesFile)
             let setupDatabase = try workspace.openDatabase()
-            _ = try setupDatabase.write(ParsedImport.read(file, options: ImportOptions(kind: .responses)))
+            _ = try setupDatabase.write(ParsedImport.read(promptsFile, options: ImportOptions(kind: .prompts)))
+            _ = try setupDatabase.write(ParsedImport.read(candidatesFile, options: ImportOptions(kind: .responses)))
             setupDatabase.close()
             let setupSeconds = Self.seconds(since: setupStart)
 
@@ -59,7 +61,8 @@ struct BenchTUI: ParsableCommand {
             try service.markInstructionsSeen(version: service.instructions().version)
             let app = try LabelingApp(service: service, drafts: DraftBoard(drafter: nil))
             if app.top is InstructionsScreen { app.handle(.character("q")) }
-            let terminal = try NcursesTerminal(environment: ["NO_COLOR": ""], headless: (rows: parts[1], columns: parts[0]))
+            let terminal = try NcursesTerminal(
+                environment: ["NO_COLOR": ""], headless: (rows: parts[1], columns: parts[0]))
             defer { terminal.close() }
             var grid = CellGrid(width: terminal.width, height: terminal.height)
             app.render(into: &grid)
@@ -90,8 +93,10 @@ struct BenchTUI: ParsableCommand {
             }
             for round in 0..<rounds {
                 press(.character("r"), as: "open screen")
-                for key: Key in [.down, .down, .up, .character("c"), .character("c"), .character("z"), .pageDown,
-                                 .character("z")] {
+                for key: Key in [
+                    .down, .down, .up, .character("c"), .character("c"), .character("z"), .pageDown,
+                    .character("z"),
+                ] {
                     press(key, as: "navigate")
                 }
                 for key: Key in [.character("1"), .character("2"), .character("3"), .character("3")] {
@@ -103,8 +108,10 @@ struct BenchTUI: ParsableCommand {
                 for character in "Round \(round): 中文 answer, written carefully." {
                     press(.character(character), as: "type")
                 }
-                for key: Key in [.wordLeft, .shiftWordRight, .control("x"), .end, .control("v"), .control("z"),
-                                 .control("y"), .enter, .up, .down] {
+                for key: Key in [
+                    .wordLeft, .shiftWordRight, .control("x"), .end, .control("v"), .control("z"),
+                    .control("y"), .enter, .up, .down,
+                ] {
                     press(key, as: "edit")
                 }
                 clock += 2
@@ -116,11 +123,19 @@ struct BenchTUI: ParsableCommand {
                 press(.control("s"), as: "submit")
                 press(.escape, as: "back to home")
             }
+            // The script must have done what it claims, or the figures mean nothing.
+            let progress = try database.status().labelers.first { $0.name == "bench" }
+            guard progress?.demonstrations == rounds, progress?.rankings == rounds else {
+                let done = "\(progress?.demonstrations ?? 0) demonstrations and \(progress?.rankings ?? 0) rankings"
+                throw ValidationError("the scripted session went wrong: \(done) submitted, \(rounds) of each expected")
+            }
             let all = latencies.values.flatMap { $0 }
             var byKind: [String: [String: Double]] = [:]
             for (kind, values) in latencies {
-                byKind[kind] = ["n": Double(values.count), "p50_ms": Self.percentile(values, 0.5),
-                                "p99_ms": Self.percentile(values, 0.99), "max_ms": values.max() ?? 0]
+                byKind[kind] = [
+                    "n": Double(values.count), "p50_ms": Self.percentile(values, 0.5),
+                    "p99_ms": Self.percentile(values, 0.99), "max_ms": values.max() ?? 0,
+                ]
             }
             let report: [String: Any] = [
                 "bench": "tui", "items": items, "size": size, "setup_s": (setupSeconds * 10).rounded() / 10,
@@ -146,20 +161,30 @@ struct BenchTUI: ParsableCommand {
         return (sorted[max(0, index)] * 1000).rounded() / 1000
     }
 
-    /// `{"prompt": …, "responses": [4 texts]}` lines, some with CJK and emoji.
-    static func writeCandidates(count: Int, to url: URL) throws {
-        var text = ""
-        text.reserveCapacity(count * 220)
+    /// The same prompts twice: `{"prompt": …}` lines (queued for demonstrations) and
+    /// `{"prompt": …, "responses": [4 texts]}` lines (queued for ranking); some with CJK and emoji.
+    static func writeItems(count: Int, prompts: URL, candidates: URL) throws {
+        var promptLines = ""
+        var candidateLines = ""
+        promptLines.reserveCapacity(count * 60)
+        candidateLines.reserveCapacity(count * 220)
         for index in 0..<count {
             let a = index % 97
             let b = index % 89
-            let prompt = index % 10 == 0 ? "问题 \(index): \(a) 加 \(b) 等于多少？ 🙂" : "Question \(index): what is \(a) + \(b)?"
-            let responses = ["\(a + b).", "It is \(a + b), because \(a) + \(b) = \(a + b).", "\(a + b + 1)",
-                             "I cannot help with arithmetic."]
+            let prompt =
+                index % 10 == 0
+                ? "问题 \(index): \(a) 加 \(b) 等于多少？ 🙂" : "Question \(index): what is \(a) + \(b)?"
+            let responses = [
+                "\(a + b).", "It is \(a + b), because \(a) + \(b) = \(a + b).", "\(a + b + 1)",
+                "I cannot help with arithmetic.",
+            ]
+            let promptData = try JSONSerialization.data(withJSONObject: ["prompt": prompt], options: [.sortedKeys])
+            promptLines += String(decoding: promptData, as: UTF8.self) + "\n"
             let line: [String: Any] = ["prompt": prompt, "responses": responses]
             let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
-            text += String(decoding: data, as: UTF8.self) + "\n"
+            candidateLines += String(decoding: data, as: UTF8.self) + "\n"
         }
-        try Data(text.utf8).write(to: url, options: .atomic)
+        try Data(promptLines.utf8).write(to: prompts, options: .atomic)
+        try Data(candidateLines.utf8).write(to: candidates, options: .atomic)
     }
 }

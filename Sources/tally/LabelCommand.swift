@@ -31,7 +31,7 @@ struct Label: ParsableCommand {
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         guard let labelerName = (name ?? environment["USER"]).map({ $0.trimmingCharacters(in: .whitespaces) }),
-              !labelerName.isEmpty
+            !labelerName.isEmpty
         else {
             throw ValidationError("no labeler name: pass --as NAME (or set $USER)")
         }
@@ -41,8 +41,9 @@ struct Label: ParsableCommand {
         guard (0...9).contains(drafts) else { throw ValidationError("--drafts must be between 0 and 9") }
         let service = try reportingErrors { () -> StoreLabelingService in
             let (workspace, database) = try workspace.open()
-            return try StoreLabelingService(workspace: workspace, database: database, labelerName: labelerName,
-                                            role: labelerRole)
+            return try StoreLabelingService(
+                workspace: workspace, database: database, labelerName: labelerName,
+                role: labelerRole)
         }
         let drafter = ChatCompletionsDrafter.Configuration(environment: environment)
             .map { ChatCompletionsDrafter(configuration: $0) }

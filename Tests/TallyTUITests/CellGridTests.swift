@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TallyTUI
 
 @Suite struct DisplayWidthTests {
@@ -14,9 +15,10 @@ import Testing
 
     @Test func joinedEmojiAreTakenApartSoWidthsStayPredictable() {
         // ZWJ family: three emoji of width 2, the joiners dropped.
-        #expect(GraphemeCells.split("👨‍👩‍👧") == [
-            CellUnit(text: "👨", width: 2), CellUnit(text: "👩", width: 2), CellUnit(text: "👧", width: 2),
-        ])
+        #expect(
+            GraphemeCells.split("👨‍👩‍👧") == [
+                CellUnit(text: "👨", width: 2), CellUnit(text: "👩", width: 2), CellUnit(text: "👧", width: 2),
+            ])
         #expect(GraphemeCells.split("👍🏽") == [CellUnit(text: "👍", width: 2)])
         #expect(GraphemeCells.split("❤️") == [CellUnit(text: "❤", width: 1)])
     }

@@ -1,10 +1,13 @@
 import Foundation
 import Testing
+
 @testable import TallyTUI
 
 @Suite struct ChatCompletionsDrafterTests {
-    let conversation = [ChatTurn(role: .user, text: "What is 2+2?"), ChatTurn(role: .assistant, text: "5"),
-                        ChatTurn(role: .user, text: "Really?")]
+    let conversation = [
+        ChatTurn(role: .user, text: "What is 2+2?"), ChatTurn(role: .assistant, text: "5"),
+        ChatTurn(role: .user, text: "Really?"),
+    ]
 
     @Test func draftsOverARealHTTPServerSpeakingChatCompletions() async throws {
         let server = try LoopbackChatServer { request in
@@ -13,8 +16,10 @@ import Testing
             return .init(status: 200, body: LoopbackChatServer.completion("You asked: \(last) 中文"))
         }
         defer { server.stop() }
-        let drafter = ChatCompletionsDrafter(configuration: .init(baseURL: server.baseURL, model: "big-model",
-                                                                  apiKey: "sk-test", timeout: 5))
+        let drafter = ChatCompletionsDrafter(
+            configuration: .init(
+                baseURL: server.baseURL, model: "big-model",
+                apiKey: "sk-test", timeout: 5))
         let draft = try await drafter.draft(conversation: conversation, instructions: "Be correct.", variant: 1)
         #expect(draft == "You asked: Really? 中文")
         let request = try #require(server.receivedRequests.first)
@@ -29,7 +34,8 @@ import Testing
     }
 
     @Test func critiqueSendsTheResponseUnderReview() async throws {
-        let server = try LoopbackChatServer { _ in .init(status: 200, body: LoopbackChatServer.completion("Wrong sum.")) }
+        let server = try LoopbackChatServer { _ in .init(status: 200, body: LoopbackChatServer.completion("Wrong sum."))
+        }
         defer { server.stop() }
         let drafter = ChatCompletionsDrafter(configuration: .init(baseURL: server.baseURL, model: "m", timeout: 5))
         let critique = try await drafter.critique(response: "2+2=5", conversation: conversation, instructions: "Facts.")
@@ -41,7 +47,8 @@ import Testing
 
     @Test func httpErrorsAndMalformedAnswersBecomeClearFailures() async throws {
         let server = try LoopbackChatServer { request in
-            request.json["model"] as? String == "broken" ? .init(status: 200, body: "{\"choices\": []}")
+            request.json["model"] as? String == "broken"
+                ? .init(status: 200, body: "{\"choices\": []}")
                 : .init(status: 503, body: "{\"error\": \"overloaded\"}")
         }
         defer { server.stop() }
@@ -56,7 +63,9 @@ import Testing
     }
 
     @Test func aSlowEndpointTimesOutInsteadOfHanging() async throws {
-        let server = try LoopbackChatServer { _ in .init(status: 200, body: LoopbackChatServer.completion("late"), delay: 4) }
+        let server = try LoopbackChatServer { _ in
+            .init(status: 200, body: LoopbackChatServer.completion("late"), delay: 4)
+        }
         defer { server.stop() }
         let drafter = ChatCompletionsDrafter(configuration: .init(baseURL: server.baseURL, model: "m", timeout: 1))
         let started = Date()
@@ -77,16 +86,19 @@ import Testing
         let server = try LoopbackChatServer { request in
             let messages = request.json["messages"] as? [[String: Any]] ?? []
             let prompt = messages.last?["content"] as? String ?? ""
-            return prompt == "fail" ? .init(status: 500, body: "boom")
+            return prompt == "fail"
+                ? .init(status: 500, body: "boom")
                 : .init(status: 200, body: LoopbackChatServer.completion("draft for \(prompt)"))
         }
         defer { server.stop() }
         let drafter = ChatCompletionsDrafter(configuration: .init(baseURL: server.baseURL, model: "m", timeout: 5))
         let board = DraftBoard(drafter: drafter, draftsPerPrompt: 2)
-        board.requestDrafts(for: DemonstrationItem(assignmentID: 1, promptID: 1, conversation: [ChatTurn(role: .user, text: "hi")]),
-                            instructions: "")
-        board.requestDrafts(for: DemonstrationItem(assignmentID: 2, promptID: 2, conversation: [ChatTurn(role: .user, text: "fail")]),
-                            instructions: "")
+        board.requestDrafts(
+            for: DemonstrationItem(assignmentID: 1, promptID: 1, conversation: [ChatTurn(role: .user, text: "hi")]),
+            instructions: "")
+        board.requestDrafts(
+            for: DemonstrationItem(assignmentID: 2, promptID: 2, conversation: [ChatTurn(role: .user, text: "fail")]),
+            instructions: "")
         #expect(await board.settled(timeout: 10))
         #expect(board.state(of: .draft(promptID: 1, variant: 1)) == .ready("draft for hi"))
         guard case .failed(let message)? = board.state(of: .draft(promptID: 2, variant: 0)) else {
@@ -103,7 +115,8 @@ import Testing
             "TALLY_DRAFT_BASE_URL": "http://gpu-box:8000/v1/", "TALLY_DRAFT_MODEL": "llama", "TALLY_DRAFT_API_KEY": "k",
         ])
         #expect(configuration?.model == "llama")
-        #expect(configuration.map { ChatCompletionsDrafter(configuration: $0).endpoint.absoluteString }
+        #expect(
+            configuration.map { ChatCompletionsDrafter(configuration: $0).endpoint.absoluteString }
                 == "http://gpu-box:8000/v1/chat/completions")
         #expect(ChatCompletionsDrafter.Configuration(environment: [:]) == nil)
     }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import TallyTUI
 
 /// A workspace held in memory for screen tests: records what the screens submit.
@@ -28,9 +29,10 @@ final class InMemoryLabelingService: LabelingService {
     func queueCounts() throws -> QueueSummary {
         lock.lock()
         defer { lock.unlock() }
-        return QueueSummary(demonstrationsWaiting: demonstrations.count, rankingsWaiting: rankings.count,
-                    comparisonsWaiting: comparisons.count, demonstrationsDone: submittedDemonstrations.count,
-                    rankingsDone: submittedRankings.count, comparisonsDone: submittedComparisons.count)
+        return QueueSummary(
+            demonstrationsWaiting: demonstrations.count, rankingsWaiting: rankings.count,
+            comparisonsWaiting: comparisons.count, demonstrationsDone: submittedDemonstrations.count,
+            rankingsDone: submittedRankings.count, comparisonsDone: submittedComparisons.count)
     }
 
     func upcomingDemonstrations(limit: Int) throws -> [DemonstrationItem] {
@@ -93,10 +95,14 @@ final class InMemoryLabelingService: LabelingService {
     }
 
     func reviewSummary() throws -> ReviewSummary {
-        ReviewSummary(labelers: [.init(name: "ada", demonstrations: 1, rankings: 2, comparisons: 0)],
-                      agreement: [("pairwise ranking agreement", "75.0 % over 4 pairs")],
-                      flagged: [.init(promptID: 7, kind: "harmful", labeler: "bob", note: nil,
-                                      promptPreview: "how do I pick a lock")])
+        ReviewSummary(
+            labelers: [.init(name: "ada", demonstrations: 1, rankings: 2, comparisons: 0)],
+            agreement: [("pairwise ranking agreement", "75.0 % over 4 pairs")],
+            flagged: [
+                .init(
+                    promptID: 7, kind: "harmful", labeler: "bob", note: nil,
+                    promptPreview: "how do I pick a lock")
+            ])
     }
 }
 
@@ -116,24 +122,30 @@ extension InMemoryLabelingService {
         let service = InMemoryLabelingService()
         service.seenVersions = [3]
         service.demonstrations = [
-            DemonstrationItem(assignmentID: 1001, promptID: 1, conversation: [ChatTurn(role: .user, text: "Say hello politely.")]),
-            DemonstrationItem(assignmentID: 1002, promptID: 2, conversation: [
-                ChatTurn(role: .user, text: "What is 2+2?"), ChatTurn(role: .assistant, text: "5"),
-                ChatTurn(role: .user, text: "Are you sure?"),
-            ]),
+            DemonstrationItem(
+                assignmentID: 1001, promptID: 1, conversation: [ChatTurn(role: .user, text: "Say hello politely.")]),
+            DemonstrationItem(
+                assignmentID: 1002, promptID: 2,
+                conversation: [
+                    ChatTurn(role: .user, text: "What is 2+2?"), ChatTurn(role: .assistant, text: "5"),
+                    ChatTurn(role: .user, text: "Are you sure?"),
+                ]),
         ]
         service.rankings = [
-            RankingItem(assignmentID: 1010, promptID: 10, conversation: [ChatTurn(role: .user, text: "Name a colour.")], responses: [
-                ShownResponse(responseID: 100, text: "Red.", critique: "Correct and concise."),
-                ShownResponse(responseID: 101, text: "赤 (red) 🙂"),
-                ShownResponse(responseID: 102, text: "I cannot help with that."),
-                ShownResponse(responseID: 103, text: "Blue\u{1B}[2J is a colour."),
-            ]),
+            RankingItem(
+                assignmentID: 1010, promptID: 10, conversation: [ChatTurn(role: .user, text: "Name a colour.")],
+                responses: [
+                    ShownResponse(responseID: 100, text: "Red.", critique: "Correct and concise."),
+                    ShownResponse(responseID: 101, text: "赤 (red) 🙂"),
+                    ShownResponse(responseID: 102, text: "I cannot help with that."),
+                    ShownResponse(responseID: 103, text: "Blue\u{1B}[2J is a colour."),
+                ])
         ]
         service.comparisons = [
-            ComparisonItem(assignmentID: 1020, promptID: 20, conversation: [ChatTurn(role: .user, text: "Pick one.")],
-                           first: ShownResponse(responseID: 200, text: "Left answer"),
-                           second: ShownResponse(responseID: 201, text: "Right answer")),
+            ComparisonItem(
+                assignmentID: 1020, promptID: 20, conversation: [ChatTurn(role: .user, text: "Pick one.")],
+                first: ShownResponse(responseID: 200, text: "Left answer"),
+                second: ShownResponse(responseID: 201, text: "Right answer"))
         ]
         return service
     }

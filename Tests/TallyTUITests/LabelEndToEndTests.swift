@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Drives the real `tally label` binary inside tmux (send-keys, capture-pane) and checks the rows it wrote
@@ -17,8 +18,10 @@ import Glibc
         .deletingLastPathComponent()
 
     static var tallyBinary: URL? {
-        for path in [".build/debug/tally", ".build/x86_64-unknown-linux-gnu/debug/tally",
-                     ".build/aarch64-unknown-linux-gnu/debug/tally"] {
+        for path in [
+            ".build/debug/tally", ".build/x86_64-unknown-linux-gnu/debug/tally",
+            ".build/aarch64-unknown-linux-gnu/debug/tally",
+        ] {
             let url = packageRoot.appendingPathComponent(path)
             if FileManager.default.isExecutableFile(atPath: url.path) { return url }
         }
@@ -31,7 +34,9 @@ import Glibc
     /// `new-session` leaves behind inherits whatever the child had, and must not keep this test waiting.
     @discardableResult
     static func run(_ arguments: [String]) throws -> String {
-        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("tally-e2e-\(UUID().uuidString).out").path
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tally-e2e-\(UUID().uuidString).out"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -117,7 +122,8 @@ import Glibc
 
         let tmux = Tmux()
         defer { tmux.kill() }
-        let command = "env TERM=xterm-256color NO_COLOR=1 TALLY_DRAFT_BASE_URL= \(tally.path) label --as ada "
+        let command =
+            "env TERM=xterm-256color NO_COLOR=1 TALLY_DRAFT_BASE_URL= \(tally.path) label --as ada "
             + "--workspace \(workspace.path)"
         _ = try tmux.command(["new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", command])
         _ = try tmux.command(["set-option", "-g", "escape-time", "0"])
@@ -174,14 +180,18 @@ import Glibc
         #expect(draft == "half written")
 
         #expect(try Self.sql(database, "SELECT text FROM demonstration") == "Hello, and welcome! 你好")
-        #expect(try Self.sql(database, "SELECT count(*) FROM demonstration WHERE instructionVersionId IS NOT NULL") == "1")
+        #expect(
+            try Self.sql(database, "SELECT count(*) FROM demonstration WHERE instructionVersionId IS NOT NULL") == "1")
         #expect(try Self.sql(database, "SELECT count(*) FROM ranking") == "1")
-        let tiers = try Self.sql(database, """
-            SELECT group_concat(r.text || '=' || e.tier, '|') FROM (SELECT * FROM rankingEntry ORDER BY tier, responseId) e
-            JOIN response r ON r.id = e.responseId
+        let tiers = try Self.sql(
+            database,
+            """
+            SELECT group_concat(r.text || '=' || e.tier, '|')
+            FROM (SELECT * FROM rankingEntry ORDER BY tier, responseId) e JOIN response r ON r.id = e.responseId
             """)
         #expect(tiers == "I cannot answer that.=0|Green\u{1B}[2J is one.=1|Red.=2|Blue, a primary colour.=2")
-        #expect(try Self.sql(database, "SELECT labeler.name FROM ranking JOIN labeler ON labeler.id = ranking.labelerId")
+        #expect(
+            try Self.sql(database, "SELECT labeler.name FROM ranking JOIN labeler ON labeler.id = ranking.labelerId")
                 == "ada")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A tiny HTTP/1.1 server on 127.0.0.1 speaking the chat-completions protocol, for drafter tests.
@@ -103,19 +104,23 @@ final class LoopbackChatServer: @unchecked Sendable {
         var headers: [String: String] = [:]
         for line in head.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         let body = data[end.upperBound...]
         let json = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
-        let request = Request(method: requestLine.count > 0 ? String(requestLine[0]) : "",
-                              path: requestLine.count > 1 ? String(requestLine[1]) : "", headers: headers, json: json)
+        let request = Request(
+            method: requestLine.count > 0 ? String(requestLine[0]) : "",
+            path: requestLine.count > 1 ? String(requestLine[1]) : "", headers: headers, json: json)
         lock.lock()
         requests.append(request)
         lock.unlock()
         let reply = respond(request)
         if reply.delay > 0 { Thread.sleep(forTimeInterval: reply.delay) }
         let payload = Data(reply.body.utf8)
-        let response = "HTTP/1.1 \(reply.status) X\r\nContent-Type: application/json\r\nContent-Length: \(payload.count)\r\nConnection: close\r\n\r\n"
+        let response =
+            "HTTP/1.1 \(reply.status) X\r\nContent-Type: application/json\r\n"
+            + "Content-Length: \(payload.count)\r\nConnection: close\r\n\r\n"
         var bytes = Data(response.utf8)
         bytes.append(payload)
         _ = bytes.withUnsafeBytes { send(connection, $0.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }

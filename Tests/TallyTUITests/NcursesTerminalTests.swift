@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TallyTUI
 
 /// Paints into a headless curses screen and reads the cells back: grid widths and ncurses widths agree.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TallyTUI
 
 @Suite struct TerminalSanitizerTests {
@@ -6,10 +7,12 @@ import Testing
     func assertInert(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
         for scalar in text.unicodeScalars {
             let value = scalar.value
-            let dangerous = (value < 0x20 && value != 0x0A) || (0x7F...0x9F).contains(value)
+            let dangerous =
+                (value < 0x20 && value != 0x0A) || (0x7F...0x9F).contains(value)
                 || (0x202A...0x202E).contains(value) || (0x2066...0x2069).contains(value)
-            #expect(!dangerous, "U+\(String(value, radix: 16)) survived in \(text.debugDescription)",
-                    sourceLocation: sourceLocation)
+            #expect(
+                !dangerous, "U+\(String(value, radix: 16)) survived in \(text.debugDescription)",
+                sourceLocation: sourceLocation)
         }
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TallyTUI
 
 @Suite struct TextLayoutTests {

@@ -162,7 +162,8 @@ public final class LabelingApp {
         grid.fill(row: 0, column: 0, width: width, height: 1, style: Style(.accent, reverse: true))
         let titleText = " tally label · \(screen.title)"
         grid.put(titleText, row: 0, column: 0, style: Style(.accent, bold: true, reverse: true), limit: width)
-        let who = "\(context.service.labelerName)\(context.service.isAdmin ? " (admin)" : "") · instructions v\(context.instructions.version) "
+        let role = context.service.isAdmin ? " (admin)" : ""
+        let who = "\(context.service.labelerName)\(role) · instructions v\(context.instructions.version) "
         let whoWidth = DisplayWidth.of(who)
         if DisplayWidth.of(titleText) + whoWidth + 2 <= width {
             grid.put(who, row: 0, column: width - whoWidth, style: Style(.accent, reverse: true))
@@ -180,8 +181,9 @@ public final class LabelingApp {
             case .error: style = .danger
             }
             grid.fill(row: height - 2, column: 0, width: width, height: 1)
-            grid.put(" " + TextLayout.truncate(notice.text, width: width - 2), row: height - 2, column: 0,
-                     style: style)
+            grid.put(
+                " " + TextLayout.truncate(notice.text, width: width - 2), row: height - 2, column: 0,
+                style: style)
         }
         drawHintBar(into: &grid, bindings: screen.bindings, row: height - 1)
         if showsHelp { drawHelp(into: &grid, screen: screen) }
@@ -220,8 +222,9 @@ public final class LabelingApp {
         let boxHeight = min(grid.height - 2, rows.count + 4)
         let left = (grid.width - boxWidth) / 2
         let topRow = max(1, (grid.height - boxHeight) / 2)
-        Box.draw(into: &grid, rect: Rect(row: topRow, column: left, width: boxWidth, height: boxHeight),
-                 title: "Keys: \(screen.title)", style: .accent)
+        Box.draw(
+            into: &grid, rect: Rect(row: topRow, column: left, width: boxWidth, height: boxHeight),
+            title: "Keys: \(screen.title)", style: .accent)
         for (index, row) in rows.prefix(boxHeight - 4).enumerated() {
             let y = topRow + 1 + index
             grid.putPadded(row.0, row: y, column: left + 2, width: keyWidth, style: .bold)
@@ -252,16 +255,20 @@ public enum Box {
         grid.put("└", row: bottom, column: rect.column, style: style)
         grid.put("┘", row: bottom, column: right, style: style)
         if let title {
-            grid.put(" " + TextLayout.truncate(title, width: rect.width - 6) + " ", row: rect.row,
-                     column: rect.column + 2, style: style.with(bold: true), limit: right)
+            grid.put(
+                " " + TextLayout.truncate(title, width: rect.width - 6) + " ", row: rect.row,
+                column: rect.column + 2, style: style.with(bold: true), limit: right)
         }
     }
 
     /// A horizontal rule with a label: `── Your response ─────`.
-    public static func rule(into grid: inout CellGrid, row: Int, column: Int, width: Int, label: String,
-                            style: Style = .muted) {
+    public static func rule(
+        into grid: inout CellGrid, row: Int, column: Int, width: Int, label: String,
+        style: Style = .muted
+    ) {
         grid.fill(row: row, column: column, width: width, height: 1, character: "─", style: style)
-        grid.put(" " + TextLayout.truncate(label, width: max(0, width - 6)) + " ", row: row, column: column + 2,
-                 style: style.with(bold: true), limit: column + width)
+        grid.put(
+            " " + TextLayout.truncate(label, width: max(0, width - 6)) + " ", row: row, column: column + 2,
+            style: style.with(bold: true), limit: column + width)
     }
 }

@@ -61,8 +61,10 @@ public struct CellGrid: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Fills a rectangle with one character (spaces by default) in a style.
-    public mutating func fill(row: Int, column: Int, width fillWidth: Int, height fillHeight: Int,
-                              character: Character = " ", style: Style = .normal) {
+    public mutating func fill(
+        row: Int, column: Int, width fillWidth: Int, height fillHeight: Int,
+        character: Character = " ", style: Style = .normal
+    ) {
         let text = String(character)
         let rows = max(0, row)..<max(max(0, row), min(height, row + fillHeight))
         let columns = max(0, column)..<max(max(0, column), min(width, column + fillWidth))
@@ -78,8 +80,10 @@ public struct CellGrid: Equatable, Sendable, CustomStringConvertible {
     /// Newlines and tabs are shown as spaces; controls and escape sequences are shown escaped. A wide
     /// character that would straddle the limit is replaced by a space. Returns the column after the text.
     @discardableResult
-    public mutating func put(_ text: String, row: Int, column: Int, style: Style = .normal,
-                             limit: Int? = nil) -> Int {
+    public mutating func put(
+        _ text: String, row: Int, column: Int, style: Style = .normal,
+        limit: Int? = nil
+    ) -> Int {
         guard row >= 0, row < height else { return column }
         let end = min(limit ?? width, width)
         var x = column
@@ -111,8 +115,10 @@ public struct CellGrid: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Writes text padded with spaces (or clipped) to exactly `fieldWidth` columns.
-    public mutating func putPadded(_ text: String, row: Int, column: Int, width fieldWidth: Int,
-                                   style: Style = .normal) {
+    public mutating func putPadded(
+        _ text: String, row: Int, column: Int, width fieldWidth: Int,
+        style: Style = .normal
+    ) {
         let end = min(column + fieldWidth, width)
         let after = put(text, row: row, column: column, style: style, limit: end)
         if after < end { fill(row: row, column: after, width: end - after, height: 1, style: style) }

@@ -54,8 +54,11 @@ public enum MarkdownRenderer {
                 let style = level == 1 ? Style(.heading, bold: true, underline: true) : Style.heading
                 output += TextLayout.wrap(spans: inline(title).map { Span($0.text, style) }, width: width)
                 if level == 1 {
-                    output.append([Span(String(repeating: "─", count: min(width, DisplayWidth.of(title))),
-                                        Style(.heading))])
+                    output.append([
+                        Span(
+                            String(repeating: "─", count: min(width, DisplayWidth.of(title))),
+                            Style(.heading))
+                    ])
                 }
                 output.append([])
                 continue
@@ -80,7 +83,8 @@ public enum MarkdownRenderer {
                     let next = rawLines[index]
                     let nextTrimmed = next.trimmingLeadingSpaces()
                     if nextTrimmed.isEmpty || listItem(next) != nil || headingLevel(nextTrimmed) != nil
-                        || nextTrimmed.hasPrefix("```") || nextTrimmed.hasPrefix(">") {
+                        || nextTrimmed.hasPrefix("```") || nextTrimmed.hasPrefix(">")
+                    {
                         break
                     }
                     text += " " + nextTrimmed
@@ -191,8 +195,9 @@ public enum MarkdownRenderer {
                 }
             }
             if character == "[", let close = characters[index...].firstIndex(of: "]"),
-               close + 1 < characters.count, characters[close + 1] == "(",
-               let end = characters[(close + 1)...].firstIndex(of: ")") {
+                close + 1 < characters.count, characters[close + 1] == "(",
+                let end = characters[(close + 1)...].firstIndex(of: ")")
+            {
                 flush()
                 spans.append(Span(String(characters[(index + 1)..<close]), Style(.accent, underline: true)))
                 spans.append(Span(" (" + String(characters[(close + 2)..<end]) + ")", .muted))

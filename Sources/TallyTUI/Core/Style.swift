@@ -12,8 +12,10 @@ public struct Style: Equatable, Hashable, Sendable {
     public var reverse: Bool
     public var dim: Bool
 
-    public init(_ role: ColorRole = .normal, bold: Bool = false, underline: Bool = false,
-                reverse: Bool = false, dim: Bool = false) {
+    public init(
+        _ role: ColorRole = .normal, bold: Bool = false, underline: Bool = false,
+        reverse: Bool = false, dim: Bool = false
+    ) {
         self.role = role
         self.bold = bold
         self.underline = underline

@@ -115,8 +115,10 @@ public enum TextLayout {
     }
 
     /// Draws styled lines into a rectangle of the grid, starting at line `firstLine` (for scrolling).
-    public static func draw(_ lines: [StyledLine], into grid: inout CellGrid, row: Int, column: Int,
-                            width: Int, height: Int, firstLine: Int = 0) {
+    public static func draw(
+        _ lines: [StyledLine], into grid: inout CellGrid, row: Int, column: Int,
+        width: Int, height: Int, firstLine: Int = 0
+    ) {
         for offset in 0..<max(0, height) {
             let index = firstLine + offset
             guard index >= 0, index < lines.count else { break }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A drafter backed by any OpenAI-compatible chat-completions endpoint (vLLM, llama.cpp server, OpenAI…).
@@ -25,8 +26,10 @@ public struct ChatCompletionsDrafter: Drafter {
         public var temperature: Double
         public var maxTokens: Int
 
-        public init(baseURL: URL, model: String, apiKey: String? = nil, timeout: TimeInterval = 30,
-                    temperature: Double = 0.7, maxTokens: Int = 512) {
+        public init(
+            baseURL: URL, model: String, apiKey: String? = nil, timeout: TimeInterval = 30,
+            temperature: Double = 0.7, maxTokens: Int = 512
+        ) {
             self.baseURL = baseURL
             self.model = model
             self.apiKey = apiKey
@@ -41,8 +44,9 @@ public struct ChatCompletionsDrafter: Drafter {
             guard let base = environment["TALLY_DRAFT_BASE_URL"], !base.isEmpty, let url = URL(string: base)
             else { return nil }
             let timeout = environment["TALLY_DRAFT_TIMEOUT"].flatMap(TimeInterval.init) ?? 30
-            self.init(baseURL: url, model: environment["TALLY_DRAFT_MODEL"] ?? "default",
-                      apiKey: environment["TALLY_DRAFT_API_KEY"], timeout: timeout)
+            self.init(
+                baseURL: url, model: environment["TALLY_DRAFT_MODEL"] ?? "default",
+                apiKey: environment["TALLY_DRAFT_API_KEY"], timeout: timeout)
         }
     }
 
@@ -89,8 +93,12 @@ public struct ChatCompletionsDrafter: Drafter {
     public func critique(response: String, conversation: [ChatTurn], instructions: String) async throws -> String {
         let messages = [
             ["role": "system", "content": DrafterPrompts.critiqueSystemPrompt(instructions: instructions)],
-            ["role": "user", "content": DrafterPrompts.critiqueUserMessage(response: response,
-                                                                          conversation: conversation)],
+            [
+                "role": "user",
+                "content": DrafterPrompts.critiqueUserMessage(
+                    response: response,
+                    conversation: conversation),
+            ],
         ]
         return try await complete(messages: messages, seed: 0)
     }
@@ -128,7 +136,7 @@ public struct ChatCompletionsDrafter: Drafter {
             throw Failure.malformed("not a JSON object")
         }
         guard let choices = object["choices"] as? [[String: Any]], let first = choices.first,
-              let message = first["message"] as? [String: Any], let content = message["content"] as? String
+            let message = first["message"] as? [String: Any], let content = message["content"] as? String
         else {
             throw Failure.malformed("no choices[0].message.content")
         }

@@ -32,8 +32,10 @@ public struct DemonstrationItem: Equatable, Sendable {
     /// Text this labeler already started (autosaved), if any.
     public var savedDraft: String?
 
-    public init(assignmentID: Int64, promptID: Int64, conversation: [ChatTurn], storedDrafts: [DraftOffer] = [],
-                savedDraft: String? = nil) {
+    public init(
+        assignmentID: Int64, promptID: Int64, conversation: [ChatTurn], storedDrafts: [DraftOffer] = [],
+        savedDraft: String? = nil
+    ) {
         self.assignmentID = assignmentID
         self.promptID = promptID
         self.conversation = conversation
@@ -79,8 +81,10 @@ public struct ComparisonItem: Equatable, Sendable {
     public var first: ShownResponse
     public var second: ShownResponse
 
-    public init(assignmentID: Int64, promptID: Int64, conversation: [ChatTurn], first: ShownResponse,
-                second: ShownResponse) {
+    public init(
+        assignmentID: Int64, promptID: Int64, conversation: [ChatTurn], first: ShownResponse,
+        second: ShownResponse
+    ) {
         self.assignmentID = assignmentID
         self.promptID = promptID
         self.conversation = conversation
@@ -113,8 +117,10 @@ public struct DemonstrationSubmission: Equatable, Sendable {
     public var instructionVersion: Int64
     public var secondsSpent: Double
 
-    public init(assignmentID: Int64, promptID: Int64, text: String, sourceDraftIDs: [Int64],
-                editDistances: [Int64: Int], instructionVersion: Int64, secondsSpent: Double) {
+    public init(
+        assignmentID: Int64, promptID: Int64, text: String, sourceDraftIDs: [Int64],
+        editDistances: [Int64: Int], instructionVersion: Int64, secondsSpent: Double
+    ) {
         self.assignmentID = assignmentID
         self.promptID = promptID
         self.text = text
@@ -153,8 +159,10 @@ public struct RankingSubmission: Equatable, Sendable {
     public var instructionVersion: Int64
     public var secondsSpent: Double
 
-    public init(assignmentID: Int64, promptID: Int64, tiers: [[Int64]], allUnacceptable: Bool,
-                flags: [RankingFlag], instructionVersion: Int64, secondsSpent: Double) {
+    public init(
+        assignmentID: Int64, promptID: Int64, tiers: [[Int64]], allUnacceptable: Bool,
+        flags: [RankingFlag], instructionVersion: Int64, secondsSpent: Double
+    ) {
         self.assignmentID = assignmentID
         self.promptID = promptID
         self.tiers = tiers
@@ -181,8 +189,10 @@ public struct ComparisonSubmission: Equatable, Sendable {
     public var instructionVersion: Int64
     public var secondsSpent: Double
 
-    public init(assignmentID: Int64, promptID: Int64, firstResponseID: Int64, secondResponseID: Int64,
-                choice: ComparisonChoice, strength: Int, instructionVersion: Int64, secondsSpent: Double) {
+    public init(
+        assignmentID: Int64, promptID: Int64, firstResponseID: Int64, secondResponseID: Int64,
+        choice: ComparisonChoice, strength: Int, instructionVersion: Int64, secondsSpent: Double
+    ) {
         self.assignmentID = assignmentID
         self.promptID = promptID
         self.firstResponseID = firstResponseID
@@ -203,8 +213,10 @@ public struct QueueSummary: Equatable, Sendable {
     public var rankingsDone: Int
     public var comparisonsDone: Int
 
-    public init(demonstrationsWaiting: Int = 0, rankingsWaiting: Int = 0, comparisonsWaiting: Int = 0,
-                demonstrationsDone: Int = 0, rankingsDone: Int = 0, comparisonsDone: Int = 0) {
+    public init(
+        demonstrationsWaiting: Int = 0, rankingsWaiting: Int = 0, comparisonsWaiting: Int = 0,
+        demonstrationsDone: Int = 0, rankingsDone: Int = 0, comparisonsDone: Int = 0
+    ) {
         self.demonstrationsWaiting = demonstrationsWaiting
         self.rankingsWaiting = rankingsWaiting
         self.comparisonsWaiting = comparisonsWaiting

@@ -86,7 +86,8 @@ public final class CompareScreen: Screen {
             return
         }
         let submission = ComparisonSubmission(
-            assignmentID: task.assignmentID, promptID: task.promptID, firstResponseID: task.first.responseID, secondResponseID: task.second.responseID,
+            assignmentID: task.assignmentID, promptID: task.promptID, firstResponseID: task.first.responseID,
+            secondResponseID: task.second.responseID,
             choice: choice, strength: choice == .first || choice == .second ? strength : 0,
             instructionVersion: context.instructions.version,
             secondsSpent: context.now().timeIntervalSince(startedAt))
@@ -112,54 +113,70 @@ public final class CompareScreen: Screen {
 
     public func draw(into grid: inout CellGrid, area: Rect, context: LabelingContext) {
         guard let task else {
-            grid.put("No comparisons are waiting for you. Press q to go back, n to look again.",
-                     row: area.row + 1, column: area.column + 2, style: .muted)
+            grid.put(
+                "No comparisons are waiting for you. Press q to go back, n to look again.",
+                row: area.row + 1, column: area.column + 2, style: .muted)
             return
         }
         let promptLines = ConversationView.lines(task.conversation, width: area.width - 3)
         let promptHeight = max(1, min(promptLines.count, area.height / 4))
         Box.rule(into: &grid, row: area.row, column: area.column, width: area.width, label: "Prompt")
         var promptScroll = ScrollState()
-        TextLayout.drawScrolled(promptLines, into: &grid, rect: Rect(row: area.row + 1, column: area.column + 1,
-                                                                      width: area.width - 1, height: promptHeight),
-                                scroll: &promptScroll)
+        TextLayout.drawScrolled(
+            promptLines, into: &grid,
+            rect: Rect(
+                row: area.row + 1, column: area.column + 1,
+                width: area.width - 1, height: promptHeight),
+            scroll: &promptScroll)
         let top = area.row + 1 + promptHeight
-        Box.rule(into: &grid, row: top, column: area.column, width: area.width, label: "Verdict: " + verdict,
-                 style: .accent)
+        Box.rule(
+            into: &grid, row: top, column: area.column, width: area.width, label: "Verdict: " + verdict,
+            style: .accent)
         let bodyTop = top + 1
         let bodyHeight = area.row + area.height - bodyTop
         if area.width >= 100 {
             let half = (area.width - 1) / 2
             viewHeight = bodyHeight - 1
-            drawResponse(into: &grid, label: "A", response: task.first, highlighted: choice == .first,
-                         rect: Rect(row: bodyTop, column: area.column, width: half, height: bodyHeight))
+            drawResponse(
+                into: &grid, label: "A", response: task.first, highlighted: choice == .first,
+                rect: Rect(row: bodyTop, column: area.column, width: half, height: bodyHeight))
             for y in bodyTop..<max(bodyTop, bodyTop + bodyHeight) {
                 grid.put("│", row: y, column: area.column + half, style: .muted)
             }
-            drawResponse(into: &grid, label: "B", response: task.second, highlighted: choice == .second,
-                         rect: Rect(row: bodyTop, column: area.column + half + 1, width: area.width - half - 1,
-                                    height: bodyHeight))
+            drawResponse(
+                into: &grid, label: "B", response: task.second, highlighted: choice == .second,
+                rect: Rect(
+                    row: bodyTop, column: area.column + half + 1, width: area.width - half - 1,
+                    height: bodyHeight))
         } else {
             let upper = bodyHeight / 2
             viewHeight = upper - 1
-            drawResponse(into: &grid, label: "A", response: task.first, highlighted: choice == .first,
-                         rect: Rect(row: bodyTop, column: area.column, width: area.width, height: upper))
-            drawResponse(into: &grid, label: "B", response: task.second, highlighted: choice == .second,
-                         rect: Rect(row: bodyTop + upper, column: area.column, width: area.width,
-                                    height: bodyHeight - upper))
+            drawResponse(
+                into: &grid, label: "A", response: task.first, highlighted: choice == .first,
+                rect: Rect(row: bodyTop, column: area.column, width: area.width, height: upper))
+            drawResponse(
+                into: &grid, label: "B", response: task.second, highlighted: choice == .second,
+                rect: Rect(
+                    row: bodyTop + upper, column: area.column, width: area.width,
+                    height: bodyHeight - upper))
         }
     }
 
-    private func drawResponse(into grid: inout CellGrid, label: String, response: ShownResponse,
-                              highlighted: Bool, rect: Rect) {
+    private func drawResponse(
+        into grid: inout CellGrid, label: String, response: ShownResponse,
+        highlighted: Bool, rect: Rect
+    ) {
         guard rect.height >= 2 else { return }
         let style: Style = highlighted ? .selected : Style(.muted, bold: true)
         grid.fill(row: rect.row, column: rect.column, width: rect.width, height: 1, style: style)
         grid.put(" Response \(label)" + (highlighted ? " ✓" : ""), row: rect.row, column: rect.column, style: style)
         let lines = ConversationView.responseLines(response.text, width: rect.width - 3)
         var local = scroll
-        TextLayout.drawScrolled(lines, into: &grid, rect: Rect(row: rect.row + 1, column: rect.column + 1,
-                                                                width: rect.width - 1, height: rect.height - 1),
-                                scroll: &local)
+        TextLayout.drawScrolled(
+            lines, into: &grid,
+            rect: Rect(
+                row: rect.row + 1, column: rect.column + 1,
+                width: rect.width - 1, height: rect.height - 1),
+            scroll: &local)
     }
 }

@@ -243,11 +243,13 @@ public final class DemonstrateScreen: Screen {
     /// Stores live drafts in the workspace as they arrive, so a demonstration can refer to them.
     func recordFinishedDrafts(context: LabelingContext) {
         guard let task, task.storedDrafts.isEmpty, let drafter = context.drafts.drafterAuthor else { return }
-        for (variant, state) in context.drafts.readyDrafts(for: task.promptID) where recordedLiveDrafts[variant] == nil {
+        for (variant, state) in context.drafts.readyDrafts(for: task.promptID) where recordedLiveDrafts[variant] == nil
+        {
             guard case .ready(let text) = state else { continue }
             do {
-                recordedLiveDrafts[variant] = try context.service.recordDraft(promptID: task.promptID,
-                                                                             drafter: drafter, text: text)
+                recordedLiveDrafts[variant] = try context.service.recordDraft(
+                    promptID: task.promptID,
+                    drafter: drafter, text: text)
             } catch {
                 context.report(error, while: "store a draft")
                 recordedLiveDrafts[variant] = -1
@@ -274,7 +276,8 @@ public final class DemonstrateScreen: Screen {
             distances[offer.draftID] = EditDistance.between(text, offer.text)
         }
         let submission = DemonstrationSubmission(
-            assignmentID: task.assignmentID, promptID: task.promptID, text: text, sourceDraftIDs: sourceDraftIDs, editDistances: distances,
+            assignmentID: task.assignmentID, promptID: task.promptID, text: text, sourceDraftIDs: sourceDraftIDs,
+            editDistances: distances,
             instructionVersion: context.instructions.version,
             secondsSpent: context.now().timeIntervalSince(startedAt))
         do {
@@ -290,8 +293,9 @@ public final class DemonstrateScreen: Screen {
 
     public func draw(into grid: inout CellGrid, area: Rect, context: LabelingContext) {
         guard let task else {
-            grid.put("No prompts are waiting for a demonstration. Press q to go back, n to look again.",
-                     row: area.row + 1, column: area.column + 2, style: .muted)
+            grid.put(
+                "No prompts are waiting for a demonstration. Press q to go back, n to look again.",
+                row: area.row + 1, column: area.column + 2, style: .muted)
             return
         }
         let wide = area.width >= 100
@@ -299,32 +303,44 @@ public final class DemonstrateScreen: Screen {
         let promptLines = ConversationView.lines(task.conversation, width: mainWidth - 3)
         promptViewHeight = max(2, min(promptLines.count, (area.height - 2) / 3))
         Box.rule(into: &grid, row: area.row, column: area.column, width: mainWidth, label: "Prompt")
-        TextLayout.drawScrolled(promptLines, into: &grid,
-                                rect: Rect(row: area.row + 1, column: area.column + 1, width: mainWidth - 1,
-                                           height: promptViewHeight), scroll: &promptScroll)
+        TextLayout.drawScrolled(
+            promptLines, into: &grid,
+            rect: Rect(
+                row: area.row + 1, column: area.column + 1, width: mainWidth - 1,
+                height: promptViewHeight), scroll: &promptScroll)
         let editorTop = area.row + 1 + promptViewHeight
         let saved = editor.text == lastSavedText ? "saved" : "editing"
         let label = "Your response · \(editor.text.count) chars · \(saved)"
         let bottomHeight = area.height - promptViewHeight - 2
         if wide {
-            Box.rule(into: &grid, row: editorTop, column: area.column, width: mainWidth, label: label,
-                     style: focus == .editor ? .accent : .muted)
-            editor.draw(into: &grid, row: editorTop + 1, column: area.column + 1, width: mainWidth - 2,
-                        height: bottomHeight, focused: focus == .editor)
+            Box.rule(
+                into: &grid, row: editorTop, column: area.column, width: mainWidth, label: label,
+                style: focus == .editor ? .accent : .muted)
+            editor.draw(
+                into: &grid, row: editorTop + 1, column: area.column + 1, width: mainWidth - 2,
+                height: bottomHeight, focused: focus == .editor)
             for y in area.row..<(area.row + area.height) {
                 grid.put("│", row: y, column: area.column + mainWidth, style: .muted)
             }
-            drawDrafts(into: &grid, rect: Rect(row: area.row, column: area.column + mainWidth + 1,
-                                               width: area.width - mainWidth - 1, height: area.height),
-                       context: context)
+            drawDrafts(
+                into: &grid,
+                rect: Rect(
+                    row: area.row, column: area.column + mainWidth + 1,
+                    width: area.width - mainWidth - 1, height: area.height),
+                context: context)
         } else if focus == .editor {
-            Box.rule(into: &grid, row: editorTop, column: area.column, width: area.width,
-                     label: label + draftSummary(context: context), style: .accent)
-            editor.draw(into: &grid, row: editorTop + 1, column: area.column + 1, width: area.width - 2,
-                        height: bottomHeight, focused: true)
+            Box.rule(
+                into: &grid, row: editorTop, column: area.column, width: area.width,
+                label: label + draftSummary(context: context), style: .accent)
+            editor.draw(
+                into: &grid, row: editorTop + 1, column: area.column + 1, width: area.width - 2,
+                height: bottomHeight, focused: true)
         } else {
-            drawDrafts(into: &grid, rect: Rect(row: editorTop, column: area.column, width: area.width,
-                                               height: bottomHeight + 1), context: context)
+            drawDrafts(
+                into: &grid,
+                rect: Rect(
+                    row: editorTop, column: area.column, width: area.width,
+                    height: bottomHeight + 1), context: context)
         }
     }
 
@@ -340,8 +356,9 @@ public final class DemonstrateScreen: Screen {
         let style: Style = focus == .drafts ? .accent : .muted
         guard !slots.isEmpty else {
             Box.rule(into: &grid, row: rect.row, column: rect.column, width: rect.width, label: "Drafts", style: style)
-            grid.put("No drafter configured (set TALLY_DRAFT_BASE_URL).", row: rect.row + 1,
-                     column: rect.column + 1, style: .muted, limit: rect.column + rect.width)
+            grid.put(
+                "No drafter configured (set TALLY_DRAFT_BASE_URL).", row: rect.row + 1,
+                column: rect.column + 1, style: .muted, limit: rect.column + rect.width)
             return
         }
         // Tabs: Draft 1 | Draft 2 … with a spinner or a cross for pending or failed ones.
@@ -355,18 +372,21 @@ public final class DemonstrateScreen: Screen {
             case .ready: mark = ""
             }
             let tabStyle: Style = variant == selectedDraft ? (focus == .drafts ? .selected : .bold) : .normal
-            x = grid.put(" \(variant + 1)\(mark) ", row: rect.row + 1, column: x, style: tabStyle,
-                         limit: rect.column + rect.width)
+            x = grid.put(
+                " \(variant + 1)\(mark) ", row: rect.row + 1, column: x, style: tabStyle,
+                limit: rect.column + rect.width)
         }
         let body = Rect(row: rect.row + 2, column: rect.column + 1, width: rect.width - 1, height: rect.height - 2)
         draftViewHeight = body.height
         switch selectedDraft < slots.count ? slots[selectedDraft].state : .pending {
         case .pending:
-            grid.put("\(spinnerGlyph(context: context)) a draft is being written…", row: body.row, column: body.column,
-                     style: .muted, limit: body.column + body.width)
+            grid.put(
+                "\(spinnerGlyph(context: context)) a draft is being written…", row: body.row, column: body.column,
+                style: .muted, limit: body.column + body.width)
         case .failed(let message):
-            grid.put("No draft: \(message)", row: body.row, column: body.column, style: .warning,
-                     limit: body.column + body.width)
+            grid.put(
+                "No draft: \(message)", row: body.row, column: body.column, style: .warning,
+                limit: body.column + body.width)
         case .ready(let text):
             var lines: [StyledLine] = []
             for (index, paragraph) in Self.paragraphs(of: text).enumerated() {

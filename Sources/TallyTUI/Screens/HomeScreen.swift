@@ -21,7 +21,9 @@ public final class HomeScreen: Screen {
             KeyBinding("r", "rank responses", hint: true, bar: "rank"),
             KeyBinding("c", "compare pairs", hint: true, bar: "compare"),
         ]
-        if entries.contains(.review) { keys.append(KeyBinding("v", "review labels (admin)", hint: true, bar: "review")) }
+        if entries.contains(.review) {
+            keys.append(KeyBinding("v", "review labels (admin)", hint: true, bar: "review"))
+        }
         keys.append(KeyBinding("i", "instructions", hint: true))
         keys.append(KeyBinding("u", "undo last label", hint: true))
         keys.append(KeyBinding("q", "quit", hint: true))
@@ -100,13 +102,15 @@ public final class HomeScreen: Screen {
         grid.put("Your labels so far: \(total)", row: y, column: left, style: .bold)
         y += 2
         let version = context.instructions.version
-        grid.put("Instructions version \(version) — press i to read them again.", row: y, column: left,
-                 style: .muted, limit: area.column + area.width)
+        grid.put(
+            "Instructions version \(version) — press i to read them again.", row: y, column: left,
+            style: .muted, limit: area.column + area.width)
     }
 
     private func describe(_ entry: Entry) -> (String, String, String) {
         guard let counts else {
-            return entry == .arena ? ("Arena votes", "—", "later")
+            return entry == .arena
+                ? ("Arena votes", "—", "later")
                 : (entry == .review ? ("Review (admin)", "", "") : (name(of: entry), "…", "…"))
         }
         switch entry {

@@ -46,7 +46,8 @@ public final class InstructionsScreen: Screen {
         let textWidth = min(100, area.width - 4)
         if textWidth != cachedWidth || context.instructions.version != cachedVersion {
             let markdown = context.instructions.markdown
-            lines = markdown.isEmpty
+            lines =
+                markdown.isEmpty
                 ? [[Span("No instructions yet: add Markdown files to instructions/ in the workspace.", .muted)]]
                 : MarkdownRenderer.render(markdown, width: textWidth)
             cachedWidth = textWidth

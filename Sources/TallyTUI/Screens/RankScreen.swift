@@ -34,7 +34,8 @@ public final class RankScreen: Screen {
         switch mode {
         case .flagMenu:
             return [
-                KeyBinding("h", "harmful", hint: true), KeyBinding("j", "jailbreak (prompt)", hint: true, bar: "jailbreak"),
+                KeyBinding("h", "harmful", hint: true),
+                KeyBinding("j", "jailbreak (prompt)", hint: true, bar: "jailbreak"),
                 KeyBinding("p", "PII", hint: true), KeyBinding("s", "spam", hint: true),
                 KeyBinding("e", "factual error", hint: true), KeyBinding("n", "note", hint: true),
                 KeyBinding("Esc", "cancel", hint: true),
@@ -69,14 +70,16 @@ public final class RankScreen: Screen {
     /// Stores critiques the drafter finished, so they are in the workspace beside the response.
     public func tick(context: LabelingContext) -> Bool {
         guard let task, let drafter = context.drafts.drafterAuthor else { return false }
-        for response in task.responses where response.critique == nil && !recordedCritiques.contains(response.responseID) {
+        for response in task.responses
+        where response.critique == nil && !recordedCritiques.contains(response.responseID) {
             guard case .ready(let text)? = context.drafts.state(of: .critique(responseID: response.responseID)) else {
                 continue
             }
             recordedCritiques.insert(response.responseID)
             do {
-                try context.service.recordCritique(promptID: task.promptID, responseID: response.responseID,
-                                                   drafter: drafter, text: text)
+                try context.service.recordCritique(
+                    promptID: task.promptID, responseID: response.responseID,
+                    drafter: drafter, text: text)
             } catch {
                 context.report(error, while: "store a critique")
             }
@@ -151,8 +154,9 @@ public final class RankScreen: Screen {
             let tier = digit.wholeNumberValue ?? 0
             state.setTier(tier == 0 ? nil : tier, forResponseAt: selected)
             if tier != 0, mode == .normal,
-               let next = (selected + 1..<task.responses.count).first(where: { state.tiers[$0] == nil })
-                   ?? (0..<selected).first(where: { state.tiers[$0] == nil }) {
+                let next = (selected + 1..<task.responses.count).first(where: { state.tiers[$0] == nil })
+                    ?? (0..<selected).first(where: { state.tiers[$0] == nil })
+            {
                 select(next)
             }
         case .backspace, .delete, .character("-"):
@@ -204,7 +208,9 @@ public final class RankScreen: Screen {
         let submission = RankingSubmission(
             assignmentID: task.assignmentID, promptID: task.promptID, tiers: state.tiersForSubmission,
             allUnacceptable: state.allUnacceptable,
-            flags: state.flags.sorted { ($0.responseID ?? -1, $0.kind.rawValue) < ($1.responseID ?? -1, $1.kind.rawValue) },
+            flags: state.flags.sorted {
+                ($0.responseID ?? -1, $0.kind.rawValue) < ($1.responseID ?? -1, $1.kind.rawValue)
+            },
             instructionVersion: context.instructions.version,
             secondsSpent: context.now().timeIntervalSince(startedAt))
         do {
@@ -220,8 +226,9 @@ public final class RankScreen: Screen {
 
     public func draw(into grid: inout CellGrid, area: Rect, context: LabelingContext) {
         guard let task else {
-            grid.put("No rankings are waiting for you. Press q to go back, n to look again.",
-                     row: area.row + 1, column: area.column + 2, style: .muted)
+            grid.put(
+                "No rankings are waiting for you. Press q to go back, n to look again.",
+                row: area.row + 1, column: area.column + 2, style: .muted)
             return
         }
         if mode == .fullScreen {
@@ -231,9 +238,11 @@ public final class RankScreen: Screen {
         let promptLines = ConversationView.lines(task.conversation, width: area.width - 3)
         let promptHeight = max(1, min(promptLines.count, area.height / 4))
         Box.rule(into: &grid, row: area.row, column: area.column, width: area.width, label: "Prompt")
-        TextLayout.drawScrolled(promptLines, into: &grid,
-                                rect: Rect(row: area.row + 1, column: area.column + 1, width: area.width - 1,
-                                           height: promptHeight), scroll: &promptScroll)
+        TextLayout.drawScrolled(
+            promptLines, into: &grid,
+            rect: Rect(
+                row: area.row + 1, column: area.column + 1, width: area.width - 1,
+                height: promptHeight), scroll: &promptScroll)
         var y = area.row + 1 + promptHeight
         let order = "Order: " + state.summary
         Box.rule(into: &grid, row: y, column: area.column, width: area.width, label: order, style: .accent)
@@ -242,46 +251,59 @@ public final class RankScreen: Screen {
         let listWidth = wide ? 40 : area.width
         let listTop = y
         for (index, response) in task.responses.enumerated() {
-            drawListRow(into: &grid, row: y, column: area.column, width: listWidth, index: index,
-                        response: response)
+            drawListRow(
+                into: &grid, row: y, column: area.column, width: listWidth, index: index,
+                response: response)
             y += 1
         }
         let flagsOnPrompt = state.flags(for: nil)
         if !flagsOnPrompt.isEmpty {
-            grid.put("Prompt: " + flagsOnPrompt.map(describe).joined(separator: ", "), row: y, column: area.column + 1,
-                     style: .warning, limit: area.column + listWidth)
+            grid.put(
+                "Prompt: " + flagsOnPrompt.map(describe).joined(separator: ", "), row: y, column: area.column + 1,
+                style: .warning, limit: area.column + listWidth)
             y += 1
         }
         if case .note(let responseID) = mode {
-            let target = responseID.flatMap { id in task.responses.firstIndex { $0.responseID == id } }
+            let target =
+                responseID.flatMap { id in task.responses.firstIndex { $0.responseID == id } }
                 .map { "response " + RankingState.letter($0) } ?? "prompt"
             let label = "Note on \(target): "
             let x = grid.put(label, row: y, column: area.column + 1, style: .accent)
-            noteEditor.draw(into: &grid, row: y, column: x, width: area.column + listWidth - x - 1, height: 1,
-                            focused: true)
+            noteEditor.draw(
+                into: &grid, row: y, column: x, width: area.column + listWidth - x - 1, height: 1,
+                focused: true)
             y += 1
         }
         if wide {
             for row in listTop..<max(listTop, area.row + area.height) {
                 grid.put("│", row: row, column: area.column + listWidth, style: .muted)
             }
-            drawDetail(into: &grid, rect: Rect(row: listTop, column: area.column + listWidth + 1,
-                                               width: area.width - listWidth - 1,
-                                               height: area.row + area.height - listTop), task: task, context: context)
+            drawDetail(
+                into: &grid,
+                rect: Rect(
+                    row: listTop, column: area.column + listWidth + 1,
+                    width: area.width - listWidth - 1,
+                    height: area.row + area.height - listTop), task: task, context: context)
         } else {
-            drawDetail(into: &grid, rect: Rect(row: y, column: area.column, width: area.width,
-                                               height: area.row + area.height - y), task: task, context: context)
+            drawDetail(
+                into: &grid,
+                rect: Rect(
+                    row: y, column: area.column, width: area.width,
+                    height: area.row + area.height - y), task: task, context: context)
         }
     }
 
-    private func drawListRow(into grid: inout CellGrid, row: Int, column: Int, width: Int, index: Int,
-                             response: ShownResponse) {
+    private func drawListRow(
+        into grid: inout CellGrid, row: Int, column: Int, width: Int, index: Int,
+        response: ShownResponse
+    ) {
         let isSelected = index == selected
         let style: Style = isSelected ? .selected : .normal
         grid.fill(row: row, column: column, width: width, height: 1, style: style)
         let tier = state.tiers[index].map(String.init) ?? (state.allUnacceptable ? "✗" : "·")
-        var x = grid.put((isSelected ? "▸ " : "  ") + RankingState.letter(index), row: row, column: column,
-                         style: style.with(bold: true))
+        var x = grid.put(
+            (isSelected ? "▸ " : "  ") + RankingState.letter(index), row: row, column: column,
+            style: style.with(bold: true))
         x = grid.put(" [", row: row, column: x, style: style)
         x = grid.put(tier, row: row, column: x, style: isSelected ? style : .tier)
         x = grid.put("] ", row: row, column: x, style: style)
@@ -289,11 +311,13 @@ public final class RankScreen: Screen {
         let flagText = flags.isEmpty ? "" : " ⚑ " + flags.map { $0.kind.label }.joined(separator: ",")
         let flagWidth = min(DisplayWidth.of(flagText), max(0, width / 3))
         let preview = response.text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-        grid.put(TextLayout.truncate(preview, width: max(0, column + width - x - flagWidth)), row: row, column: x,
-                 style: style)
+        grid.put(
+            TextLayout.truncate(preview, width: max(0, column + width - x - flagWidth)), row: row, column: x,
+            style: style)
         if flagWidth > 0 {
-            grid.put(TextLayout.truncate(flagText, width: flagWidth), row: row, column: column + width - flagWidth,
-                     style: isSelected ? style : .warning)
+            grid.put(
+                TextLayout.truncate(flagText, width: flagWidth), row: row, column: column + width - flagWidth,
+                style: isSelected ? style : .warning)
         }
     }
 
@@ -307,8 +331,9 @@ public final class RankScreen: Screen {
         let letter = RankingState.letter(selected)
         let critiqueState = showCritiques ? "critique on (c)" : "critique off (c)"
         let full = mode == .fullScreen ? " · full screen (z)" : ""
-        Box.rule(into: &grid, row: rect.row, column: rect.column, width: rect.width,
-                 label: "Response \(letter) · \(critiqueState)\(full)")
+        Box.rule(
+            into: &grid, row: rect.row, column: rect.column, width: rect.width,
+            label: "Response \(letter) · \(critiqueState)\(full)")
         let textWidth = rect.width - 2
         var lines = ConversationView.responseLines(response.text, width: textWidth)
         let flags = state.flags(for: response.responseID)
@@ -331,8 +356,11 @@ public final class RankScreen: Screen {
             }
         }
         detailViewHeight = rect.height - 1
-        TextLayout.drawScrolled(lines, into: &grid, rect: Rect(row: rect.row + 1, column: rect.column + 1,
-                                                                width: rect.width - 1, height: rect.height - 1),
-                                scroll: &detailScroll)
+        TextLayout.drawScrolled(
+            lines, into: &grid,
+            rect: Rect(
+                row: rect.row + 1, column: rect.column + 1,
+                width: rect.width - 1, height: rect.height - 1),
+            scroll: &detailScroll)
     }
 }

@@ -51,7 +51,8 @@ public final class ReviewScreen: Screen {
         }
         lines.append([Span("  " + pad("labeler", nameWidth) + "  demos  rankings  comparisons", .muted)])
         for row in summary.labelers {
-            let figures = pad(String(row.demonstrations), 5) + "  " + pad(String(row.rankings), 8) + "  "
+            let figures =
+                pad(String(row.demonstrations), 5) + "  " + pad(String(row.rankings), 8) + "  "
                 + String(row.comparisons)
             lines.append([Span("  " + pad(row.name, nameWidth) + "  " + figures)])
         }
@@ -74,8 +75,10 @@ public final class ReviewScreen: Screen {
 
     public func draw(into grid: inout CellGrid, area: Rect, context: LabelingContext) {
         viewHeight = area.height - 1
-        TextLayout.drawScrolled(lines(width: area.width - 4), into: &grid,
-                                rect: Rect(row: area.row + 1, column: area.column + 2, width: area.width - 3,
-                                           height: area.height - 1), scroll: &scroll)
+        TextLayout.drawScrolled(
+            lines(width: area.width - 4), into: &grid,
+            rect: Rect(
+                row: area.row + 1, column: area.column + 2, width: area.width - 3,
+                height: area.height - 1), scroll: &scroll)
     }
 }

@@ -23,8 +23,10 @@ public final class StoreLabelingService: LabelingService {
 
     /// Opens the labeler `labelerName` (created with `role` if new) and records the guidelines in the
     /// workspace's `instructions/` folder as the current version when they changed.
-    public init(workspace: Workspace, database: TallyDatabase, labelerName: String,
-                role: LabelerRole = .labeler) throws {
+    public init(
+        workspace: Workspace, database: TallyDatabase, labelerName: String,
+        role: LabelerRole = .labeler
+    ) throws {
         self.workspace = workspace
         self.database = database
         let known = try database.labelers().contains { $0.name == labelerName }
@@ -88,23 +90,29 @@ public final class StoreLabelingService: LabelingService {
 
     public func upcomingDemonstrations(limit: Int) throws -> [DemonstrationItem] {
         guard limit > 0, let task = try database.nextDemonstrationTask(for: labeler) else { return [] }
-        return [DemonstrationItem(
-            assignmentID: task.assignmentID, promptID: task.prompt.id, conversation: Self.conversation(task.prompt),
-            storedDrafts: task.drafts.map { DraftOffer(draftID: $0.id, text: $0.text) },
-            savedDraft: task.savedDraftText)]
+        return [
+            DemonstrationItem(
+                assignmentID: task.assignmentID, promptID: task.prompt.id, conversation: Self.conversation(task.prompt),
+                storedDrafts: task.drafts.map { DraftOffer(draftID: $0.id, text: $0.text) },
+                savedDraft: task.savedDraftText)
+        ]
     }
 
     public func upcomingRankings(limit: Int) throws -> [RankingItem] {
         guard limit > 0, let task = try database.nextRankingTask(for: labeler) else { return [] }
-        return [RankingItem(assignmentID: task.assignmentID, promptID: task.prompt.id,
-                            conversation: Self.conversation(task.prompt), responses: task.responses.map(Self.shown))]
+        return [
+            RankingItem(
+                assignmentID: task.assignmentID, promptID: task.prompt.id,
+                conversation: Self.conversation(task.prompt), responses: task.responses.map(Self.shown))
+        ]
     }
 
     public func nextComparison() throws -> ComparisonItem? {
         guard let task = try database.nextComparisonTask(for: labeler) else { return nil }
-        return ComparisonItem(assignmentID: task.assignmentID, promptID: task.prompt.id,
-                              conversation: Self.conversation(task.prompt), first: Self.shown(task.responseA),
-                              second: Self.shown(task.responseB))
+        return ComparisonItem(
+            assignmentID: task.assignmentID, promptID: task.prompt.id,
+            conversation: Self.conversation(task.prompt), first: Self.shown(task.responseA),
+            second: Self.shown(task.responseB))
     }
 
     public func submit(_ demonstration: DemonstrationSubmission) throws {
@@ -165,22 +173,32 @@ public final class StoreLabelingService: LabelingService {
     public func reviewSummary() throws -> ReviewSummary {
         let status = try database.status()
         let rows = status.labelers.map {
-            ReviewSummary.LabelerRow(name: $0.name, demonstrations: $0.demonstrations, rankings: $0.rankings,
-                                     comparisons: $0.comparisons)
+            ReviewSummary.LabelerRow(
+                name: $0.name, demonstrations: $0.demonstrations, rankings: $0.rankings,
+                comparisons: $0.comparisons)
         }
         let report = try database.agreement()
         var agreement: [(String, String)] = []
         if let value = report.rankingPairAgreement {
-            agreement.append(("ranking pair agreement",
-                              String(format: "%.1f %% over %d response pairs", value * 100, report.rankingResponsePairs)))
+            agreement.append(
+                (
+                    "ranking pair agreement",
+                    String(format: "%.1f %% over %d response pairs", value * 100, report.rankingResponsePairs)
+                ))
         }
         if let alpha = report.rankingAlpha {
-            agreement.append(("Krippendorff's α (rankings)",
-                              String(format: "%.3f over %d items", alpha, report.rankingUnits)))
+            agreement.append(
+                (
+                    "Krippendorff's α (rankings)",
+                    String(format: "%.3f over %d items", alpha, report.rankingUnits)
+                ))
         }
         if let value = report.comparisonAgreement {
-            agreement.append(("comparison agreement",
-                              String(format: "%.1f %% over %d label pairs", value * 100, report.comparisonLabelPairs)))
+            agreement.append(
+                (
+                    "comparison agreement",
+                    String(format: "%.1f %% over %d label pairs", value * 100, report.comparisonLabelPairs)
+                ))
         }
         agreement.append(("flags set", String(status.flags)))
         return ReviewSummary(labelers: rows, agreement: agreement, flagged: [])
@@ -193,8 +211,9 @@ public final class StoreLabelingService: LabelingService {
     }
 
     static func shown(_ response: CandidateResponse) -> ShownResponse {
-        ShownResponse(responseID: response.id, text: response.text,
-                      critique: response.critiques.isEmpty ? nil : response.critiques.joined(separator: "\n\n"))
+        ShownResponse(
+            responseID: response.id, text: response.text,
+            critique: response.critiques.isEmpty ? nil : response.critiques.joined(separator: "\n\n"))
     }
 
     static func storeFlag(_ flag: RankingFlag) -> LabelFlag {

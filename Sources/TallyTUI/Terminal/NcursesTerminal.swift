@@ -28,8 +28,10 @@ public final class NcursesTerminal {
     ///
     /// With `headless`, curses paints into /dev/null as a `TERM=xterm-256color` terminal of that size instead:
     /// the benchmark uses it to time the real painting work without a screen.
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment,
-                headless: (rows: Int, columns: Int)? = nil) throws {
+    public init(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        headless: (rows: Int, columns: Int)? = nil
+    ) throws {
         DisplayWidth.prepareLocale()
         isHeadless = headless != nil
         set_escdelay(25)
@@ -43,7 +45,8 @@ public final class NcursesTerminal {
             }
             guard newterm(nil, stdout, stdin) != nil else {
                 let term = environment["TERM"] ?? "(unset)"
-                throw StartError(description: "the terminal type TERM=\(term) is unknown to ncurses; try TERM=xterm-256color")
+                throw StartError(
+                    description: "the terminal type TERM=\(term) is unknown to ncurses; try TERM=xterm-256color")
             }
         }
         isOpen = true

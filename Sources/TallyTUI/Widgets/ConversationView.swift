@@ -44,8 +44,9 @@ extension TextLayout {
     /// Draws lines scrolled by `scroll` and a `▲`/`▼` marker in the last column when more is hidden.
     static func drawScrolled(_ lines: [StyledLine], into grid: inout CellGrid, rect: Rect, scroll: inout ScrollState) {
         scroll.clamp(contentHeight: lines.count, viewHeight: rect.height)
-        draw(lines, into: &grid, row: rect.row, column: rect.column, width: rect.width - 1, height: rect.height,
-             firstLine: scroll.offset)
+        draw(
+            lines, into: &grid, row: rect.row, column: rect.column, width: rect.width - 1, height: rect.height,
+            firstLine: scroll.offset)
         let markerColumn = rect.column + rect.width - 1
         if scroll.offset > 0 { grid.put("▲", row: rect.row, column: markerColumn, style: .muted) }
         if scroll.offset + rect.height < lines.count {

@@ -320,8 +320,10 @@ public struct TextEditor: Sendable {
         if targetRow == row {
             target = rows < 0 ? TextPosition(line: 0, column: 0) : lineEnd(lines.count - 1)
         } else {
-            target = position(inVisualRow: layout[targetRow], atDisplayColumn: goal, isLastOfLine:
-                targetRow + 1 >= layout.count || layout[targetRow + 1].line != layout[targetRow].line)
+            target = position(
+                inVisualRow: layout[targetRow], atDisplayColumn: goal,
+                isLastOfLine:
+                    targetRow + 1 >= layout.count || layout[targetRow + 1].line != layout[targetRow].line)
         }
         move(extend: extend) { _ in target }
         preferredColumn = goal
@@ -463,8 +465,10 @@ public struct TextEditor: Sendable {
 
     /// Draws the visible part into a rectangle of the grid, scrolling to keep the cursor in view, and
     /// places the grid's cursor on the caret when `focused`.
-    public mutating func draw(into grid: inout CellGrid, row top: Int, column left: Int, width: Int, height: Int,
-                              focused: Bool) {
+    public mutating func draw(
+        into grid: inout CellGrid, row top: Int, column left: Int, width: Int, height: Int,
+        focused: Bool
+    ) {
         guard width > 1, height > 0 else { return }
         wrapWidth = width
         let rows = visualRows(width: width)
@@ -482,11 +486,13 @@ public struct TextEditor: Sendable {
                 let position = TextPosition(line: visual.line, column: column)
                 var style = Style.normal
                 if let selected, position >= selected.start, position < selected.end { style = .selected }
-                x = grid.put(String(lines[visual.line][column]), row: top + offset, column: x, style: style,
-                             limit: left + width)
+                x = grid.put(
+                    String(lines[visual.line][column]), row: top + offset, column: x, style: style,
+                    limit: left + width)
             }
             if let selected, visual.end == lines[visual.line].count, visual.line < selected.end.line,
-               TextPosition(line: visual.line, column: visual.end) >= selected.start, x < left + width {
+                TextPosition(line: visual.line, column: visual.end) >= selected.start, x < left + width
+            {
                 grid.put(" ", row: top + offset, column: x, style: .selected)
             }
         }
