@@ -13,12 +13,22 @@ import Testing
         return grid
     }
 
+    /// Presses keys like a person: each one after the screen finished what the previous one started.
     func press(_ app: LabelingApp, _ keys: Key...) {
-        for key in keys { app.handle(key) }
+        for key in keys {
+            app.handle(key)
+            settle(app)
+        }
     }
 
     func type(_ app: LabelingApp, _ text: String) {
-        for character in text { app.handle(.character(character)) }
+        for character in text { press(app, .character(character)) }
+    }
+
+    /// Lets background work (claims, transactions) finish and its results land.
+    func settle(_ app: LabelingApp) {
+        #expect(app.context.writer.finish(timeout: 5))
+        _ = app.tick()
     }
 
     @Test func homeShowsQueuesCountsAndHintBar() throws {
@@ -97,7 +107,8 @@ import Testing
         let app = try LabelingApp(service: service, drafts: board)
         press(app, .character("r"), .down)  // response B has no stored critique
         #expect(await board.settled(timeout: 5))
-        _ = app.tick()
+        settle(app)  // the critiques land and are stored
+        settle(app)
         #expect(render(app).contains("Critique of: 赤 (red) 🙂"))
         #expect(service.recordedCritiques.map(\.responseID).sorted() == [101, 102, 103])
         press(app, .character("c"))
@@ -177,7 +188,8 @@ import Testing
         type(app, "Hello q? 你好")
         #expect(service.savedDrafts[1001] == nil)
         clock += 2
-        _ = app.tick()
+        settle(app)
+        settle(app)
         #expect(service.savedDrafts[1001] == "Hello q? 你好")
         type(app, "!")
         press(app, .escape)  // leaving saves at once

@@ -78,15 +78,18 @@ public final class LabelingApp {
     }
 
     func undoLastSubmission() {
-        do {
-            if let description = try context.service.undoLastSubmission() {
+        let service = context.service
+        context.notify("Undoing your last label…", .info)
+        context.writer.run({ try service.undoLastSubmission() }) { [self] result in
+            switch result {
+            case .success(let description?):
                 context.notify("Undone: \(description)", .success)
                 for screen in stack { screen.labelsChanged(context: context) }
-            } else {
+            case .success(nil):
                 context.notify("Nothing to undo: you have no submitted labels.", .warning)
+            case .failure(let error):
+                context.report(error, while: "undo the last label")
             }
-        } catch {
-            context.report(error, while: "undo the last label")
         }
     }
 
@@ -100,6 +103,8 @@ public final class LabelingApp {
         let leaving = stack.removeLast()
         leaving.willClose(context: context)
         if stack.isEmpty {
+            context.writer.finish(timeout: 60)
+            stack.append(HomeScreen())  // keeps `top` valid for a last render
             isRunning = false
         } else {
             top.didAppear(context: context)
@@ -109,6 +114,8 @@ public final class LabelingApp {
     /// Ends the program, letting every screen save first (also used on hang-up and termination signals).
     public func quit() {
         for screen in stack.reversed() { screen.willClose(context: context) }
+        // Every autosave and submission in flight commits before the program ends.
+        context.writer.finish(timeout: 60)
         stack.removeAll(keepingCapacity: true)
         stack.append(HomeScreen())
         isRunning = false
@@ -116,7 +123,8 @@ public final class LabelingApp {
 
     /// Periodic work: background drafts finishing, autosave, expiring notices. Returns whether to redraw.
     public func tick() -> Bool {
-        var redraw = context.expireNotice()
+        var redraw = context.writer.deliverCompletions()
+        if context.expireNotice() { redraw = true }
         let change = context.drafts.changeCount
         if change != lastDraftChange {
             lastDraftChange = change

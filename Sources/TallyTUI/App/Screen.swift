@@ -79,6 +79,8 @@ public final class LabelingContext {
     public let drafts: DraftBoard
     /// Queue counts, refreshed in the background.
     public let counts = QueueCountsLoader()
+    /// Transactions and claims, run off the UI thread.
+    public let writer = BackgroundWriter()
     public private(set) var instructions: InstructionSet
     public private(set) var notice: (text: String, level: NoticeLevel, expires: Date)?
     /// How many items ahead drafts are prepared.

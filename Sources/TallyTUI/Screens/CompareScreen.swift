@@ -10,6 +10,9 @@ public final class CompareScreen: Screen {
     private var viewHeight = 8
     private var startedAt = Date()
     private var loaded = false
+    /// What the screen waits for (loading, saving); keys typed meanwhile are applied when it is done.
+    public private(set) var waitingFor: String?
+    private var keysWhileWaiting: [Key] = []
 
     public static let strengthNames = [1: "slightly", 2: "clearly", 3: "much"]
 
@@ -40,11 +43,21 @@ public final class CompareScreen: Screen {
         loadNext(context: context)
     }
 
+    /// Claims the next comparison in the background; the screen shows it when it arrives.
     func loadNext(context: LabelingContext) {
         loaded = true
-        do {
-            task = try context.service.nextComparison()
-        } catch {
+        waitingFor = "Loading the next comparison…"
+        let service = context.service
+        context.writer.run({ try service.nextComparison() }) { [weak self] result in
+            self?.install(result, context: context)
+        }
+    }
+
+    private func install(_ result: Result<ComparisonItem?, Error>, context: LabelingContext) {
+        waitingFor = nil
+        switch result {
+        case .success(let next): task = next
+        case .failure(let error):
             context.report(error, while: "load the next comparison")
             task = nil
         }
@@ -52,9 +65,17 @@ public final class CompareScreen: Screen {
         strength = 2
         scroll = ScrollState()
         startedAt = context.now()
+        let replay = keysWhileWaiting
+        keysWhileWaiting.removeAll()
+        for key in replay { _ = handle(key, context: context) }
     }
 
     public func handle(_ key: Key, context: LabelingContext) -> ScreenCommand {
+        if waitingFor != nil {
+            if key == .escape || key == .control("q") || key == .character("q") { return .unhandled }
+            keysWhileWaiting.append(key)
+            return .handled
+        }
         guard let task else {
             if key == .character("n") || key == .enter {
                 loadNext(context: context)
@@ -91,12 +112,23 @@ public final class CompareScreen: Screen {
             choice: choice, strength: choice == .first || choice == .second ? strength : 0,
             instructionVersion: context.instructions.version,
             secondsSpent: context.now().timeIntervalSince(startedAt))
-        do {
-            try context.service.submit(submission)
-            context.notify("Saved comparison for prompt #\(task.promptID). (u undoes)", .success)
-            loadNext(context: context)
-        } catch {
-            context.report(error, while: "save the comparison")
+        // Commit in the background, then claim the next comparison.
+        waitingFor = "Saving…"
+        let service = context.service
+        context.writer.run({ () -> Result<ComparisonItem?, Error> in
+            try service.submit(submission)
+            return Result { try service.nextComparison() }
+        }) { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .success(let next):
+                context.notify("Saved comparison for prompt #\(task.promptID). (u undoes)", .success)
+                self.install(next, context: context)
+            case .failure(let error):
+                self.waitingFor = nil
+                self.keysWhileWaiting.removeAll()
+                context.report(error, while: "save the comparison")
+            }
         }
     }
 
@@ -112,6 +144,10 @@ public final class CompareScreen: Screen {
     }
 
     public func draw(into grid: inout CellGrid, area: Rect, context: LabelingContext) {
+        if task == nil, let waitingFor {
+            grid.put(waitingFor, row: area.row + 1, column: area.column + 2, style: .muted)
+            return
+        }
         guard let task else {
             grid.put(
                 "No comparisons are waiting for you. Press q to go back, n to look again.",
@@ -130,7 +166,8 @@ public final class CompareScreen: Screen {
             scroll: &promptScroll)
         let top = area.row + 1 + promptHeight
         Box.rule(
-            into: &grid, row: top, column: area.column, width: area.width, label: "Verdict: " + verdict,
+            into: &grid, row: top, column: area.column, width: area.width,
+            label: "Verdict: " + verdict + (waitingFor.map { " · " + $0 } ?? ""),
             style: .accent)
         let bodyTop = top + 1
         let bodyHeight = area.row + area.height - bodyTop

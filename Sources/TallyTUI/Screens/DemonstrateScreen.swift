@@ -18,7 +18,13 @@ public final class DemonstrateScreen: Screen {
     /// Live drafts already stored in the workspace, by variant.
     private var recordedLiveDrafts: [Int: Int64] = [:]
     private var startedAt = Date()
-    private var lastSavedText = ""
+    /// The text the workspace holds for this prompt (nil when unknown, e.g. after a failed save).
+    private var lastSavedText: String? = ""
+    private var savesInFlight = 0
+    /// What the screen waits for (loading the next prompt, saving a submission); keys typed meanwhile are
+    /// kept and applied when it is done.
+    public private(set) var waitingFor: String?
+    private var keysWhileWaiting: [Key] = []
     private var lastEditAt: Date?
     private var loaded = false
     private var promptViewHeight = 5
@@ -75,15 +81,26 @@ public final class DemonstrateScreen: Screen {
         loadNext(context: context)
     }
 
+    /// Claims the next prompt in the background; the screen shows it when it arrives.
     func loadNext(context: LabelingContext) {
         loaded = true
-        do {
-            let upcoming = try context.service.upcomingDemonstrations(limit: context.prefetchDepth)
+        waitingFor = "Loading the next prompt…"
+        let service = context.service
+        let depth = context.prefetchDepth
+        context.writer.run({ try service.upcomingDemonstrations(limit: depth) }) { [weak self] result in
+            self?.install(result, context: context)
+        }
+    }
+
+    private func install(_ result: Result<[DemonstrationItem], Error>, context: LabelingContext) {
+        waitingFor = nil
+        switch result {
+        case .success(let upcoming):
             for next in upcoming where next.storedDrafts.isEmpty {
                 context.drafts.requestDrafts(for: next, instructions: context.instructions.markdown)
             }
             task = upcoming.first
-        } catch {
+        case .failure(let error):
             context.report(error, while: "load the next prompt")
             task = nil
         }
@@ -98,6 +115,9 @@ public final class DemonstrateScreen: Screen {
         focus = .editor
         startedAt = context.now()
         lastEditAt = nil
+        let replay = keysWhileWaiting
+        keysWhileWaiting.removeAll()
+        for key in replay { _ = handle(key, context: context) }
     }
 
     public func tick(context: LabelingContext) -> Bool {
@@ -113,21 +133,33 @@ public final class DemonstrateScreen: Screen {
         autosave(context: context)
     }
 
-    /// Saves the text if it changed since the last save.
+    /// Saves the text (in the background) if it changed since the last save.
     public func autosave(context: LabelingContext) {
         lastEditAt = nil
-        guard let task, editor.text != lastSavedText else { return }
-        do {
-            try context.service.saveDemonstrationDraft(assignmentID: task.assignmentID, text: editor.text)
-            lastSavedText = editor.text
-        } catch {
-            context.report(error, while: "autosave your text")
+        guard let task, waitingFor == nil, editor.text != lastSavedText else { return }
+        let text = editor.text
+        let assignmentID = task.assignmentID
+        let service = context.service
+        lastSavedText = text
+        savesInFlight += 1
+        context.writer.run({ try service.saveDemonstrationDraft(assignmentID: assignmentID, text: text) }) {
+            [weak self] result in
+            self?.savesInFlight -= 1
+            if case .failure(let error) = result {
+                if self?.lastSavedText == text { self?.lastSavedText = nil }
+                context.report(error, while: "autosave your text")
+            }
         }
     }
 
     // MARK: Keys
 
     public func handle(_ key: Key, context: LabelingContext) -> ScreenCommand {
+        if waitingFor != nil {
+            if key == .escape || key == .control("q") { return .unhandled }
+            keysWhileWaiting.append(key)
+            return .handled
+        }
         guard let task else {
             if key == .character("n") || key == .enter {
                 loadNext(context: context)
@@ -233,7 +265,7 @@ public final class DemonstrateScreen: Screen {
         }
         return context.drafts.readyDrafts(for: task.promptID).map { variant, state in
             var offer: DraftOffer?
-            if case .ready(let text) = state, let id = recordedLiveDrafts[variant] {
+            if case .ready(let text) = state, let id = recordedLiveDrafts[variant], id >= 0 {
                 offer = DraftOffer(draftID: id, text: text)
             }
             return DraftSlot(state: state, offer: offer)
@@ -246,16 +278,25 @@ public final class DemonstrateScreen: Screen {
         for (variant, state) in context.drafts.readyDrafts(for: task.promptID) where recordedLiveDrafts[variant] == nil
         {
             guard case .ready(let text) = state else { continue }
-            do {
-                recordedLiveDrafts[variant] = try context.service.recordDraft(
-                    promptID: task.promptID,
-                    drafter: drafter, text: text)
-            } catch {
-                context.report(error, while: "store a draft")
-                recordedLiveDrafts[variant] = -1
+            recordedLiveDrafts[variant] = Self.draftBeingStored
+            let service = context.service
+            let promptID = task.promptID
+            context.writer.run({ try service.recordDraft(promptID: promptID, drafter: drafter, text: text) }) {
+                [weak self] result in
+                guard let self, self.task?.promptID == promptID else { return }
+                switch result {
+                case .success(let id): self.recordedLiveDrafts[variant] = id
+                case .failure(let error):
+                    context.report(error, while: "store a draft")
+                    self.recordedLiveDrafts[variant] = Self.draftNotStored
+                }
             }
         }
     }
+
+    /// Markers in `recordedLiveDrafts` for drafts without a workspace id (yet).
+    static let draftBeingStored: Int64 = -2
+    static let draftNotStored: Int64 = -1
 
     /// Paragraphs of a draft: blocks separated by blank lines.
     static func paragraphs(of text: String) -> [String] {
@@ -280,18 +321,35 @@ public final class DemonstrateScreen: Screen {
             editDistances: distances,
             instructionVersion: context.instructions.version,
             secondsSpent: context.now().timeIntervalSince(startedAt))
-        do {
-            try context.service.submit(submission)
-            context.notify("Saved demonstration for prompt #\(task.promptID). (u on Home undoes it)", .success)
-            loadNext(context: context)
-        } catch {
-            context.report(error, while: "save the demonstration")
+        // Commit in the background (after any autosave already queued), then claim the next prompt.
+        autosave(context: context)
+        waitingFor = "Saving…"
+        let service = context.service
+        let depth = context.prefetchDepth
+        context.writer.run({ () -> Result<[DemonstrationItem], Error> in
+            try service.submit(submission)
+            return Result { try service.upcomingDemonstrations(limit: depth) }
+        }) { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .success(let next):
+                context.notify("Saved demonstration for prompt #\(task.promptID). (u on Home undoes it)", .success)
+                self.install(next, context: context)
+            case .failure(let error):
+                self.waitingFor = nil
+                self.keysWhileWaiting.removeAll()
+                context.report(error, while: "save the demonstration (your text is still here)")
+            }
         }
     }
 
     // MARK: Drawing
 
     public func draw(into grid: inout CellGrid, area: Rect, context: LabelingContext) {
+        if task == nil, let waitingFor {
+            grid.put(waitingFor, row: area.row + 1, column: area.column + 2, style: .muted)
+            return
+        }
         guard let task else {
             grid.put(
                 "No prompts are waiting for a demonstration. Press q to go back, n to look again.",
@@ -309,7 +367,8 @@ public final class DemonstrateScreen: Screen {
                 row: area.row + 1, column: area.column + 1, width: mainWidth - 1,
                 height: promptViewHeight), scroll: &promptScroll)
         let editorTop = area.row + 1 + promptViewHeight
-        let saved = editor.text == lastSavedText ? "saved" : "editing"
+        let saveState = savesInFlight > 0 ? "saving…" : (editor.text == lastSavedText ? "saved" : "editing")
+        let saved = waitingFor ?? saveState
         let label = "Your response · \(editor.text.count) chars · \(saved)"
         let bottomHeight = area.height - promptViewHeight - 2
         if wide {

@@ -17,6 +17,9 @@ public final class RankScreen: Screen {
     private var startedAt = Date()
     private var loaded = false
     private var recordedCritiques: Set<Int64> = []
+    /// What the screen waits for (loading, saving); keys typed meanwhile are applied when it is done.
+    public private(set) var waitingFor: String?
+    private var keysWhileWaiting: [Key] = []
 
     public init() {}
 
@@ -76,26 +79,38 @@ public final class RankScreen: Screen {
                 continue
             }
             recordedCritiques.insert(response.responseID)
-            do {
-                try context.service.recordCritique(
-                    promptID: task.promptID, responseID: response.responseID,
-                    drafter: drafter, text: text)
-            } catch {
-                context.report(error, while: "store a critique")
+            let service = context.service
+            let promptID = task.promptID
+            let responseID = response.responseID
+            context.writer.run({
+                try service.recordCritique(promptID: promptID, responseID: responseID, drafter: drafter, text: text)
+            }) { result in
+                if case .failure(let error) = result { context.report(error, while: "store a critique") }
             }
         }
         return false
     }
 
+    /// Claims the next ranking in the background; the screen shows it when it arrives.
     func loadNext(context: LabelingContext) {
         loaded = true
-        do {
-            let upcoming = try context.service.upcomingRankings(limit: context.prefetchDepth)
+        waitingFor = "Loading the next ranking…"
+        let service = context.service
+        let depth = context.prefetchDepth
+        context.writer.run({ try service.upcomingRankings(limit: depth) }) { [weak self] result in
+            self?.install(result, context: context)
+        }
+    }
+
+    private func install(_ result: Result<[RankingItem], Error>, context: LabelingContext) {
+        waitingFor = nil
+        switch result {
+        case .success(let upcoming):
             for next in upcoming {
                 context.drafts.requestCritiques(for: next, instructions: context.instructions.markdown)
             }
             task = upcoming.first
-        } catch {
+        case .failure(let error):
             context.report(error, while: "load the next ranking")
             task = nil
         }
@@ -105,11 +120,19 @@ public final class RankScreen: Screen {
         detailScroll = ScrollState()
         promptScroll = ScrollState()
         startedAt = context.now()
+        let replay = keysWhileWaiting
+        keysWhileWaiting.removeAll()
+        for key in replay { _ = handle(key, context: context) }
     }
 
     // MARK: Keys
 
     public func handle(_ key: Key, context: LabelingContext) -> ScreenCommand {
+        if waitingFor != nil {
+            if key == .escape || key == .control("q") || key == .character("q") { return .unhandled }
+            keysWhileWaiting.append(key)
+            return .handled
+        }
         guard let task else {
             if key == .character("n") || key == .enter {
                 loadNext(context: context)
@@ -213,18 +236,35 @@ public final class RankScreen: Screen {
             },
             instructionVersion: context.instructions.version,
             secondsSpent: context.now().timeIntervalSince(startedAt))
-        do {
-            try context.service.submit(submission)
-            context.notify("Saved ranking \(state.summary) for prompt #\(task.promptID). (u undoes)", .success)
-            loadNext(context: context)
-        } catch {
-            context.report(error, while: "save the ranking")
+        // Commit in the background, then claim the next ranking.
+        waitingFor = "Saving…"
+        let summary = state.summary
+        let service = context.service
+        let depth = context.prefetchDepth
+        context.writer.run({ () -> Result<[RankingItem], Error> in
+            try service.submit(submission)
+            return Result { try service.upcomingRankings(limit: depth) }
+        }) { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .success(let next):
+                context.notify("Saved ranking \(summary) for prompt #\(task.promptID). (u undoes)", .success)
+                self.install(next, context: context)
+            case .failure(let error):
+                self.waitingFor = nil
+                self.keysWhileWaiting.removeAll()
+                context.report(error, while: "save the ranking")
+            }
         }
     }
 
     // MARK: Drawing
 
     public func draw(into grid: inout CellGrid, area: Rect, context: LabelingContext) {
+        if task == nil, let waitingFor {
+            grid.put(waitingFor, row: area.row + 1, column: area.column + 2, style: .muted)
+            return
+        }
         guard let task else {
             grid.put(
                 "No rankings are waiting for you. Press q to go back, n to look again.",
@@ -244,7 +284,7 @@ public final class RankScreen: Screen {
                 row: area.row + 1, column: area.column + 1, width: area.width - 1,
                 height: promptHeight), scroll: &promptScroll)
         var y = area.row + 1 + promptHeight
-        let order = "Order: " + state.summary
+        let order = "Order: " + state.summary + (waitingFor.map { " · " + $0 } ?? "")
         Box.rule(into: &grid, row: y, column: area.column, width: area.width, label: order, style: .accent)
         y += 1
         let wide = area.width >= 110
