@@ -79,12 +79,17 @@ struct BenchTUI: ParsableCommand {
             var clock = Date()
             app.context.now = { clock }
             var latencies: [String: [Double]] = [:]
+            // CPU time of the UI thread per key: on a shared machine wall time also counts the time the
+            // thread waited for a core.
+            var cpuTimes: [Double] = []
             func press(_ key: Key, as kind: String) {
                 let start = DispatchTime.now()
+                let cpuStart = Self.threadCPUSeconds()
                 app.handle(key)
                 app.render(into: &grid)
                 terminal.paint(grid)
                 latencies[kind, default: []].append(Self.seconds(since: start) * 1000)
+                cpuTimes.append((Self.threadCPUSeconds() - cpuStart) * 1000)
                 // Claims and transactions run in the background; when the key started one, also time
                 // how long until its result (the next item) is on screen.
                 if app.context.writer.isBusy {
@@ -154,6 +159,8 @@ struct BenchTUI: ParsableCommand {
                 "counts_shown_ms": (countsShownMilliseconds * 100).rounded() / 100,
                 "keys": all.count, "p50_ms": Self.percentile(all, 0.5), "p99_ms": Self.percentile(all, 0.99),
                 "max_ms": all.max() ?? 0, "by_kind": byKind,
+                "cpu_p50_ms": Self.percentile(cpuTimes, 0.5), "cpu_p99_ms": Self.percentile(cpuTimes, 0.99),
+                "load_average_1m": Self.loadAverage(),
             ]
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -163,6 +170,17 @@ struct BenchTUI: ParsableCommand {
 
     static func seconds(since start: DispatchTime) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+
+    static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    static func loadAverage() -> Double {
+        var loads = [Double](repeating: 0, count: 3)
+        return getloadavg(&loads, 3) > 0 ? (loads[0] * 100).rounded() / 100 : -1
     }
 
     static func percentile(_ values: [Double], _ fraction: Double) -> Double {

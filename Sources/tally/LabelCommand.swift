@@ -39,6 +39,10 @@ struct Label: ParsableCommand {
             throw ValidationError("--role must be labeler or admin, not \(role)")
         }
         guard (0...9).contains(drafts) else { throw ValidationError("--drafts must be between 0 and 9") }
+        guard isatty(STDIN_FILENO) != 0, isatty(STDOUT_FILENO) != 0 else {
+            TerminalText.printError("error: tally label needs a terminal (standard input and output are not one)")
+            throw ExitCode.failure
+        }
         let service = try reportingErrors { () -> StoreLabelingService in
             let (workspace, database) = try workspace.open()
             return try StoreLabelingService(

@@ -70,7 +70,7 @@ public final class StoreLabelingService: LabelingService {
             return doneCounts
         }
         lock.unlock()
-        let progress = try database.status().labelers.first { $0.name == labeler.name }
+        let progress = try database.progress(for: labeler)
         lock.lock()
         defer { lock.unlock() }
         if doneCounts == nil {
