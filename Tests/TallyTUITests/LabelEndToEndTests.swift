@@ -139,6 +139,10 @@ import Testing
         try tmux.waitFor("Greet the user politely.")
         try tmux.type("Hello, and welcome! 你好")
         try tmux.waitFor("Hello, and welcome! 你好")
+        // A bracketed paste arrives as one piece, newlines included (and Enter in it does not submit).
+        _ = try tmux.command(["set-buffer", "-b", "e2e", "\nPasted line.\nSecond pasted line."])
+        _ = try tmux.command(["paste-buffer", "-p", "-b", "e2e", "-t", "e2e"])
+        try tmux.waitFor("Second pasted line.")
         try tmux.send("C-s")
         try tmux.waitFor("Saved demonstration")
         try tmux.send("Escape")
@@ -179,7 +183,9 @@ import Testing
         }
         #expect(draft == "half written")
 
-        #expect(try Self.sql(database, "SELECT text FROM demonstration") == "Hello, and welcome! 你好")
+        #expect(
+            try Self.sql(database, "SELECT text FROM demonstration")
+                == "Hello, and welcome! 你好\nPasted line.\nSecond pasted line.")
         #expect(
             try Self.sql(database, "SELECT count(*) FROM demonstration WHERE instructionVersionId IS NOT NULL") == "1")
         #expect(try Self.sql(database, "SELECT count(*) FROM ranking") == "1")

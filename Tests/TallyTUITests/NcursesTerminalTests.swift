@@ -28,4 +28,13 @@ import Testing
         #expect(terminal.cellText(row: 1, column: 2) == " ")
         #expect(terminal.cellText(row: 1, column: 3) == "Z")
     }
+
+    @Test func colourIsUsedUnlessNoColorIsSet() throws {
+        let coloured = try NcursesTerminal(environment: ["NO_COLOR": ""], headless: (rows: 5, columns: 20))
+        #expect(coloured.usesColor)  // xterm-256color has colours; an empty NO_COLOR does not count
+        coloured.close()
+        let plain = try NcursesTerminal(environment: ["NO_COLOR": "yes"], headless: (rows: 5, columns: 20))
+        #expect(!plain.usesColor)
+        plain.close()
+    }
 }
