@@ -26,6 +26,9 @@ struct Label: ParsableCommand {
     @Option(name: .long, help: "How many model drafts to offer beside each demonstration (when a drafter is set).")
     var drafts: Int = 2
 
+    @Option(name: .long, help: "Seconds of quiet after typing before a half-written demonstration is saved.")
+    var autosaveDelay: Double = 1
+
     @OptionGroup var workspace: WorkspaceOption
 
     func run() throws {
@@ -39,6 +42,7 @@ struct Label: ParsableCommand {
             throw ValidationError("--role must be labeler or admin, not \(role)")
         }
         guard (0...9).contains(drafts) else { throw ValidationError("--drafts must be between 0 and 9") }
+        guard autosaveDelay >= 0 else { throw ValidationError("--autosave-delay cannot be negative") }
         guard isatty(STDIN_FILENO) != 0, isatty(STDOUT_FILENO) != 0 else {
             TerminalText.printError("error: tally label needs a terminal (standard input and output are not one)")
             throw ExitCode.failure
@@ -53,6 +57,7 @@ struct Label: ParsableCommand {
             .map { ChatCompletionsDrafter(configuration: $0) }
         let board = DraftBoard(drafter: drafter, draftsPerPrompt: drafts)
         let app = try reportingErrors { try LabelingApp(service: service, drafts: board) }
+        app.context.autosaveDelay = autosaveDelay
         let terminal: NcursesTerminal
         do {
             terminal = try NcursesTerminal(environment: environment)

@@ -46,8 +46,20 @@ import Testing
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
+        // Start with no signal blocked and default handlers (test threads block some, and the tmux server
+        // left behind would inherit that and never notice kill-server).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, &argv, environ)
+        let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, &argv, environ)
         guard spawned == 0 else { throw Failure(description: "could not start \(arguments[0]): error \(spawned)") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
@@ -94,6 +106,16 @@ import Testing
         }
     }
 
+    /// How many processes have `text` in their command line (read from /proc).
+    static func processesMentioning(_ text: String) -> Int {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { entry in
+            guard Int(entry) != nil, let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")
+            else { return false }
+            return String(decoding: data, as: UTF8.self).contains(text)
+        }.count
+    }
+
     static func sql(_ database: URL, _ query: String) throws -> String {
         try run(["sqlite3", database.path, query]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -122,9 +144,10 @@ import Testing
 
         let tmux = Tmux()
         defer { tmux.kill() }
+        // A long autosave delay: only the hang-up can save the half-written text at the end.
         let command =
             "env TERM=xterm-256color NO_COLOR=1 TALLY_DRAFT_BASE_URL= \(tally.path) label --as ada "
-            + "--workspace \(workspace.path)"
+            + "--autosave-delay 60 --workspace \(workspace.path)"
         _ = try tmux.command(["new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", command])
         _ = try tmux.command(["set-option", "-g", "escape-time", "0"])
 
@@ -182,6 +205,15 @@ import Testing
             Thread.sleep(forTimeInterval: 0.1)
         }
         #expect(draft == "half written")
+        // And the program ended after saving: no process still works in this workspace.
+        var stillRunning = true
+        let exitDeadline = Date().addingTimeInterval(10)
+        while Date() < exitDeadline {
+            stillRunning = Self.processesMentioning(workspace.path) > 0
+            if !stillRunning { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(!stillRunning, "tally label is still running after the hang-up")
 
         #expect(
             try Self.sql(database, "SELECT text FROM demonstration")

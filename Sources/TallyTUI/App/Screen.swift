@@ -83,6 +83,9 @@ public final class LabelingContext {
     public let writer = BackgroundWriter()
     public private(set) var instructions: InstructionSet
     public private(set) var notice: (text: String, level: NoticeLevel, expires: Date)?
+    /// Seconds of quiet after an edit before a half-written demonstration is autosaved (it is also saved
+    /// when the screen closes, on quit and on hang-up).
+    public var autosaveDelay: TimeInterval = 1.0
     /// How many items ahead drafts are prepared.
     public var prefetchDepth = 3
     /// The clock, replaceable in tests.

@@ -30,8 +30,6 @@ public final class DemonstrateScreen: Screen {
     private var promptViewHeight = 5
     private var draftViewHeight = 10
 
-    /// Seconds of quiet after an edit before the draft is autosaved.
-    public static let autosaveDelay: TimeInterval = 1.0
 
     public init() {}
 
@@ -122,7 +120,7 @@ public final class DemonstrateScreen: Screen {
 
     public func tick(context: LabelingContext) -> Bool {
         recordFinishedDrafts(context: context)
-        if let lastEditAt, context.now().timeIntervalSince(lastEditAt) >= Self.autosaveDelay {
+        if let lastEditAt, context.now().timeIntervalSince(lastEditAt) >= context.autosaveDelay {
             autosave(context: context)
             return false
         }
