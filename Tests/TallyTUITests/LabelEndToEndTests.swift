@@ -106,6 +106,19 @@ import Testing
         }
     }
 
+    /// The response texts by letter, read from the ranking list rows (`▸ A [·] text`).
+    static func responseLetters(on screen: String) -> [String: String] {
+        var letters: [String: String] = [:]
+        for line in screen.split(separator: "\n") {
+            let row = line.drop { $0 == " " || $0 == "▸" }
+            guard let letter = row.first, "ABCD".contains(letter), row.dropFirst().hasPrefix(" ["),
+                let close = row.firstIndex(of: "]")
+            else { continue }
+            letters[String(letter)] = row[row.index(after: close)...].trimmingCharacters(in: .whitespaces)
+        }
+        return letters
+    }
+
     /// How many processes have `text` in their command line (read from /proc).
     static func processesMentioning(_ text: String) -> Int {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
@@ -180,6 +193,9 @@ import Testing
         try tmux.send("u")
         try tmux.waitFor("Undone: ranking")
         try tmux.waitFor("Order: ? A B C D")
+        // The store shows the responses in a per-assignment shuffled order: read which letter is which.
+        let letters = Self.responseLetters(on: tmux.screen())
+        #expect(letters.count == 4, "responses on screen: \(letters)")
         try tmux.send("Down", "Down", "Down", "1")  // D best; the selection moves on to A
         try tmux.send("Down", "Down", "2")  // C second; back to A
         try tmux.send("3", "3")  // A and B tied last
@@ -221,13 +237,19 @@ import Testing
         #expect(
             try Self.sql(database, "SELECT count(*) FROM demonstration WHERE instructionVersionId IS NOT NULL") == "1")
         #expect(try Self.sql(database, "SELECT count(*) FROM ranking") == "1")
-        let tiers = try Self.sql(
-            database,
-            """
-            SELECT group_concat(r.text || '=' || e.tier, '|')
-            FROM (SELECT * FROM rankingEntry ORDER BY tier, responseId) e JOIN response r ON r.id = e.responseId
-            """)
-        #expect(tiers == "I cannot answer that.=0|Green\u{1B}[2J is one.=1|Red.=2|Blue, a primary colour.=2")
+        let rows = try Self.sql(
+            database, "SELECT r.text || '=' || e.tier FROM rankingEntry e JOIN response r ON r.id = e.responseId")
+        var stored: [String: String] = [:]
+        for row in rows.split(separator: "\n") {
+            guard let separator = row.lastIndex(of: "=") else { continue }
+            stored[String(row[..<separator])] = String(row[row.index(after: separator)...])
+        }
+        // D > C > A = B, whichever texts those letters showed (the escape shown as ␛ is stored as ESC).
+        var expected: [String: String] = [:]
+        for (letter, tier) in [("D", "0"), ("C", "1"), ("A", "2"), ("B", "2")] {
+            if let text = letters[letter] { expected[text.replacingOccurrences(of: "␛", with: "\u{1B}")] = tier }
+        }
+        #expect(stored == expected)
         #expect(
             try Self.sql(database, "SELECT labeler.name FROM ranking JOIN labeler ON labeler.id = ranking.labelerId")
                 == "ada")
