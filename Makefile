@@ -32,10 +32,11 @@ release: deps
 demo: release
 	@bash scripts/demo.sh "$(TALLY)" "$(DEMO_WORKSPACE)"
 
-## test: build and pass every test.
+## test: build and pass every test. Tests run one at a time: the CPU-heavy engine tests would otherwise
+## hold every cooperative thread and delay the async network and terminal tests past their deadlines.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --no-parallel
 
 ## bench: print the benchmark figures.
 bench: release
