@@ -42,6 +42,7 @@ test: deps
 bench: release
 	$(TALLY) bench engine
 	$(TALLY) bench import
+	$(TALLY) bench tui --items 100000
 
 clean:
 	rm -rf .build $(DEMO_WORKSPACE)
