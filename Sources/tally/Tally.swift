@@ -7,7 +7,8 @@ struct Tally: ParsableCommand {
         commandName: "tally",
         abstract: "A terminal workbench for human feedback on language models.",
         subcommands: [
-            Init.self, Import.self, Export.self, Status.self, TokenizerCommand.self, Bench.self, Debug.self,
+            Init.self, Import.self, Export.self, Status.self, TokenizerCommand.self, Pretrain.self, Generate.self,
+            Bench.self, Debug.self,
         ]
     )
 
