@@ -187,6 +187,13 @@ enum InterruptFlag {
                 signal(number, SIG_DFL)
             }
         }
+        // A process started from a thread that blocks signals (a dispatch worker, say) inherits the block:
+        // lift it so that the handler runs.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     }
 }
 

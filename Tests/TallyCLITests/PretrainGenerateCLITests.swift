@@ -72,3 +72,49 @@ struct PretrainGenerateCLITests {
         #expect(missing.error.contains("nope"), "stderr: \(missing.error)")
     }
 }
+
+@Suite(.enabled(if: TallyBinary.url != nil, "the tally executable is built next to the tests"))
+struct PretrainResumeCLITests {
+    /// Ctrl-C after the first save, then the same command again: the final weights are byte-identical to those of
+    /// a run never interrupted (same SHA-256), and the database holds one finished run with every step's loss.
+    @Test func interruptedPretrainResumesToTheSameWeights() throws {
+        let temp = try TemporaryFolder()
+        let corpus = try temp.file("corpus.txt", [String(repeating: "the cat sat on the mat. ", count: 100)])
+        func arguments(_ workspace: String) -> [String] {
+            [
+                "pretrain", "--corpus", corpus.path, "--vocab-size", "300", "--layers", "1", "--heads", "2",
+                "--width", "16", "--context", "8", "--batch", "2", "--steps", "150", "--save-every", "10",
+                "--out", "s", "--workspace", workspace,
+            ]
+        }
+        let straight = temp.url.appendingPathComponent("straight").path
+        let stopped = temp.url.appendingPathComponent("stopped").path
+        for workspace in [straight, stopped] { #expect(try TallyBinary.run(["init", workspace]).status == 0) }
+        #expect(try TallyBinary.run(arguments(straight)).status == 0)
+
+        let running = try TallyBinary.start(arguments(stopped))
+        let firstSave = URL(fileURLWithPath: stopped).appendingPathComponent("checkpoints/s/trainer_state.json")
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: firstSave.path) && Date() < deadline && running.process.isRunning {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        running.process.interrupt()
+        let interrupted = running.finish()
+        #expect(interrupted.status == 130, "stderr: \(interrupted.error)")
+        #expect(interrupted.error.contains("run the same command to resume"), "stderr: \(interrupted.error)")
+
+        let resumed = try TallyBinary.run(arguments(stopped))
+        #expect(resumed.status == 0, "stderr: \(resumed.error)")
+        #expect(resumed.error.contains("resuming s from step"), "stderr: \(resumed.error)")
+
+        var digests: [String] = []
+        for workspace in [straight, stopped] {
+            let database = try Workspace(root: URL(fileURLWithPath: workspace)).openDatabase()
+            defer { database.close() }
+            let record = try #require(try database.checkpoint(named: "s"))
+            digests.append(record.sha256)
+            #expect(try database.metric(runID: 1, name: "loss").count == 150)
+        }
+        #expect(digests[0] == digests[1])
+    }
+}
