@@ -182,7 +182,11 @@ public final class PretrainingSession {
                 let report = try loop.trainLanguageModelStep()
                 pendingMetrics.append((report.step, report.metrics))
                 onStep(report)
-                if saveEvery > 0 && report.step % saveEvery == 0 && !loop.isFinished { _ = try save() }
+                if saveEvery > 0 && report.step % saveEvery == 0 && !loop.isFinished {
+                    _ = try save()
+                } else if pendingMetrics.count >= 100 {
+                    try flushMetrics()  // visible while the run goes on; steps redone after a crash are replaced
+                }
             }
             let manifest = loop.step > savedStep || !FileManager.default.fileExists(atPath: folder.path)
                 ? try save() : try CheckpointManifest(
