@@ -15,17 +15,34 @@ func sliceCount(_ count: Int, minimumPerThread: Int) -> Int {
     max(1, min(ComputeThreads.count, count / max(1, minimumPerThread)))
 }
 
-/// Runs `body` on contiguous chunks of `0..<count` spread over the cores (see ``parallelSlices``), and
-/// returns when all are done.
+/// Runs `body` on contiguous chunks of `0..<count` spread over the cores, and returns when all are done.
+/// Chunks write disjoint output, so they may go to whichever worker is free: the machine may be shared, so
+/// the work is cut into a few chunks per worker, taken from a common counter, and a worker that gets less
+/// CPU time takes fewer chunks instead of holding everyone up.
 @inline(__always)
 func parallelRanges(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
-    parallelSlices(count, minimumPerThread: minimumPerThread) { range, _ in body(range) }
+    guard count > 0 else { return }
+    let workers = sliceCount(count, minimumPerThread: minimumPerThread)
+    if workers == 1 {
+        body(0..<count)
+        return
+    }
+    let chunks = min(4 * workers, max(workers, count / max(1, minimumPerThread)))
+    let next = Atomic<Int>(0)
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        while true {
+            let chunk = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            if chunk >= chunks { return }
+            body((count * chunk / chunks)..<(count * (chunk + 1) / chunks))
+        }
+    }
 }
 
-/// Runs `body(range, worker)` on contiguous chunks of `0..<count` with ``sliceCount(_:minimumPerThread:)``
-/// workers; `worker` lets each use its own scratch memory. The machine may be shared, so the work is cut into
-/// a few chunks per worker, taken from a common counter: a worker that gets less CPU time takes fewer chunks
-/// instead of holding everyone up.
+/// Runs `body(range, worker)` on ``sliceCount(_:minimumPerThread:)`` contiguous slices of `0..<count`,
+/// slice `worker` on worker `worker`, so that each may accumulate into its own scratch memory. The slices
+/// are fixed by `count` and the number of cores alone — never by which thread ran first — so partial sums
+/// combined in worker order give bit-identical results run after run (training is reproducible and a
+/// resumed run follows the uninterrupted one exactly).
 @inline(__always)
 func parallelSlices(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>, Int) -> Void) {
     guard count > 0 else { return }
@@ -34,14 +51,8 @@ func parallelSlices(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>
         body(0..<count, 0)
         return
     }
-    let chunks = min(4 * workers, max(workers, count / max(1, minimumPerThread)))
-    let next = Atomic<Int>(0)
     DispatchQueue.concurrentPerform(iterations: workers) { worker in
-        while true {
-            let chunk = next.wrappingAdd(1, ordering: .relaxed).oldValue
-            if chunk >= chunks { return }
-            body((count * chunk / chunks)..<(count * (chunk + 1) / chunks), worker)
-        }
+        body((count * worker / workers)..<(count * (worker + 1) / workers), worker)
     }
 }
 
