@@ -1,0 +1,58 @@
+/// The three prompt splits. A prompt belongs to exactly one, fixed by its text (not by a seed),
+/// so prompts drawn with different seeds still never cross splits.
+public enum Split: String, CaseIterable, Sendable, Codable {
+    case train, eval, test
+}
+
+/// Decides which split a prompt belongs to, in a way that makes decontamination hold by construction.
+///
+/// Each window of the prompt (every word 8-gram, or the whole prompt when it has fewer than eight
+/// words) is assigned a split by hashing the window's smallest-hashing *content* word (a word not
+/// in any family's template text; the whole window if it has none). A prompt belongs to a split
+/// only when all of its windows agree; otherwise no split takes it. Since a window's split is a
+/// function of the window alone, an eval or test prompt can never share a word 8-gram with a train
+/// prompt, and two splits can never share a prompt. Hashing the content word rather than the
+/// window keeps overlapping windows of one prompt in agreement, so long prompts are not starved.
+public struct SplitAssigner: Sendable {
+    /// The size of the windows (word n-grams) that must not cross splits.
+    public static let ngramSize = 8
+    /// The share of the prompt space that goes to train and to eval; test takes the rest.
+    public static let trainShare = 0.8
+    public static let evalShare = 0.1
+
+    let templateWords: Set<String>
+
+    /// An assigner that ignores the given template vocabulary when picking content words.
+    public init(templateWords: Set<String>) {
+        self.templateWords = templateWords
+    }
+
+    /// The split `text` belongs to, or nil if its windows disagree (no split may use it).
+    public func split(of text: String) -> Split? {
+        let words = TextTools.normalizedWords(text)
+        guard !words.isEmpty else { return nil }
+        let windows: [ArraySlice<String>]
+        if words.count < Self.ngramSize {
+            windows = [words[...]]
+        } else {
+            windows = (0...(words.count - Self.ngramSize)).map { words[$0..<($0 + Self.ngramSize)] }
+        }
+        var agreed: Split?
+        for window in windows {
+            let split = self.split(ofWindow: window)
+            if let agreed, agreed != split { return nil }
+            agreed = split
+        }
+        return agreed
+    }
+
+    private func split(ofWindow window: ArraySlice<String>) -> Split {
+        let key =
+            window.filter { !templateWords.contains($0) }.map { StableHash.of($0) }.min()
+            ?? StableHash.of(window.joined(separator: " "))
+        let position = Double(StableHash.combine(key, 0x5EED_5B17) >> 11) * 0x1.0p-53
+        if position < Self.trainShare { return .train }
+        if position < Self.trainShare + Self.evalShare { return .eval }
+        return .test
+    }
+}
