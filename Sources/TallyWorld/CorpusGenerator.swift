@@ -69,10 +69,11 @@ public struct CorpusGenerator: Sendable {
             switch rng.int(below: 5) {
             case 0:
                 let entry = rng.pick(FactTables.capitals)
-                sentences.append(rng.pick([
-                    "The capital of \(entry.country) is \(entry.capital).",
-                    "\(entry.capital) is the capital city of \(entry.country).",
-                ]))
+                sentences.append(
+                    rng.pick([
+                        "The capital of \(entry.country) is \(entry.capital).",
+                        "\(entry.capital) is the capital city of \(entry.country).",
+                    ]))
             case 1:
                 let entry = rng.pick(FactTables.elements)
                 sentences.append("The chemical symbol for \(entry.name) is \(entry.symbol).")
@@ -93,7 +94,8 @@ public struct CorpusGenerator: Sendable {
     private mutating func ramble() -> String {
         let prompt = trainPrompt()
         var parts = [rng.pick(ResponseWriter.openingFiller), "Someone asked me: \(prompt.text)"]
-        parts.append(writer.response(to: prompt, style: rng.pick([.rambling, .wrong, .direct, .repetitive]), using: &rng))
+        parts.append(
+            writer.response(to: prompt, style: rng.pick([.rambling, .wrong, .direct, .repetitive]), using: &rng))
         parts.append(rng.pick(ResponseWriter.closingFiller))
         return parts.joined(separator: " ")
     }

@@ -66,7 +66,9 @@ public struct SimulatedLabeler: Sendable {
     public mutating func rank(_ prompt: WorldPrompt, responses: [String]) -> SimulatedRanking {
         let scores = responses.map { Oracle.score(prompt, response: $0) }
         let perceived = scores.map { $0.total + noise.scoreNoise * rng.gaussian() }
-        let order = perceived.indices.sorted { perceived[$0] > perceived[$1] || (perceived[$0] == perceived[$1] && $0 < $1) }
+        let order = perceived.indices.sorted {
+            perceived[$0] > perceived[$1] || (perceived[$0] == perceived[$1] && $0 < $1)
+        }
         var tiers: [[Int]] = []
         var previous = Double.infinity
         for index in order {
@@ -109,7 +111,8 @@ public enum Agreement {
         var pairs = 0
         for (position, i) in shared.enumerated() {
             for j in shared[(position + 1)...] {
-                guard let a1 = tierOfFirst[i], let b1 = tierOfFirst[j], let a2 = tierOfSecond[i], let b2 = tierOfSecond[j]
+                guard let a1 = tierOfFirst[i], let b1 = tierOfFirst[j], let a2 = tierOfSecond[i],
+                    let b2 = tierOfSecond[j]
                 else { continue }
                 pairs += 1
                 if (a1 < b1) == (a2 < b2), (a1 == b1) == (a2 == b2) { agreed += 1 }

@@ -65,7 +65,8 @@ public enum TextTools {
         var index = 0
         while index < characters.count {
             let character = characters[index]
-            let startsNegative = character == "-" && index + 1 < characters.count
+            let startsNegative =
+                character == "-" && index + 1 < characters.count
                 && characters[index + 1].isASCIIDigit
                 && (index == 0 || !(characters[index - 1].isLetter || characters[index - 1].isNumber))
             guard character.isASCIIDigit || startsNegative else {

@@ -6,6 +6,6 @@ struct Tally: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally",
         abstract: "A terminal workbench for human feedback on language models.",
-        subcommands: []
+        subcommands: [WorldCommand.self]
     )
 }

@@ -35,7 +35,9 @@ private let world = World()
 @Test func everySplitDrawsOnEveryFamily() {
     for split in Split.allCases {
         let families = Set(world.prompts(split: split, count: 300, seed: 5).map(\.family))
-        #expect(families.count == world.families.count, "\(split) lacks \(Set(world.families.map(\.name)).subtracting(families))")
+        #expect(
+            families.count == world.families.count,
+            "\(split) lacks \(Set(world.families.map(\.name)).subtracting(families))")
     }
 }
 

@@ -25,7 +25,8 @@ public struct PoliteRewriteFamily: PromptFamily {
     public init() {}
 
     public func sampleSlots(using rng: inout SplitMix64) -> (template: Int, slots: [String: String]) {
-        let request = TextTools.capitalizedFirst(rng.pick(Self.requests)) + " " + rng.pick(Self.urgencies)
+        let request =
+            TextTools.capitalizedFirst(rng.pick(Self.requests)) + " " + rng.pick(Self.urgencies)
             + rng.pick(["!", ".", "!"])
         return (rng.int(below: templates.count), ["request": request])
     }
@@ -51,7 +52,8 @@ public struct PoliteRewriteFamily: PromptFamily {
         return WorldPrompt(
             text: templates[template].render(slots),
             family: name,
-            expectation: .politeRewrite(original: String(request.trimmingWhitespace().trimmingSuffix(".!?")), keywords: [object]),
+            expectation: .politeRewrite(
+                original: String(request.trimmingWhitespace().trimmingSuffix(".!?")), keywords: [object]),
             answers: polite,
             explanation: nil,
             distractors: [

@@ -81,9 +81,12 @@ public struct UnitConversionFamily: PromptFamily {
         } else {
             return nil
         }
-        let explanation = "There are \(conversion.factor) \(conversion.smaller) in 1 \(singular(conversion.larger)), "
+        let explanation =
+            "There are \(conversion.factor) \(conversion.smaller) in 1 \(singular(conversion.larger)), "
             + "so \(amount) \(from) is \(result) \(to)."
-        let wrong = [result * 10, result + conversion.factor, max(1, result / 10)].filter { $0 != result && $0 != amount }
+        let wrong = [result * 10, result + conversion.factor, max(1, result / 10)].filter {
+            $0 != result && $0 != amount
+        }
         return WorldPrompt(
             text: text, family: name,
             expectation: .number(value: Double(result), allowed: [Double(amount), Double(conversion.factor), 1]),
