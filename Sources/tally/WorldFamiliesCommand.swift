@@ -11,9 +11,8 @@ struct WorldFamiliesCommand: ParsableCommand {
         for family in world.families {
             var rng = SplitMix64(seed: 1, purpose: family.name)
             let example = family.generate(using: &rng)
-            print(
-                "\(family.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(example.text)  ->  \(example.canonicalAnswer)"
-            )
+            let name = family.name.padding(toLength: 18, withPad: " ", startingAt: 0)
+            print("\(name) \(example.text)  ->  \(example.canonicalAnswer)")
         }
     }
 }
