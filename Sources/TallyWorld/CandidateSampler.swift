@@ -30,7 +30,7 @@ public struct CandidateSampler: Sendable {
 }
 
 /// A measurement of how often simulated labelers agree.
-public struct AgreementReport: Sendable, Codable {
+public struct LabelerAgreementReport: Sendable, Codable {
     /// Pairs of responses on which both labelers gave the same judgement (same preference, or both a tie).
     public var agreedPairs: Int
     /// Pairs of responses both labelers judged.
@@ -45,16 +45,16 @@ public struct AgreementReport: Sendable, Codable {
     /// for `items` train prompts and counts the pairs on which they agree.
     public static func measure(
         items: Int, seed: UInt64, noise: LabelerNoise = .calibrated, world: World = World()
-    ) -> AgreementReport {
+    ) -> LabelerAgreementReport {
         let prompts = world.prompts(split: .train, count: items, seed: seed)
         let sampler = CandidateSampler(world: world)
         var rng = SplitMix64(seed: seed, purpose: "agreement/candidates")
         var first = SimulatedLabeler(seed: StableHash.combine(seed, 1), noise: noise, world: world)
         var second = SimulatedLabeler(seed: StableHash.combine(seed, 2), noise: noise, world: world)
-        var report = AgreementReport(agreedPairs: 0, pairs: 0, items: 0)
+        var report = LabelerAgreementReport(agreedPairs: 0, pairs: 0, items: 0)
         for prompt in prompts {
             let responses = sampler.candidates(for: prompt, count: rng.int(in: 4...9), using: &rng)
-            let comparison = Agreement.pairwise(
+            let comparison = PairwiseAgreement.pairwise(
                 first.rank(prompt, responses: responses).tiers, second.rank(prompt, responses: responses).tiers)
             report.agreedPairs += comparison.agreed
             report.pairs += comparison.pairs

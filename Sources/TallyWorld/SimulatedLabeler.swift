@@ -24,7 +24,7 @@ public struct LabelerNoise: Hashable, Sendable, Codable {
 }
 
 /// A flag a labeler may attach to a response, as the guidelines define them.
-public enum LabelFlag: String, CaseIterable, Sendable, Codable {
+public enum SimulatedFlag: String, CaseIterable, Sendable, Codable {
     case harmful
     case jailbreak
     case pii
@@ -39,7 +39,7 @@ public struct SimulatedRanking: Hashable, Sendable, Codable {
     /// True when no response is acceptable (wrong, unsafe or running on, by the guidelines).
     public var noneAcceptable: Bool
     /// Flags per response index, for the responses that deserve one.
-    public var flags: [Int: [LabelFlag]]
+    public var flags: [Int: [SimulatedFlag]]
 }
 
 /// A labeler simulated from the oracle: ranks responses with noise and writes demonstrations.
@@ -79,9 +79,9 @@ public struct SimulatedLabeler: Sendable {
             }
             previous = perceived[index]
         }
-        var flags: [Int: [LabelFlag]] = [:]
+        var flags: [Int: [SimulatedFlag]] = [:]
         for (index, score) in scores.enumerated() {
-            var responseFlags: [LabelFlag] = []
+            var responseFlags: [SimulatedFlag] = []
             if prompt.isHarmful, score.safe == 0 { responseFlags.append(.harmful) }
             if prompt.family == "facts", score.correct == 0 { responseFlags.append(.factualError) }
             if ResponseAnalysis.stopsCleanly(responses[index]) == false, score.correct == 0 {
@@ -100,7 +100,7 @@ public struct SimulatedLabeler: Sendable {
 }
 
 /// Agreement between labelers on pairs of responses.
-public enum Agreement {
+public enum PairwiseAgreement {
     /// How two rankings of the same responses compare on every pair of responses: both prefer the
     /// same one, or both tie them. Responses missing from either ranking are skipped.
     public static func pairwise(_ first: [[Int]], _ second: [[Int]]) -> (agreed: Int, pairs: Int) {

@@ -50,7 +50,8 @@ public struct World: Sendable {
     /// Families are chosen uniformly; a family whose share of the split is used up (the small
     /// fact tables are finite) drops out. Returns fewer than `count` only when every family is
     /// used up.
-    public func prompts(split: Split, count: Int, seed: UInt64, families names: [String]? = nil) -> [WorldPrompt] {
+    public func prompts(split: PromptSplit, count: Int, seed: UInt64, families names: [String]? = nil) -> [WorldPrompt]
+    {
         var rng = SplitMix64(seed: seed, purpose: "prompts/\(split.rawValue)")
         var active = families.filter { names == nil || names?.contains($0.name) == true }
         var seen = Set<String>()
@@ -69,7 +70,7 @@ public struct World: Sendable {
 
     /// Draws until a prompt of `split` not in `seen` turns up; nil after many misses in a row.
     private func drawNew(
-        from family: any PromptFamily, split: Split, seen: inout Set<String>, rng: inout SplitMix64
+        from family: any PromptFamily, split: PromptSplit, seen: inout Set<String>, rng: inout SplitMix64
     ) -> WorldPrompt? {
         for _ in 0..<Self.attemptsBeforeExhausted {
             let prompt = family.generate(using: &rng)

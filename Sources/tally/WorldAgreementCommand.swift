@@ -31,7 +31,7 @@ struct WorldAgreementCommand: ParsableCommand {
     }
 
     func run() {
-        let report = AgreementReport.measure(
+        let report = LabelerAgreementReport.measure(
             items: items, seed: seed, noise: LabelerNoise(scoreNoise: noise, tieMargin: tieMargin))
         print(
             String(

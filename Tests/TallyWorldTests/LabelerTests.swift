@@ -5,7 +5,7 @@ import Testing
 private let world = World()
 
 @Test func defaultNoiseMakesTwoLabelersAgreeOnAboutSeventyThreePercentOfPairs() {
-    let report = AgreementReport.measure(items: 400, seed: 2026)
+    let report = LabelerAgreementReport.measure(items: 400, seed: 2026)
     print(
         "simulated labeler agreement: \(report.rate) over \(report.pairs) pairs in \(report.items) rankings "
             + "(noise \(LabelerNoise.calibrated.scoreNoise), tie margin \(LabelerNoise.calibrated.tieMargin))")
@@ -14,9 +14,10 @@ private let world = World()
 }
 
 @Test func noiselessLabelersAgreeAlwaysAndNoisierOnesLess() {
-    let exact = AgreementReport.measure(items: 60, seed: 3, noise: .exact)
+    let exact = LabelerAgreementReport.measure(items: 60, seed: 3, noise: .exact)
     #expect(exact.rate == 1)
-    let noisy = AgreementReport.measure(items: 60, seed: 3, noise: LabelerNoise(scoreNoise: 0.4, tieMargin: 0.01))
+    let noisy = LabelerAgreementReport.measure(
+        items: 60, seed: 3, noise: LabelerNoise(scoreNoise: 0.4, tieMargin: 0.01))
     #expect(noisy.rate < 0.65)
 }
 
@@ -42,10 +43,10 @@ private let world = World()
 }
 
 @Test func pairwiseAgreementCountsSamePreferencesAndSharedTies() {
-    #expect(Agreement.pairwise([[0], [1], [2]], [[0], [1], [2]]) == (3, 3))
-    #expect(Agreement.pairwise([[0], [1], [2]], [[2], [1], [0]]) == (0, 3))
-    #expect(Agreement.pairwise([[0, 1], [2]], [[0, 1], [2]]) == (3, 3))
-    #expect(Agreement.pairwise([[0, 1], [2]], [[0], [1], [2]]) == (2, 3))
+    #expect(PairwiseAgreement.pairwise([[0], [1], [2]], [[0], [1], [2]]) == (3, 3))
+    #expect(PairwiseAgreement.pairwise([[0], [1], [2]], [[2], [1], [0]]) == (0, 3))
+    #expect(PairwiseAgreement.pairwise([[0, 1], [2]], [[0, 1], [2]]) == (3, 3))
+    #expect(PairwiseAgreement.pairwise([[0, 1], [2]], [[0], [1], [2]]) == (2, 3))
 }
 
 @Test func demonstrationsAreCorrectAndVaried() {

@@ -33,7 +33,7 @@ private let world = World()
 }
 
 @Test func everySplitDrawsOnEveryFamily() {
-    for split in Split.allCases {
+    for split in PromptSplit.allCases {
         let families = Set(world.prompts(split: split, count: 300, seed: 5).map(\.family))
         #expect(
             families.count == world.families.count,

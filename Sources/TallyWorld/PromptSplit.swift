@@ -1,6 +1,6 @@
 /// The three prompt splits. A prompt belongs to exactly one, fixed by its text (not by a seed),
 /// so prompts drawn with different seeds still never cross splits.
-public enum Split: String, CaseIterable, Sendable, Codable {
+public enum PromptSplit: String, CaseIterable, Sendable, Codable {
     case train, eval, test
 }
 
@@ -28,7 +28,7 @@ public struct SplitAssigner: Sendable {
     }
 
     /// The split `text` belongs to, or nil if its windows disagree (no split may use it).
-    public func split(of text: String) -> Split? {
+    public func split(of text: String) -> PromptSplit? {
         let words = TextTools.normalizedWords(text)
         guard !words.isEmpty else { return nil }
         let windows: [ArraySlice<String>]
@@ -37,7 +37,7 @@ public struct SplitAssigner: Sendable {
         } else {
             windows = (0...(words.count - Self.ngramSize)).map { words[$0..<($0 + Self.ngramSize)] }
         }
-        var agreed: Split?
+        var agreed: PromptSplit?
         for window in windows {
             let split = self.split(ofWindow: window)
             if let agreed, agreed != split { return nil }
@@ -46,7 +46,7 @@ public struct SplitAssigner: Sendable {
         return agreed
     }
 
-    private func split(ofWindow window: ArraySlice<String>) -> Split {
+    private func split(ofWindow window: ArraySlice<String>) -> PromptSplit {
         let key =
             window.filter { !templateWords.contains($0) }.map { StableHash.of($0) }.min()
             ?? StableHash.of(window.joined(separator: " "))
