@@ -11,7 +11,8 @@ struct WorldCommand: ParsableCommand {
             program can check. Prompts fall in fixed train/eval/test splits that share no word 8-gram.
             """,
         subcommands: [
-            WorldPromptsCommand.self, WorldCorpusCommand.self, WorldScoreCommand.self, WorldAgreementCommand.self,
+            WorldPromptsCommand.self, WorldCorpusCommand.self, WorldResponsesCommand.self, WorldScoreCommand.self,
+            WorldAgreementCommand.self,
             WorldFamiliesCommand.self,
         ]
     )

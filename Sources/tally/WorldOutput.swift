@@ -52,7 +52,7 @@ enum WorldOutput {
     }
 }
 
-extension TallyWorld.PromptSplit: ExpressibleByArgument {}
+extension PromptSplit: ExpressibleByArgument {}
 
 /// A failure of a world command, printed as one line without the usage text.
 struct WorldCommandError: Error, CustomStringConvertible {

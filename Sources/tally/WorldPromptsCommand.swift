@@ -14,7 +14,7 @@ struct WorldPromptsCommand: ParsableCommand {
     )
 
     @Option(help: "Which split: train, eval or test.")
-    var split: TallyWorld.PromptSplit = .train
+    var split: PromptSplit = .train
 
     @Option(help: "How many distinct prompts.")
     var count: Int = 100
