@@ -8,19 +8,30 @@ public enum TextTools {
     /// This is the normalisation used for word 8-grams (decontamination) and for phrase matching.
     public static func normalizedWords(_ text: String) -> [String] {
         var words: [String] = []
-        var current = ""
-        for character in text.lowercased() {
-            if character == "'" || character == "\u{2019}" {
+        var current = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if scalar == "'" || scalar == "\u{2019}" { continue }
+            if scalar.isASCII {
+                switch scalar.value {
+                case 0x61...0x7A, 0x30...0x39:  // a–z, 0–9
+                    current.append(scalar)
+                    continue
+                case 0x41...0x5A:  // A–Z
+                    current.append(Unicode.Scalar(scalar.value + 0x20) ?? scalar)
+                    continue
+                default:
+                    break
+                }
+            } else if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
+                current.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
                 continue
             }
-            if character.isLetter || character.isNumber {
-                current.append(character)
-            } else if !current.isEmpty {
-                words.append(current)
-                current = ""
+            if !current.isEmpty {
+                words.append(String(current))
+                current = String.UnicodeScalarView()
             }
         }
-        if !current.isEmpty { words.append(current) }
+        if !current.isEmpty { words.append(String(current)) }
         return words
     }
 

@@ -5,12 +5,12 @@ import Testing
 private let world = World()
 
 @Test func splitsNeverShareAPromptOrAnEightGram() {
-    let train = world.prompts(split: .train, count: 4000, seed: 1)
-    let eval = world.prompts(split: .eval, count: 500, seed: 2)
-    let test = world.prompts(split: .test, count: 500, seed: 3)
-    #expect(train.count == 4000)
-    #expect(eval.count == 500)
-    #expect(test.count == 500)
+    let train = world.prompts(split: .train, count: 3000, seed: 1)
+    let eval = world.prompts(split: .eval, count: 400, seed: 2)
+    let test = world.prompts(split: .test, count: 400, seed: 3)
+    #expect(train.count == 3000)
+    #expect(eval.count == 400)
+    #expect(test.count == 400)
 
     let key = { (prompt: WorldPrompt) in TextTools.normalized(prompt.text) }
     let trainKeys = Set(train.map(key))
