@@ -11,6 +11,19 @@ public struct World: Sendable {
     /// The transcript prefix of an assistant turn.
     public static let assistantPrefix = "Assistant: "
 
+    /// The text a model continues to answer `prompt` in the corpus's transcript style:
+    /// `"User: <prompt>\nAssistant:"`. The corpus puts one space before the answer, so a model
+    /// trained on it answers with `" <answer>"` and, until fine-tuned, tends to run on with
+    /// `"\nUser: ..."`; cut a sample at ``userPrefix`` if you only want its first turn.
+    public static func generationPrefix(for prompt: String) -> String {
+        userPrefix + prompt + "\n" + assistantPrefix.trimmingWhitespace()
+    }
+
+    /// One exchange in the corpus's transcript style, as used for supervised fine-tuning text.
+    public static func transcript(prompt: String, response: String) -> String {
+        userPrefix + prompt + "\n" + assistantPrefix + response
+    }
+
     /// The families, in a fixed order.
     public let families: [any PromptFamily]
     /// The split assigner built from the families' template vocabulary.

@@ -43,3 +43,9 @@ private let world = World()
     #expect(runOnIntoNewQuestion > 100)
     #expect(factSheets > 20)
 }
+
+@Test func transcriptsAndGenerationPrefixesMatchTheCorpusFormat() {
+    #expect(World.generationPrefix(for: "What is 2 plus 2?") == "User: What is 2 plus 2?\nAssistant:")
+    let exchange = World.transcript(prompt: "What is 2 plus 2?", response: "4")
+    #expect(exchange == World.generationPrefix(for: "What is 2 plus 2?") + " 4")
+}
