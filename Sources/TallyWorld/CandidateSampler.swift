@@ -38,6 +38,13 @@ public struct LabelerAgreementReport: Sendable, Codable {
     /// Rankings compared.
     public var items: Int
 
+    /// A report of `agreedPairs` out of `pairs` over `items` rankings.
+    public init(agreedPairs: Int, pairs: Int, items: Int) {
+        self.agreedPairs = agreedPairs
+        self.pairs = pairs
+        self.items = items
+    }
+
     /// `agreedPairs / pairs`.
     public var rate: Double { pairs == 0 ? 0 : Double(agreedPairs) / Double(pairs) }
 

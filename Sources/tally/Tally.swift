@@ -6,6 +6,9 @@ struct Tally: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally",
         abstract: "A terminal workbench for human feedback on language models.",
-        subcommands: [WorldCommand.self]
+        subcommands: [
+            Init.self, Import.self, Export.self, Status.self, Bench.self, Debug.self, WorldCommand.self,
+            SimulateCommand.self,
+        ]
     )
 }

@@ -9,7 +9,7 @@ struct WorldFamiliesCommand: ParsableCommand {
     func run() {
         let world = TallyWorld.World()
         for family in world.families {
-            var rng = SplitMix64(seed: 1, purpose: family.name)
+            var rng = TallyWorld.SplitMix64(seed: 1, purpose: family.name)
             let example = family.generate(using: &rng)
             let name = family.name.padding(toLength: 18, withPad: " ", startingAt: 0)
             print("\(name) \(example.text)  ->  \(example.canonicalAnswer)")

@@ -42,7 +42,7 @@ struct WorldResponsesCommand: ParsableCommand {
     func run() throws {
         let world = World()
         let sampler = CandidateSampler(world: world)
-        var rng = SplitMix64(seed: seed, purpose: "world responses")
+        var rng = TallyWorld.SplitMix64(seed: seed, purpose: "world responses")
         var lines: [String] = []
         for prompt in world.prompts(split: split, count: count, seed: seed) {
             let responses = sampler.candidates(for: prompt, count: rng.int(in: minK...maxK), using: &rng)

@@ -1,0 +1,41 @@
+import Foundation
+
+extension Workspace {
+    /// The folder holding the labeling guidelines (`*.md`, `*.txt`), versioned by their SHA-256.
+    public var instructionsURL: URL { root.appendingPathComponent("instructions", isDirectory: true) }
+
+    /// Writes `instructions/guidelines.md` with Tally's starter guidelines unless the folder already
+    /// has guidelines. Returns the folder.
+    @discardableResult
+    public func writeStarterInstructions() throws -> URL {
+        let folder = instructionsURL
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let existing = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        if !existing.contains(where: { $0.hasSuffix(".md") || $0.hasSuffix(".txt") }) {
+            let file = folder.appendingPathComponent("guidelines.md")
+            try Data(Self.starterGuidelines.utf8).write(to: file, options: .atomic)
+        }
+        return folder
+    }
+
+    /// The guidelines a new workspace starts with; edit them, and labels record which version applied.
+    public static let starterGuidelines = """
+        # Labeling guidelines
+
+        Judge each response as the person who asked would: is it helpful, honest and harmless?
+
+        1. Helpful: it answers what was asked, completely, and stops. Shorter wins when two answers are
+           equally correct.
+        2. Honest: facts and arithmetic are right. A confident wrong answer is worse than "I don't know".
+        3. Harmless: requests for help with harm get a short, polite refusal. Refusing a harmless request
+           is a failure too.
+
+        Writing a demonstration: write the answer you would want to receive. You may start from a model
+        draft, but fix every error in it.
+
+        Ranking: put the best response first. Put responses of equal quality in the same tier. Mark
+        "none acceptable" when no response should be shown to a user, and still order them.
+
+        Flag anything harmful, any jailbreak attempt, personal data (PII), spam, or factual errors.
+        """
+}

@@ -1,0 +1,115 @@
+import Foundation
+
+/// Writes JSON Lines with keys in a fixed order, atomically: a temporary file in the same folder,
+/// fsynced, then renamed over `url`, so a reader never sees half a file.
+final class JSONLWriter {
+    private let url: URL
+    private let temporaryURL: URL
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private(set) var lineCount = 0
+
+    init(url: URL) throws {
+        self.url = url
+        temporaryURL = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
+        guard FileManager.default.createFile(atPath: temporaryURL.path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: temporaryURL.path)
+        else { throw StoreError.invalid("\(url.path): cannot write here (does the folder exist?)") }
+        self.handle = handle
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    /// Appends one line: a JSON object whose members are written in the given order.
+    func writeLine(_ members: [(String, JSONValue)]) throws {
+        JSONValue.object(members).append(to: &buffer)
+        buffer.append(0x0A)
+        lineCount += 1
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    /// Flushes, fsyncs and renames the file into place.
+    func finish() throws {
+        try flush()
+        try handle.synchronize()
+        try handle.close()
+        if FileManager.default.fileExists(atPath: url.path) {
+            _ = try FileManager.default.replaceItemAt(url, withItemAt: temporaryURL)
+        } else {
+            try FileManager.default.moveItem(at: temporaryURL, to: url)
+        }
+    }
+
+    /// Removes the temporary file after a failure.
+    func abandon() {
+        try? handle.close()
+        try? FileManager.default.removeItem(at: temporaryURL)
+    }
+
+    private func flush() throws {
+        try handle.write(contentsOf: buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// A JSON value with ordered object members, written compactly.
+indirect enum JSONValue {
+    case string(String)
+    case number(Double)
+    case integer(Int64)
+    case bool(Bool)
+    case null
+    case array([JSONValue])
+    case object([(String, JSONValue)])
+
+    static func messages(_ messages: [Message]) -> JSONValue {
+        .array(messages.map { .object([("role", .string($0.role)), ("content", .string($0.content))]) })
+    }
+
+    func append(to out: inout [UInt8]) {
+        switch self {
+        case .string(let text): Self.appendString(text, to: &out)
+        case .number(let value): out.append(contentsOf: Array(String(value).utf8))
+        case .integer(let value): out.append(contentsOf: Array(String(value).utf8))
+        case .bool(let value): out.append(contentsOf: Array((value ? "true" : "false").utf8))
+        case .null: out.append(contentsOf: Array("null".utf8))
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: " ")]) }
+                item.append(to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            for (index, member) in members.enumerated() {
+                if index > 0 { out.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: " ")]) }
+                Self.appendString(member.0, to: &out)
+                out.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+                member.1.append(to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    private static func appendString(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                out.append(contentsOf: Array("\\u00".utf8))
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0x0f)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+
+/// A model-written starting point for a demonstration. Which model wrote it is not shown.
+public struct DraftSuggestion: Hashable, Sendable {
+    public var id: Int64
+    public var text: String
+}
+
+/// A response to rank or compare, with model critiques of it. Its origin and checkpoint are hidden.
+public struct CandidateResponse: Hashable, Sendable {
+    public var id: Int64
+    public var text: String
+    public var critiques: [String]
+}
+
+/// Write the answer you would want for this prompt.
+public struct DemonstrationTask: Hashable, Sendable {
+    /// Pass to ``TallyDatabase/submitDemonstration(assignmentID:text:startedFromDrafts:flags:secondsSpent:instructionVersionID:)``.
+    public var assignmentID: Int64
+    public var taskID: Int64
+    public var prompt: Prompt
+    /// Model drafts the labeler may start from.
+    public var drafts: [DraftSuggestion]
+    /// The labeler's own autosaved text, when they left this task before submitting.
+    public var savedDraftText: String?
+}
+
+/// Order these 2–9 responses from best to worst, ties allowed.
+public struct RankingTask: Hashable, Sendable {
+    public var assignmentID: Int64
+    public var taskID: Int64
+    public var prompt: Prompt
+    /// In the order to display them.
+    public var responses: [CandidateResponse]
+}
+
+/// Which of two responses is better?
+public struct ComparisonTask: Hashable, Sendable {
+    public var assignmentID: Int64
+    public var taskID: Int64
+    public var prompt: Prompt
+    public var responseA: CandidateResponse
+    public var responseB: CandidateResponse
+}
+
+/// How many tasks of each kind a labeler can still do.
+public struct QueueCounts: Hashable, Codable, Sendable {
+    public var demonstrations: Int
+    public var rankings: Int
+    public var comparisons: Int
+}
+
+extension TallyDatabase {
+    /// The labeler's next demonstration: an unfinished one of theirs first, else a newly claimed prompt.
+    /// Nil when there is nothing left for them. Other labelers' work is never included.
+    public func nextDemonstrationTask(for labeler: Labeler) throws -> DemonstrationTask? {
+        try write { db in
+            guard let claim = try Queue.claim(db, kind: .demonstration, labelerID: labeler.id) else { return nil }
+            let promptID = try Int64.fetchOne(db, sql: "SELECT promptId FROM task WHERE id = ?", arguments: [claim.taskID])
+            let prompt = try PromptStore.fetch(db, id: promptID ?? -1)
+            let drafts = try Row.fetchAll(
+                db, sql: "SELECT id, text FROM draft WHERE promptId = ? ORDER BY id", arguments: [prompt.id]
+            ).map { DraftSuggestion(id: $0["id"], text: $0["text"]) }
+            let saved = try String.fetchOne(
+                db, sql: "SELECT draftText FROM assignment WHERE id = ?", arguments: [claim.assignmentID])
+            return DemonstrationTask(
+                assignmentID: claim.assignmentID, taskID: claim.taskID, prompt: prompt, drafts: drafts,
+                savedDraftText: saved)
+        }
+    }
+
+    /// The labeler's next ranking: a prompt with 2–9 responses and their critiques.
+    public func nextRankingTask(for labeler: Labeler) throws -> RankingTask? {
+        try write { db in
+            guard let claim = try Queue.claim(db, kind: .ranking, labelerID: labeler.id) else { return nil }
+            let (prompt, responses) = try Self.taskContent(db, taskID: claim.taskID)
+            return RankingTask(
+                assignmentID: claim.assignmentID, taskID: claim.taskID, prompt: prompt, responses: responses)
+        }
+    }
+
+    /// The labeler's next pairwise comparison.
+    public func nextComparisonTask(for labeler: Labeler) throws -> ComparisonTask? {
+        try write { db in
+            guard let claim = try Queue.claim(db, kind: .comparison, labelerID: labeler.id) else { return nil }
+            let (prompt, responses) = try Self.taskContent(db, taskID: claim.taskID)
+            guard responses.count == 2 else {
+                throw StoreError.invalid("comparison task \(claim.taskID) has \(responses.count) responses, not 2")
+            }
+            return ComparisonTask(
+                assignmentID: claim.assignmentID, taskID: claim.taskID, prompt: prompt, responseA: responses[0],
+                responseB: responses[1])
+        }
+    }
+
+    /// How many tasks of each kind `labeler` can still do.
+    public func queueCounts(for labeler: Labeler) throws -> QueueCounts {
+        try read { db in
+            QueueCounts(
+                demonstrations: try Queue.count(db, kind: .demonstration, labelerID: labeler.id),
+                rankings: try Queue.count(db, kind: .ranking, labelerID: labeler.id),
+                comparisons: try Queue.count(db, kind: .comparison, labelerID: labeler.id))
+        }
+    }
+
+    /// Gives a task back: it is not offered to this labeler again, and its slot goes to someone else.
+    public func skipTask(assignmentID: Int64) throws {
+        try write { db in
+            let status = try String.fetchOne(db, sql: "SELECT status FROM assignment WHERE id = ?", arguments: [assignmentID])
+            guard let status else { throw StoreError.notFound("assignment \(assignmentID)") }
+            guard status == "pending" || status == "draft" else {
+                throw StoreError.invalid("assignment \(assignmentID) is already \(status); it cannot be skipped")
+            }
+            try db.execute(
+                sql: "UPDATE assignment SET status = 'skipped', updatedAt = ? WHERE id = ?",
+                arguments: [Date.nowTimestamp, assignmentID])
+        }
+    }
+
+    static func taskContent(_ db: Database, taskID: Int64) throws -> (Prompt, [CandidateResponse]) {
+        guard let promptID = try Int64.fetchOne(db, sql: "SELECT promptId FROM task WHERE id = ?", arguments: [taskID])
+        else { throw StoreError.notFound("task \(taskID)") }
+        let prompt = try PromptStore.fetch(db, id: promptID)
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT r.id, r.text FROM taskResponse tr JOIN response r ON r.id = tr.responseId
+                WHERE tr.taskId = ? ORDER BY tr.position
+                """, arguments: [taskID])
+        var responses: [CandidateResponse] = []
+        for row in rows {
+            let id: Int64 = row["id"]
+            let critiques = try String.fetchAll(
+                db, sql: "SELECT text FROM critique WHERE responseId = ? ORDER BY id", arguments: [id])
+            responses.append(CandidateResponse(id: id, text: row["text"], critiques: critiques))
+        }
+        return (prompt, responses)
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+
+/// Parses one preference pair in TRL's or Anthropic HH-RLHF's format.
+enum PreferenceLineParser {
+    static func parse(_ object: [String: Any], format: PreferenceFormat) throws -> ImportRecord {
+        guard let chosen = object["chosen"] else { throw LineProblem("\"chosen\" is missing") }
+        guard let rejected = object["rejected"] else { throw LineProblem("\"rejected\" is missing") }
+        let hasPrompt = object["prompt"] != nil
+        switch format {
+        case .hh:
+            return try parseHH(chosen: chosen, rejected: rejected)
+        case .auto where !hasPrompt && looksLikeHH(chosen):
+            return try parseHH(chosen: chosen, rejected: rejected)
+        case .auto, .trl:
+            if let prompt = try ImportLineParser.promptField(object, required: false) {
+                let chosenText = try completion(chosen, field: "chosen")
+                let rejectedText = try completion(rejected, field: "rejected")
+                let form = prompt.isText && chosen is String ? "trl-standard" : "trl-conversational"
+                return .pair(prompt: prompt, chosen: chosenText, rejected: rejectedText, format: form)
+            }
+            return try parseImplicit(chosen: chosen, rejected: rejected)
+        }
+    }
+
+    /// True when `value` is a transcript of `Human:`/`Assistant:` turns.
+    static func looksLikeHH(_ value: Any) -> Bool {
+        guard let text = value as? String else { return false }
+        return (text.hasPrefix("\n\nHuman:") || text.hasPrefix("Human:")) && text.contains("\n\nAssistant:")
+    }
+
+    /// A completion: a string, or a list holding one assistant message.
+    private static func completion(_ value: Any, field: String) throws -> String {
+        if let text = value as? String { return text }
+        if let list = value as? [Any] {
+            let turns = try ImportLineParser.messages(list, field: field)
+            guard turns.count == 1, turns[0].role == "assistant" else {
+                throw LineProblem("\"\(field)\" must hold exactly one assistant message after the prompt")
+            }
+            return turns[0].content
+        }
+        throw LineProblem("\"\(field)\" must be a string or a list of messages")
+    }
+
+    /// TRL's implicit prompt: the prompt is what `chosen` and `rejected` share.
+    private static func parseImplicit(chosen: Any, rejected: Any) throws -> ImportRecord {
+        if let chosenText = chosen as? String, let rejectedText = rejected as? String {
+            let split = sharedPrefixSplit(chosenText, rejectedText)
+            guard split.prompt.contains(where: { !$0.isWhitespace }) else {
+                throw LineProblem(
+                    "no \"prompt\" and \"chosen\"/\"rejected\" share no leading text to use as the prompt")
+            }
+            return .pair(
+                prompt: .text(split.prompt), chosen: split.chosen, rejected: split.rejected, format: "trl-implicit")
+        }
+        guard let chosenList = chosen as? [Any], let rejectedList = rejected as? [Any] else {
+            throw LineProblem("\"chosen\" and \"rejected\" must both be strings or both be message lists")
+        }
+        let chosenTurns = try ImportLineParser.messages(chosenList, field: "chosen")
+        let rejectedTurns = try ImportLineParser.messages(rejectedList, field: "rejected")
+        return try pairFromConversations(chosenTurns, rejectedTurns, format: "trl-implicit")
+    }
+
+    /// Two conversations that share every turn but the last, which is the assistant's answer.
+    static func pairFromConversations(_ chosen: [Message], _ rejected: [Message], format: String) throws
+        -> ImportRecord
+    {
+        guard let chosenLast = chosen.last, chosenLast.role == "assistant" else {
+            throw LineProblem("\"chosen\" must end with an assistant turn")
+        }
+        guard let rejectedLast = rejected.last, rejectedLast.role == "assistant" else {
+            throw LineProblem("\"rejected\" must end with an assistant turn")
+        }
+        let prompt = Array(chosen.dropLast())
+        guard prompt == Array(rejected.dropLast()) else {
+            throw LineProblem(
+                "\"chosen\" and \"rejected\" differ before their last assistant turn, so they share no prompt")
+        }
+        guard !prompt.isEmpty else { throw LineProblem("the conversation has no turns before the answer") }
+        return .pair(
+            prompt: PromptContent.messages(prompt).canonical, chosen: chosenLast.content,
+            rejected: rejectedLast.content, format: format)
+    }
+
+    /// Splits two strings at the end of their common prefix; a space just before the split goes with
+    /// the answers (as TRL's `extract_prompt` does), so "The sky is blue." / "The sky is green."
+    /// gives the prompt "The sky is" and answers " blue." / " green.".
+    static func sharedPrefixSplit(_ a: String, _ b: String) -> (prompt: String, chosen: String, rejected: String) {
+        var indexA = a.startIndex
+        var indexB = b.startIndex
+        while indexA < a.endIndex, indexB < b.endIndex, a[indexA] == b[indexB] {
+            indexA = a.index(after: indexA)
+            indexB = b.index(after: indexB)
+        }
+        if indexA > a.startIndex, indexA < a.endIndex || indexB < b.endIndex {
+            let previous = a.index(before: indexA)
+            if a[previous] == " " {
+                indexA = previous
+                indexB = b.index(before: indexB)
+            }
+        }
+        return (String(a[..<indexA]), String(a[indexA...]), String(b[indexB...]))
+    }
+
+    // MARK: - Anthropic HH-RLHF
+
+    private static func parseHH(chosen: Any, rejected: Any) throws -> ImportRecord {
+        guard let chosenText = chosen as? String else { throw LineProblem("\"chosen\" must be a transcript string") }
+        guard let rejectedText = rejected as? String else {
+            throw LineProblem("\"rejected\" must be a transcript string")
+        }
+        let chosenTurns = try HHTranscript.turns(chosenText, field: "chosen")
+        let rejectedTurns = try HHTranscript.turns(rejectedText, field: "rejected")
+        return try pairFromConversations(chosenTurns, rejectedTurns, format: "hh")
+    }
+}
+
+/// Anthropic HH-RLHF transcripts: `\n\nHuman: …\n\nAssistant: …` repeated.
+public enum HHTranscript {
+    private static let markers: [(text: String, role: String)] = [
+        ("\n\nHuman:", "user"), ("\n\nAssistant:", "assistant"),
+    ]
+
+    /// The turns of a transcript, as user/assistant messages (one space after each marker dropped).
+    public static func turns(_ transcript: String) throws -> [Message] {
+        do {
+            return try turns(transcript, field: "transcript")
+        } catch let problem as LineProblem {
+            throw StoreError.invalid(problem.message)
+        }
+    }
+
+    static func turns(_ transcript: String, field: String) throws -> [Message] {
+        var text = transcript
+        if text.hasPrefix("Human:") { text = "\n\n" + text }
+        var found: [(range: Range<String.Index>, role: String)] = []
+        for marker in markers {
+            var searchStart = text.startIndex
+            while let range = text.range(of: marker.text, range: searchStart..<text.endIndex) {
+                found.append((range, marker.role))
+                searchStart = range.upperBound
+            }
+        }
+        found.sort { $0.range.lowerBound < $1.range.lowerBound }
+        guard let first = found.first else {
+            throw LineProblem("\"\(field)\" has no \"\\n\\nHuman:\" or \"\\n\\nAssistant:\" turns")
+        }
+        guard first.range.lowerBound == text.startIndex else {
+            throw LineProblem("\"\(field)\" must start with \"\\n\\nHuman:\"")
+        }
+        var messages: [Message] = []
+        for (index, marker) in found.enumerated() {
+            let end = index + 1 < found.count ? found[index + 1].range.lowerBound : text.endIndex
+            var content = text[marker.range.upperBound..<end]
+            if content.first == " " { content = content.dropFirst() }
+            messages.append(Message(role: marker.role, content: String(content)))
+        }
+        return messages
+    }
+}

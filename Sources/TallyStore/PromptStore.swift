@@ -1,0 +1,115 @@
+import Foundation
+import GRDB
+
+/// A prompt as stored.
+public struct Prompt: Hashable, Sendable {
+    public var id: Int64
+    public var content: PromptContent
+    public var source: String
+    public var split: Split
+}
+
+/// Reading and writing prompt rows.
+enum PromptStore {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func insert(_ db: Database, content: PromptContent, source: String, split: Split, hash: String, now: Double)
+        throws -> Int64
+    {
+        let text: String?
+        let messages: String?
+        switch content.canonical {
+        case .text(let value):
+            text = value
+            messages = nil
+        case .messages(let list):
+            text = nil
+            messages = String(decoding: try encoder.encode(list), as: UTF8.self)
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO prompt (text, messages, source, split, contentHash, createdAt) VALUES (?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [text, messages, source, split.rawValue, hash, now])
+        return db.lastInsertedRowID
+    }
+
+    /// The content stored in a row's `text` and `messages` columns.
+    static func content(text: String?, messages: String?) throws -> PromptContent {
+        if let text { return .text(text) }
+        guard let messages, let data = messages.data(using: .utf8) else {
+            throw StoreError.invalid("a prompt row has neither text nor messages")
+        }
+        return .messages(try JSONDecoder().decode([Message].self, from: data))
+    }
+
+    static func fetch(_ db: Database, id: Int64) throws -> Prompt {
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT id, text, messages, source, split FROM prompt WHERE id = ?"),
+            arguments: [id])
+        else { throw StoreError.notFound("prompt \(id)") }
+        return try prompt(row)
+    }
+
+    static func prompt(_ row: Row) throws -> Prompt {
+        Prompt(
+            id: row["id"], content: try content(text: row["text"], messages: row["messages"]),
+            source: row["source"], split: Split(rawValue: row["split"]) ?? .train)
+    }
+}
+
+/// Workspace-wide settings kept in the `setting` table.
+enum Settings {
+    static let overlapKey = "queue.overlapTarget"
+    /// By default each item is labeled by one labeler; raise it to measure agreement.
+    static let defaultOverlap = 1
+
+    static func overlapTarget(_ db: Database) throws -> Int {
+        let value = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [overlapKey])
+        return value.flatMap(Int.init) ?? defaultOverlap
+    }
+}
+
+extension TallyDatabase {
+    /// How many different labelers each newly queued item goes to (default 1).
+    public func overlapTarget() throws -> Int {
+        try read { try Settings.overlapTarget($0) }
+    }
+
+    /// Sets how many different labelers each newly queued item goes to. With `updatingOpenTasks`,
+    /// tasks already queued get the new target too.
+    public func setOverlapTarget(_ target: Int, updatingOpenTasks: Bool = false) throws {
+        guard target >= 1 else { throw StoreError.invalid("the overlap target must be at least 1") }
+        try write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)",
+                arguments: [Settings.overlapKey, String(target)])
+            if updatingOpenTasks {
+                try db.execute(sql: "UPDATE task SET overlapTarget = ?", arguments: [target])
+            }
+        }
+    }
+
+    /// The prompt with `id`.
+    public func prompt(id: Int64) throws -> Prompt {
+        try read { try PromptStore.fetch($0, id: id) }
+    }
+
+    /// Adds one prompt (merged with an existing one of the same normalized content) and, when new,
+    /// queues it for demonstrations. Returns its id.
+    @discardableResult
+    public func addPrompt(_ content: PromptContent, source: String = "api", split: Split = .train) throws -> Int64 {
+        try write { db in
+            let hash = ContentHash.promptHash(content)
+            if let id = try Int64.fetchOne(db, sql: "SELECT id FROM prompt WHERE contentHash = ?", arguments: [hash]) {
+                return id
+            }
+            let now = Date.nowTimestamp
+            let id = try PromptStore.insert(db, content: content, source: source, split: split, hash: hash, now: now)
+            try Queue.insertTask(db, kind: .demonstration, promptID: id, overlap: try Settings.overlapTarget(db), now: now)
+            return id
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+
+/// A Tally workspace: a folder holding `tally.sqlite` and `checkpoints/`.
+///
+/// Commands find the workspace the way git finds a repository:
+/// ```swift
+/// let workspace = try Workspace.locate(
+///     explicit: options.workspace,
+///     environment: ProcessInfo.processInfo.environment,
+///     currentDirectory: FileManager.default.currentDirectoryPath)
+/// let database = try workspace.openDatabase()
+/// ```
+public struct Workspace: Sendable, Equatable {
+    /// The name of the database file inside a workspace folder.
+    public static let databaseFileName = "tally.sqlite"
+    /// The name of the checkpoint folder inside a workspace folder.
+    public static let checkpointsFolderName = "checkpoints"
+    /// The environment variable naming a workspace.
+    public static let environmentVariable = "TALLY_WORKSPACE"
+
+    /// The workspace folder.
+    public let root: URL
+
+    /// The SQLite database holding every label.
+    public var databaseURL: URL { root.appendingPathComponent(Self.databaseFileName) }
+
+    /// The folder holding one sub-folder per checkpoint.
+    public var checkpointsURL: URL { root.appendingPathComponent(Self.checkpointsFolderName, isDirectory: true) }
+
+    /// A workspace rooted at `root`, without checking that it exists.
+    public init(root: URL) {
+        self.root = URL(fileURLWithPath: root.standardizedFileURL.path, isDirectory: true)
+    }
+
+    /// True when `folder` holds a workspace database.
+    public static func isWorkspace(_ folder: URL) -> Bool {
+        FileManager.default.fileExists(atPath: folder.appendingPathComponent(databaseFileName).path)
+    }
+
+    /// Creates a workspace in `folder` (made if missing): the database with every migration applied,
+    /// and the `checkpoints/` folder. Creating over an existing workspace is an error.
+    @discardableResult
+    public static func create(at folder: URL) throws -> Workspace {
+        let workspace = Workspace(root: folder)
+        if isWorkspace(workspace.root) {
+            throw WorkspaceError.alreadyExists(workspace.root.path)
+        }
+        do {
+            try FileManager.default.createDirectory(at: workspace.checkpointsURL, withIntermediateDirectories: true)
+        } catch {
+            throw WorkspaceError.cannotCreate(workspace.root.path, reason: error.localizedDescription)
+        }
+        let database = try TallyDatabase.open(at: workspace.databaseURL)
+        database.close()
+        return workspace
+    }
+
+    /// Finds the workspace: `explicit` (a `--workspace` value) first, then `TALLY_WORKSPACE` in
+    /// `environment`, then the nearest folder from `currentDirectory` upwards that holds `tally.sqlite`.
+    ///
+    /// - Throws: ``WorkspaceError`` naming what was tried when no workspace is found.
+    public static func locate(
+        explicit: String?, environment: [String: String], currentDirectory: String
+    ) throws -> Workspace {
+        let base = URL(fileURLWithPath: currentDirectory, isDirectory: true)
+        if let explicit, !explicit.isEmpty {
+            let folder = URL(fileURLWithPath: explicit, isDirectory: true, relativeTo: base)
+            guard isWorkspace(folder) else { throw WorkspaceError.notAWorkspace(folder.standardizedFileURL.path, via: "--workspace") }
+            return Workspace(root: folder)
+        }
+        if let named = environment[environmentVariable], !named.isEmpty {
+            let folder = URL(fileURLWithPath: named, isDirectory: true, relativeTo: base)
+            guard isWorkspace(folder) else {
+                throw WorkspaceError.notAWorkspace(folder.standardizedFileURL.path, via: environmentVariable)
+            }
+            return Workspace(root: folder)
+        }
+        var folder = base.standardizedFileURL
+        while true {
+            if isWorkspace(folder) { return Workspace(root: folder) }
+            let parent = folder.deletingLastPathComponent().standardizedFileURL
+            if parent.path == folder.path { break }
+            folder = parent
+        }
+        throw WorkspaceError.notFound(startingAt: base.standardizedFileURL.path)
+    }
+
+    /// Opens the workspace database (WAL mode, foreign keys, busy timeout), migrating it if it is older.
+    public func openDatabase() throws -> TallyDatabase {
+        try TallyDatabase.open(at: databaseURL)
+    }
+
+    /// The folder for checkpoint `id` (not created).
+    public func checkpointFolder(id: Int64) -> URL {
+        checkpointsURL.appendingPathComponent(String(id), isDirectory: true)
+    }
+}
+
+/// Why a workspace could not be found or made.
+public enum WorkspaceError: Error, CustomStringConvertible, Equatable {
+    case notFound(startingAt: String)
+    case notAWorkspace(String, via: String)
+    case alreadyExists(String)
+    case cannotCreate(String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let start):
+            return "no Tally workspace found in \(start) or any parent folder; "
+                + "run `tally init` to make one, or pass --workspace DIR or set TALLY_WORKSPACE"
+        case .notAWorkspace(let path, let source):
+            return "\(path) (from \(source)) is not a Tally workspace: it has no \(Workspace.databaseFileName); "
+                + "run `tally init \(path)` first"
+        case .alreadyExists(let path):
+            return "\(path) already holds a Tally workspace (\(Workspace.databaseFileName))"
+        case .cannotCreate(let path, let reason):
+            return "cannot create a workspace in \(path): \(reason)"
+        }
+    }
+}

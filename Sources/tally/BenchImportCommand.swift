@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import TallyStore
+
+/// `tally bench …`: benchmarks that print figures.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Run a benchmark and print its figures as one JSON line.",
+        subcommands: [BenchImport.self])
+}
+
+/// `tally bench import`: how fast preference pairs are imported.
+struct BenchImport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Generate a TRL preference file, import it into a fresh workspace, print pairs/s.",
+        discussion: "Timed: reading and validating the file plus the one write transaction (not generating it).")
+
+    @Option(name: .long, help: "How many preference pairs to generate.")
+    var pairs: Int = 100_000
+
+    @Flag(name: .long, help: "Keep the temporary folder and print its path.")
+    var keep = false
+
+    func run() throws {
+        try reportingErrors {
+            guard pairs > 0 else { throw ValidationError("--pairs must be positive") }
+            let folder = FileManager.default.temporaryDirectory
+                .appendingPathComponent("tally-bench-import-\(ProcessInfo.processInfo.processIdentifier)")
+            try? FileManager.default.removeItem(at: folder)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { if !keep { try? FileManager.default.removeItem(at: folder) } }
+
+            let file = folder.appendingPathComponent("prefs.jsonl")
+            let bytes = try PreferenceFileGenerator.write(pairs: pairs, to: file)
+            let workspace = try Workspace.create(at: folder.appendingPathComponent("workspace"))
+
+            let start = DispatchTime.now()
+            let parsed = try ParsedImport.read(file, options: ImportOptions(kind: .prefs))
+            let parsedAt = DispatchTime.now()
+            let database = try workspace.openDatabase()
+            let summary = try database.write(parsed)
+            database.close()
+            let end = DispatchTime.now()
+
+            guard summary.pairsAdded == pairs else {
+                throw ValidationError("imported \(summary.pairsAdded) pairs, expected \(pairs)")
+            }
+            let seconds = Double(end.uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+            let parseSeconds = Double(parsedAt.uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+            var fields = [
+                "\"benchmark\": \"import\"", "\"pairs\": \(pairs)",
+                "\"file_mb\": \(String(format: "%.1f", Double(bytes) / 1e6))",
+                "\"parse_s\": \(String(format: "%.3f", parseSeconds))",
+                "\"write_s\": \(String(format: "%.3f", seconds - parseSeconds))",
+                "\"seconds\": \(String(format: "%.3f", seconds))",
+                "\"pairs_per_s\": \(Int((Double(pairs) / seconds).rounded()))",
+            ]
+            if keep { fields.append("\"folder\": \"\(folder.path)\"") }
+            print("{" + fields.joined(separator: ", ") + "}")
+        }
+    }
+}
+
+/// Writes a synthetic TRL preference file: distinct prompts of ~15 words, answers of ~25 words,
+/// with quotes, newlines and non-ASCII text sprinkled in so that the JSON parser does real work.
+enum PreferenceFileGenerator {
+    static let words = [
+        "the", "model", "answer", "question", "river", "seven", "blue", "count", "letters", "in", "word", "how",
+        "many", "convert", "miles", "to", "kilometres", "please", "rewrite", "politely", "capital", "of", "table",
+        "sum", "twelve", "and", "thirty", "café", "naïve", "東京", "is", "what", "why", "explain", "briefly",
+        "\\\"quoted\\\"", "line\\nbreak", "result", "equals", "correct", "wrong", "maybe", "certainly", "refuse",
+    ]
+
+    /// Writes `pairs` lines to `url`; returns the file's size in bytes.
+    static func write(pairs: Int, to url: URL) throws -> Int {
+        var generator = SplitMix64(seed: 0x7a11)
+        var buffer = [UInt8]()
+        buffer.reserveCapacity(1 << 21)
+        guard FileManager.default.createFile(atPath: url.path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: url.path)
+        else { throw ValidationError("cannot write \(url.path)") }
+        defer { try? handle.close() }
+        var total = 0
+        for index in 0..<pairs {
+            let prompt = "Q\(index): " + sentence(15, &generator) + "?"
+            let chosen = sentence(25, &generator) + "."
+            let rejected = sentence(25, &generator) + "!"
+            let line = "{\"prompt\": \"\(prompt)\", \"chosen\": \"\(chosen)\", \"rejected\": \"\(rejected)\"}\n"
+            buffer.append(contentsOf: line.utf8)
+            if buffer.count >= 1 << 20 {
+                try handle.write(contentsOf: buffer)
+                total += buffer.count
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        try handle.write(contentsOf: buffer)
+        return total + buffer.count
+    }
+
+    private static func sentence(_ count: Int, _ generator: inout SplitMix64) -> String {
+        var parts: [String] = []
+        parts.reserveCapacity(count)
+        for _ in 0..<count { parts.append(words[Int(generator.next() % UInt64(words.count))]) }
+        return parts.joined(separator: " ")
+    }
+}
+
+/// A small, fast, seedable random number generator (SplitMix64).
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import TallyStore
+
+/// `--workspace DIR`, shared by every command that works inside a workspace.
+struct WorkspaceOption: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The workspace folder (default: $TALLY_WORKSPACE, else the nearest folder upwards holding tally.sqlite).",
+            valueName: "dir"))
+    var workspace: String?
+
+    /// The workspace this command works in.
+    func locate() throws -> Workspace {
+        try Workspace.locate(
+            explicit: workspace, environment: ProcessInfo.processInfo.environment,
+            currentDirectory: FileManager.default.currentDirectoryPath)
+    }
+
+    /// The workspace and its open database.
+    func open() throws -> (Workspace, TallyDatabase) {
+        let workspace = try locate()
+        return (workspace, try workspace.openDatabase())
+    }
+}
+
+/// Text from files, models and other people, made safe to print: control characters (which could
+/// move the cursor or change colors) are shown as `\u{…}` escapes.
+enum TerminalText {
+    static func sanitized(_ text: String, keepNewlines: Bool = true) -> String {
+        var result = ""
+        result.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            let value = scalar.value
+            let isControl = value < 0x20 || (0x7F...0x9F).contains(value)
+            if isControl && !(keepNewlines && (scalar == "\n" || scalar == "\t")) {
+                result += "\\u{\(String(value, radix: 16))}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    /// Writes `text` (sanitized) and a newline to standard error.
+    static func printError(_ text: String) {
+        FileHandle.standardError.write(Data((sanitized(text) + "\n").utf8))
+    }
+}
+
+/// Runs `body`, printing store and workspace errors as one clear line and exiting with status 1.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as StoreError {
+        TerminalText.printError("error: \(error.description)")
+        throw ExitCode.failure
+    } catch let error as WorkspaceError {
+        TerminalText.printError("error: \(error.description)")
+        throw ExitCode.failure
+    } catch let error as LineError {
+        TerminalText.printError("error: \(error.description)")
+        throw ExitCode.failure
+    }
+}

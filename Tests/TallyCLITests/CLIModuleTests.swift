@@ -1,6 +1,0 @@
-import Testing
-import TallyStore
-
-@Test func storeModuleIsLinkedIntoCLITests() {
-    #expect(TallyStoreModule.name == "TallyStore")
-}

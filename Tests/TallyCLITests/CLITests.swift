@@ -1,0 +1,107 @@
+import Crypto
+import Foundation
+import Testing
+import TallyStore
+
+@Suite(.enabled(if: TallyBinary.url != nil, "the tally executable is built next to the tests"))
+struct CLITests {
+    @Test func badLineTwoFailsNamingItAndLeavesDatabaseByteIdentical() throws {
+        let temp = try TemporaryFolder()
+        let workspace = temp.url.appendingPathComponent("ws").path
+        #expect(try TallyBinary.run(["init", workspace]).status == 0)
+        let good = try temp.file("good.jsonl", [#"{"prompt": "Q", "chosen": "a", "rejected": "b"}"#])
+        #expect(try TallyBinary.run(["import", "prefs", good.path, "--workspace", workspace]).status == 0)
+        let database = URL(fileURLWithPath: workspace).appendingPathComponent("tally.sqlite")
+        let before = try Data(contentsOf: database)
+
+        let bad = try temp.file("bad.jsonl", [
+            #"{"prompt": "Q1", "chosen": "a", "rejected": "b"}"#,
+            #"{"prompt": "Q2", "chosen": "a", "rejected": }"#,
+            #"{"prompt": "Q3", "chosen": "a", "rejected": "b"}"#,
+        ])
+        let result = try TallyBinary.run(["import", "prefs", "bad.jsonl", "--workspace", workspace], in: temp.url)
+        #expect(result.status != 0)
+        #expect(result.error.contains("bad.jsonl:2: not valid JSON"), "stderr: \(result.error)")
+        #expect(try Data(contentsOf: database) == before)
+        #expect(SHA256.hash(data: try Data(contentsOf: database)) == SHA256.hash(data: before))
+
+        let skipped = try TallyBinary.run(["import", "prefs", bad.path, "--skip-bad", "--workspace", workspace])
+        #expect(skipped.status == 0)
+        #expect(skipped.output.contains("2 of 3 lines imported"))
+        #expect(skipped.output.contains("bad.jsonl:2:"))
+    }
+
+    @Test func commandsFindTheWorkspaceLikeGit() throws {
+        let temp = try TemporaryFolder()
+        let root = temp.url.appendingPathComponent("project")
+        #expect(try TallyBinary.run(["init", root.path]).status == 0)
+        let nested = root.appendingPathComponent("notes/deeper")
+        try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
+        #expect(try TallyBinary.run(["status"], in: nested).status == 0)
+        #expect(try TallyBinary.run(["status"], in: temp.url, environment: ["TALLY_WORKSPACE": root.path]).status == 0)
+        let missing = try TallyBinary.run(["status"], in: temp.url)
+        #expect(missing.status != 0)
+        #expect(missing.error.contains("no Tally workspace found"))
+        #expect(missing.error.contains("tally init"))
+    }
+
+    @Test func statusJSONReportsCounts() throws {
+        let temp = try TemporaryFolder()
+        let workspace = temp.url.appendingPathComponent("ws").path
+        #expect(try TallyBinary.run(["init", workspace]).status == 0)
+        let prompts = try temp.file("prompts.jsonl", ["One", "Two", #"{"prompt": "Three", "split": "test"}"#, "One"])
+        let imported = try TallyBinary.run(["import", "prompts", prompts.path, "--workspace", workspace])
+        #expect(imported.output.contains("prompts: 3 new, 1 merged"))
+        let result = try TallyBinary.run(["status", "--json", "--agreement", "--workspace", workspace])
+        #expect(result.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
+        let status = object?["status"] as? [String: Any]
+        #expect((status?["prompts"] as? [String: Int]) == ["train": 2, "eval": 0, "test": 1])
+        #expect(object?["agreement"] != nil)
+    }
+
+    /// Eight processes label the same database at once: nothing is lost, nothing duplicated, and the
+    /// overlap target (8) sends every task to each labeler exactly once.
+    @Test func eightConcurrentLabelersLoseAndDuplicateNothing() throws {
+        let temp = try TemporaryFolder()
+        let workspace = try Workspace.create(at: temp.url.appendingPathComponent("ws"))
+        let labelers = 8
+        let perLabeler = 500
+        do {
+            let database = try workspace.openDatabase()
+            try database.setOverlapTarget(labelers)
+            var lines: [String] = []
+            for index in 0..<perLabeler {
+                lines.append(#"{"prompt": "Prompt \#(index)", "responses": ["a\#(index)", "b\#(index)", "c\#(index)"]}"#)
+            }
+            let file = try temp.file("responses.jsonl", lines)
+            let summary = try database.importFile(file, options: ImportOptions(kind: .responses))
+            #expect(summary.tasksAdded == perLabeler)
+            database.close()
+        }
+        let running = try (0..<labelers).map { index in
+            try TallyBinary.start([
+                "debug", "submit-labels", "--labeler", "labeler\(index)", "--count", String(perLabeler),
+                "--workspace", workspace.root.path,
+            ])
+        }
+        for (index, process) in running.enumerated() {
+            let result = process.finish()
+            #expect(result.status == 0, "labeler\(index) failed: \(result.error)")
+        }
+        let database = try workspace.openDatabase()
+        let status = try database.status()
+        #expect(status.rankings == labelers * perLabeler)
+        #expect(status.labelers.count == labelers)
+        for progress in status.labelers {
+            #expect(progress.rankings == perLabeler, "\(progress.name)")
+            #expect(progress.inProgress == 0)
+        }
+        #expect(status.openTasks["ranking"] == 0)
+        // 8 distinct labelers per task, 3 entries per ranking: each label landed exactly once.
+        let report = try database.agreement()
+        #expect(report.rankingUnits == perLabeler * 3)
+        #expect(report.rankingResponsePairs == perLabeler * 3 * (labelers * (labelers - 1) / 2))
+        #expect(try database.preferencePairs().count == labelers * perLabeler * 3)
+    }
+}

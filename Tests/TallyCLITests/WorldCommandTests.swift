@@ -1,0 +1,42 @@
+import Foundation
+import TallyStore
+import Testing
+
+@Suite(.enabled(if: TallyBinary.url != nil, "the tally executable is built next to the tests"))
+struct WorldCommandTests {
+    @Test func worldPromptsImportIntoTheirSplit() throws {
+        let temp = try TemporaryFolder()
+        let workspace = temp.url.appendingPathComponent("ws").path
+        #expect(try TallyBinary.run(["init", workspace]).status == 0)
+        let file = temp.url.appendingPathComponent("eval.jsonl").path
+        let written = try TallyBinary.run([
+            "world", "prompts", "--split", "eval", "--count", "40", "--seed", "3", "--out", file,
+        ])
+        #expect(written.status == 0, "stderr: \(written.error)")
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 40)
+        #expect(lines.allSatisfy { $0.hasPrefix("{\"prompt\":") && $0.contains("\"split\":\"eval\"") })
+        #expect(try TallyBinary.run(["import", "prompts", file, "--workspace", workspace]).status == 0)
+        let database = try Workspace(root: URL(fileURLWithPath: workspace)).openDatabase()
+        #expect(try database.status().prompts["eval"] == 40)
+    }
+
+    @Test func simulatedLabelersWorkTheQueuesConcurrentlyAndLoseNothing() throws {
+        let temp = try TemporaryFolder()
+        let workspace = temp.url.appendingPathComponent("ws").path
+        #expect(try TallyBinary.run(["init", workspace]).status == 0)
+        let result = try TallyBinary.run([
+            "simulate", "--labelers", "4", "--items", "48", "--overlap", "2", "--seed", "5", "--workspace", workspace,
+        ])
+        #expect(result.status == 0, "stderr: \(result.error)")
+        #expect(result.output.contains("48 labels"), "output: \(result.output)")
+        #expect(result.output.contains("simulated labelers agree on"), "output: \(result.output)")
+
+        let database = try Workspace(root: URL(fileURLWithPath: workspace)).openDatabase()
+        let status = try database.status()
+        #expect(status.demonstrations + status.rankings + status.comparisons == 48)
+        let simulated = status.labelers.filter { $0.name.hasPrefix("sim-") }
+        #expect(simulated.count == 4)
+        #expect(simulated.allSatisfy { $0.demonstrations + $0.rankings + $0.comparisons == 12 })
+    }
+}

@@ -1,6 +1,0 @@
-import Testing
-@testable import TallyStore
-
-@Test func moduleIsLinked() {
-    #expect(TallyStoreModule.name == "TallyStore")
-}
