@@ -27,8 +27,9 @@ struct SimulationCoordinator {
     func fillQueues() throws {
         let status = try database.status()
         let open = status.openTasks.values.reduce(0, +)
-        // Room for every label plus a margin, so no labeler runs dry on tasks it has already done.
-        let slotsWanted = items + 2 * labelers * overlap
+        // Room for every label plus a margin: near the end, the open slots left can all sit on tasks a
+        // labeler has already done (it was ahead in the queue), and it would run dry before its quota.
+        let slotsWanted = items + items / 10 + 4 * labelers * overlap
         guard open < slotsWanted else { return }
         let promptsNeeded = (slotsWanted - open + 2 * overlap - 1) / (2 * overlap)
         let world = World()
@@ -103,6 +104,15 @@ struct SimulationCoordinator {
             summary.failedWorkers += 1
         }
         print(Self.describe(summary, requested: items, labelers: processes.count))
+        // The store's own measure over every overlapping label in the workspace, as a cross-check.
+        let stored = try database.agreement()
+        if let rate = stored.rankingPairAgreement {
+            let alpha = stored.rankingAlpha.map { String(format: ", Krippendorff's alpha %.2f", $0) } ?? ""
+            print(
+                String(
+                    format: "simulate: the workspace's rankings agree on %.1f%% of %d response pairs%@",
+                    100 * rate, stored.rankingResponsePairs, alpha))
+        }
         return summary
     }
 
