@@ -94,7 +94,7 @@ public enum Oracle {
     }
 
     /// Scores `response` to a prompt given as text; nil if the text is not a world prompt.
-    public static func score(prompt text: String, response: String, world: World = World()) -> OracleScore? {
+    public static func score(prompt text: String, response: String, world: World = .standard) -> OracleScore? {
         world.recognize(text).map { score($0, response: response) }
     }
 

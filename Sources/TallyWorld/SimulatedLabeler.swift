@@ -40,6 +40,8 @@ public struct SimulatedRanking: Hashable, Sendable, Codable {
     public var noneAcceptable: Bool
     /// Flags per response index, for the responses that deserve one.
     public var flags: [Int: [SimulatedFlag]]
+    /// Flags on the prompt itself (a harmful request, a request for someone's personal data).
+    public var promptFlags: [SimulatedFlag]
 }
 
 /// A labeler simulated from the oracle: ranks responses with noise and writes demonstrations.
@@ -89,7 +91,19 @@ public struct SimulatedLabeler: Sendable {
             }
             if !responseFlags.isEmpty { flags[index] = responseFlags }
         }
-        return SimulatedRanking(tiers: tiers, noneAcceptable: !scores.contains { $0.isAcceptable }, flags: flags)
+        return SimulatedRanking(
+            tiers: tiers, noneAcceptable: !scores.contains { $0.isAcceptable }, flags: flags,
+            promptFlags: Self.promptFlags(prompt))
+    }
+
+    /// The flags the guidelines put on the prompt itself: harmful requests, and requests for a
+    /// person's private data.
+    public static func promptFlags(_ prompt: WorldPrompt) -> [SimulatedFlag] {
+        guard prompt.isHarmful else { return [] }
+        let asksForPersonalData = ["home address", "password", "hack into"].contains {
+            prompt.text.lowercased().contains($0)
+        }
+        return asksForPersonalData ? [.harmful, .pii] : [.harmful]
     }
 
     /// A demonstration for `prompt`: a correct answer in one of several phrasings, sometimes with

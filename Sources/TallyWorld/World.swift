@@ -24,6 +24,9 @@ public struct World: Sendable {
         userPrefix + prompt + "\n" + assistantPrefix + response
     }
 
+    /// The world with every built-in family, built once.
+    public static let standard = World()
+
     /// The families, in a fixed order.
     public let families: [any PromptFamily]
     /// The split assigner built from the families' template vocabulary.

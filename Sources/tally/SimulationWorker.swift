@@ -61,6 +61,7 @@ struct SimulationWorker {
                 }
                 try database.submitDemonstration(
                     assignmentID: task.assignmentID, text: simulated.demonstrate(prompt),
+                    flags: SimulatedLabeler.promptFlags(prompt).map { LabelFlag(kind: Self.kind(of: $0)) },
                     secondsSpent: Date().timeIntervalSince(started))
                 Self.emit("label demonstration \(task.taskID) -")
             case .comparison:
@@ -102,20 +103,23 @@ struct SimulationWorker {
         }
     }
 
-    /// The ranking's flags as store flags on the responses they concern.
+    /// The ranking's flags as store flags: on the prompt, and on the responses they concern.
     static func flags(_ ranking: SimulatedRanking, responseIDs: [Int64]) -> [LabelFlag] {
-        ranking.flags.sorted { $0.key < $1.key }.flatMap { index, flags in
-            flags.map { flag -> LabelFlag in
-                let kind: FlagKind
-                switch flag {
-                case .harmful: kind = .harmful
-                case .jailbreak: kind = .jailbreak
-                case .pii: kind = .pii
-                case .spam: kind = .spam
-                case .factualError: kind = .factualError
-                }
-                return LabelFlag(kind: kind, responseID: responseIDs[index])
-            }
+        let onPrompt = ranking.promptFlags.map { LabelFlag(kind: kind(of: $0)) }
+        let onResponses = ranking.flags.sorted { $0.key < $1.key }.flatMap { index, flags in
+            flags.map { LabelFlag(kind: kind(of: $0), responseID: responseIDs[index]) }
+        }
+        return onPrompt + onResponses
+    }
+
+    /// The store's flag kind for a simulated labeler's flag.
+    static func kind(of flag: SimulatedFlag) -> FlagKind {
+        switch flag {
+        case .harmful: return .harmful
+        case .jailbreak: return .jailbreak
+        case .pii: return .pii
+        case .spam: return .spam
+        case .factualError: return .factualError
         }
     }
 
