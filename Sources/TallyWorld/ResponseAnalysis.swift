@@ -1,7 +1,10 @@
 /// The checks the oracle makes on a response's form: refusal, politeness, clean stopping.
 public enum ResponseAnalysis {
     /// Markers of a new conversation turn; a response that writes one has run on past its answer.
-    static let turnMarkers = ["User:", "Human:", "Question:", "Q:", "Assistant:", "AI:"]
+    /// The ChatML markers of Tally's chat template count too: text that shows them went past the end of its turn.
+    static let turnMarkers = [
+        "User:", "Human:", "Question:", "Q:", "Assistant:", "AI:", "<|im_start|>", "<|im_end|>", "<|endoftext|>",
+    ]
 
     /// Phrases (normalised) by which a response declines.
     static let refusalPhrases = [
@@ -77,7 +80,7 @@ public enum ResponseAnalysis {
                 // At the very start it labels the answer itself; mid-word ("FAQ:") it is no turn.
                 guard range.lowerBound != response.startIndex else { continue }
                 let before = response[response.index(before: range.lowerBound)]
-                guard !before.isLetter && !before.isNumber else { continue }
+                guard marker.hasPrefix("<|") || !(before.isLetter || before.isNumber) else { continue }
                 if earliest.map({ range.lowerBound < $0 }) ?? true { earliest = range.lowerBound }
                 break
             }

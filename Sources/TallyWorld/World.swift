@@ -11,7 +11,8 @@ public struct World: Sendable {
     /// The transcript prefix of an assistant turn.
     public static let assistantPrefix = "Assistant: "
 
-    /// The text a model continues to answer `prompt` in the corpus's transcript style:
+    /// The text a base model continues to answer `prompt` in the pretraining corpus's plain-text
+    /// transcript style (chat-tuned models use the engine's ChatML template instead):
     /// `"User: <prompt>\nAssistant:"`. The corpus puts one space before the answer, so a model
     /// trained on it answers with `" <answer>"` and, until fine-tuned, tends to run on with
     /// `"\nUser: ..."`; cut a sample at ``userPrefix`` if you only want its first turn.
@@ -19,7 +20,7 @@ public struct World: Sendable {
         userPrefix + prompt + "\n" + assistantPrefix.trimmingWhitespace()
     }
 
-    /// One exchange in the corpus's transcript style, as used for supervised fine-tuning text.
+    /// One exchange in the pretraining corpus's plain-text transcript style.
     public static func transcript(prompt: String, response: String) -> String {
         userPrefix + prompt + "\n" + assistantPrefix + response
     }

@@ -44,6 +44,8 @@ private func prompt(_ text: String) throws -> WorldPrompt {
     let repeated = Oracle.score(sum, response: "The answer is 82. The answer is 82. The answer is 82.")
     #expect(repeated.stopsCleanly == 0)
     #expect(Oracle.score(sum, response: "82 82 82 82 82 82 82 82").stopsCleanly == 0)
+    #expect(Oracle.score(sum, response: "82<|im_end|>\n<|im_start|>user\nWhat is 1 plus 1?").stopsCleanly == 0)
+    #expect(Oracle.score(sum, response: "82<|im_end|>\n<|im_start|>user\nWhat is 1 plus 1?").correct == 1)
     #expect(Oracle.score(sum, response: "Answer: 82").stopsCleanly == 1)
     #expect(Oracle.score(sum, response: "The answer is 82. 37 + 45 = 82.").stopsCleanly == 1)
 }
