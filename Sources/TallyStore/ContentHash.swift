@@ -10,49 +10,74 @@ enum ContentHash {
         return hex(digest)
     }
 
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     /// The lowercase hex form of a digest.
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
         var bytes = [UInt8]()
         bytes.reserveCapacity(64)
         for byte in digest {
-            bytes.append(digits[Int(byte >> 4)])
-            bytes.append(digits[Int(byte & 0x0f)])
+            bytes.append(hexDigits[Int(byte >> 4)])
+            bytes.append(hexDigits[Int(byte & 0x0f)])
         }
         return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The hash under which duplicate prompts are merged: whitespace runs collapse to one space,
-    /// ends are trimmed, line endings unified, and a single user message counts as its text.
+    /// ends are trimmed, and a single user message counts as its text.
     static func promptHash(_ content: PromptContent) -> String {
+        var hasher = SHA256()
+        var buffer: [UInt8] = []
         switch content.canonical {
         case .text(let text):
-            return sha256Hex("text\u{1F}" + normalized(text))
+            buffer.append(contentsOf: "text\u{1F}".utf8)
+            appendNormalized(text, to: &buffer)
         case .messages(let messages):
-            var joined = "messages"
+            buffer.append(contentsOf: "messages".utf8)
             for message in messages {
-                joined += "\u{1E}" + message.role + "\u{1F}" + normalized(message.content)
+                buffer.append(0x1E)
+                buffer.append(contentsOf: message.role.utf8)
+                buffer.append(0x1F)
+                appendNormalized(message.content, to: &buffer)
             }
-            return sha256Hex(joined)
         }
+        buffer.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return hex(hasher.finalize())
     }
 
     /// `text` with runs of whitespace collapsed to one space and the ends trimmed.
     static func normalized(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
+        var buffer: [UInt8] = []
+        appendNormalized(text, to: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+
+    /// Appends the UTF-8 of `text` normalized as in ``normalized(_:)``; ASCII takes a fast path and
+    /// only other scalars consult Unicode's whitespace property.
+    static func appendNormalized(_ text: String, to buffer: inout [UInt8]) {
+        let start = buffer.count
         var pendingSpace = false
         for scalar in text.unicodeScalars {
-            if scalar.properties.isWhitespace {
-                pendingSpace = !result.isEmpty
+            let value = scalar.value
+            let isSpace: Bool
+            if value < 0x80 {
+                isSpace = value == 0x20 || (0x09...0x0D).contains(value)
             } else {
-                if pendingSpace {
-                    result.unicodeScalars.append(" ")
-                    pendingSpace = false
-                }
-                result.unicodeScalars.append(scalar)
+                isSpace = scalar.properties.isWhitespace
+            }
+            if isSpace {
+                pendingSpace = buffer.count > start
+                continue
+            }
+            if pendingSpace {
+                buffer.append(0x20)
+                pendingSpace = false
+            }
+            if value < 0x80 {
+                buffer.append(UInt8(value))
+            } else {
+                UTF8.encode(scalar) { buffer.append($0) }
             }
         }
-        return result
     }
 }

@@ -151,10 +151,21 @@ struct ImportWriter {
         let textHash: String
     }
 
+    private let insertResponse: Statement
+    private let insertComparison: Statement
+
     init(db: Database, source: String, overlap: Int) throws {
         self.db = db
         self.source = source
         self.overlap = overlap
+        insertResponse = try db.makeStatement(sql: """
+            INSERT INTO response (promptId, text, textHash, origin, source, createdAt)
+            VALUES (?, ?, ?, 'model', ?, ?)
+            """)
+        insertComparison = try db.makeStatement(sql: """
+            INSERT INTO comparison (promptId, responseAId, responseBId, outcome, source, createdAt)
+            VALUES (?, ?, ?, 'A', ?, ?)
+            """)
     }
 
     mutating func write(_ record: ImportRecord, defaultSplit: Split, into summary: inout ImportSummary) throws {
@@ -167,28 +178,28 @@ struct ImportWriter {
             }
         case .pair(let content, let chosen, let rejected, let format):
             summary.formats[format, default: 0] += 1
-            let (promptID, _) = try prompt(content, split: defaultSplit, summary: &summary)
-            let chosenID = try response(chosen, promptID: promptID, summary: &summary)
-            let rejectedID = try response(rejected, promptID: promptID, summary: &summary)
-            let existing = try Int64.fetchOne(
-                db.cachedStatement(sql: """
-                    SELECT id FROM comparison WHERE responseAId = ? AND responseBId = ? AND labelerId IS NULL
-                    """), arguments: [chosenID, rejectedID])
-            if existing != nil {
-                summary.pairsDuplicate += 1
-                return
+            let (promptID, promptIsNew) = try prompt(content, split: defaultSplit, summary: &summary)
+            let chosen = try response(chosen, promptID: promptID, promptIsNew: promptIsNew, summary: &summary)
+            let rejected = try response(rejected, promptID: promptID, promptIsNew: promptIsNew, summary: &summary)
+            // A pair with a new response cannot have been imported before.
+            if !chosen.isNew && !rejected.isNew {
+                let existing = try Int64.fetchOne(
+                    db.cachedStatement(sql: """
+                        SELECT id FROM comparison WHERE responseAId = ? AND responseBId = ? AND labelerId IS NULL
+                        """), arguments: [chosen.id, rejected.id])
+                if existing != nil {
+                    summary.pairsDuplicate += 1
+                    return
+                }
             }
-            try db.cachedStatement(sql: """
-                INSERT INTO comparison (promptId, responseAId, responseBId, outcome, source, createdAt)
-                VALUES (?, ?, ?, 'A', ?, ?)
-                """).execute(arguments: [promptID, chosenID, rejectedID, source, now])
+            try insertComparison.execute(arguments: [promptID, chosen.id, rejected.id, source, now])
             summary.pairsAdded += 1
         case .candidates(let content, let texts, let split):
-            let (promptID, _) = try prompt(content, split: split ?? defaultSplit, summary: &summary)
+            let (promptID, promptIsNew) = try prompt(content, split: split ?? defaultSplit, summary: &summary)
             let before = summary.responsesAdded
             var responseIDs: [Int64] = []
             for text in texts {
-                let id = try response(text, promptID: promptID, summary: &summary)
+                let id = try response(text, promptID: promptID, promptIsNew: promptIsNew, summary: &summary).id
                 if !responseIDs.contains(id) { responseIDs.append(id) }
             }
             // Re-importing the same candidates must not queue them twice.
@@ -209,41 +220,42 @@ struct ImportWriter {
             summary.promptsMerged += 1
             return (id, false)
         }
-        if let id = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM prompt WHERE contentHash = ?"), arguments: [hash])
+        if let id = try PromptStore.insertIfNew(db, content: content, source: source, split: split, hash: hash, now: now)
         {
             promptIDs[hash] = id
-            summary.promptsMerged += 1
-            return (id, false)
+            summary.promptsAdded += 1
+            return (id, true)
         }
-        let id = try PromptStore.insert(db, content: content, source: source, split: split, hash: hash, now: now)
+        guard let id = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT id FROM prompt WHERE contentHash = ?"), arguments: [hash])
+        else { throw StoreError.notFound("prompt with hash \(hash)") }
         promptIDs[hash] = id
-        summary.promptsAdded += 1
-        return (id, true)
+        summary.promptsMerged += 1
+        return (id, false)
     }
 
-    /// The id of `text` as an imported (model-origin, no checkpoint) response to `promptID`, inserting it when new.
-    private mutating func response(_ text: String, promptID: Int64, summary: inout ImportSummary) throws -> Int64 {
+    /// The id of `text` as an imported (model-origin, no checkpoint) response to `promptID`, inserting
+    /// it when new. Responses to a prompt this import created are only looked up in memory.
+    private mutating func response(_ text: String, promptID: Int64, promptIsNew: Bool, summary: inout ImportSummary)
+        throws -> (id: Int64, isNew: Bool)
+    {
         let key = ResponseKey(promptID: promptID, textHash: ContentHash.sha256Hex(text))
         if let id = responseIDs[key] {
             summary.responsesMerged += 1
-            return id
+            return (id, false)
         }
-        if let id = try Int64.fetchOne(
+        if !promptIsNew, let id = try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT id FROM response WHERE promptId = ? AND textHash = ? LIMIT 1"),
             arguments: [promptID, key.textHash])
         {
             responseIDs[key] = id
             summary.responsesMerged += 1
-            return id
+            return (id, false)
         }
-        try db.cachedStatement(sql: """
-            INSERT INTO response (promptId, text, textHash, origin, source, createdAt)
-            VALUES (?, ?, ?, 'model', ?, ?)
-            """).execute(arguments: [promptID, text, key.textHash, source, now])
+        try insertResponse.execute(arguments: [promptID, text, key.textHash, source, now])
         let id = db.lastInsertedRowID
         responseIDs[key] = id
         summary.responsesAdded += 1
-        return id
+        return (id, true)
     }
 }

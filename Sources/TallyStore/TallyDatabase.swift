@@ -44,6 +44,8 @@ public final class TallyDatabase: @unchecked Sendable {
             // GRDB switches WAL connections to synchronous=NORMAL; we want every commit fsynced.
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
+                // Large imports touch indexes all over; a bigger page cache keeps them from spilling.
+                try db.execute(sql: "PRAGMA cache_size = -65536")
             }
             let migrator = Schema.migrator
             if let lastMigration {
