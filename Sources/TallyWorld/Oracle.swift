@@ -112,11 +112,21 @@ public enum Oracle {
             let permitted = allowed + TextTools.numbers(in: prompt.text) + [value]
             return numbers.contains { close($0, value) }
                 && numbers.allSatisfy { number in permitted.contains { close($0, number) } }
-        case .phrase(let phrase, let caseSensitive):
+        case .phrase(let phrase, let caseSensitive, let rivals):
+            let promptWords = Set(TextTools.normalizedWords(prompt.text))
+            let mentions: (String) -> Bool
             if caseSensitive {
-                return TextTools.firstIndex(of: rawWords(phrase), in: rawWords(answer), from: 0) != nil
+                let words = rawWords(answer)
+                mentions = { TextTools.firstIndex(of: rawWords($0), in: words, from: 0) != nil }
+            } else {
+                let words = TextTools.normalizedWords(answer)
+                mentions = { TextTools.contains(words, phrase: $0) }
             }
-            return TextTools.contains(TextTools.normalizedWords(answer), phrase: phrase)
+            // A rival the prompt itself names ("Which element has the symbol Fe?" names Fe) is forgiven.
+            let rivalNamed = rivals.contains { rival in
+                mentions(rival) && !TextTools.normalizedWords(rival).allSatisfy(promptWords.contains)
+            }
+            return mentions(phrase) && !rivalNamed
         case .numberList(let items, let allowed):
             let numbers = TextTools.numbers(in: answer)
             let permitted = allowed + items + TextTools.numbers(in: prompt.text)
@@ -146,7 +156,7 @@ public enum Oracle {
     /// Words in capitals the task itself calls for (an upper-casing answer), which are not shouting.
     private static func allowedCapitals(_ prompt: WorldPrompt) -> Set<String> {
         var allowed = Set(rawWords(prompt.text))
-        if case .phrase(let phrase, true) = prompt.expectation { allowed.formUnion(rawWords(phrase)) }
+        if case .phrase(let phrase, true, _) = prompt.expectation { allowed.formUnion(rawWords(phrase)) }
         return allowed
     }
 

@@ -4,7 +4,8 @@ public enum Expectation: Hashable, Sendable, Codable {
     /// (the prompt's own numbers and, say, a conversion factor an explanation may cite).
     case number(value: Double, allowed: [Double])
     /// A word or short phrase that must appear as whole words; `caseSensitive` for uppercase and symbols.
-    case phrase(String, caseSensitive: Bool)
+    /// None of `rivals` (the other answers of the same fact table) may appear: "Lyon, not Paris" is wrong.
+    case phrase(String, caseSensitive: Bool, rivals: [String])
     /// Numbers that must appear in this order, with no other number except those in `allowed`.
     case numberList([Double], allowed: [Double])
     /// Words that must appear in this order; of the words in `universe`, no others may appear

@@ -36,7 +36,8 @@ public struct FactsFamily: PromptFamily {
             let explanation = "The capital of \(entry.country) is \(entry.capital)."
             return WorldPrompt(
                 text: text, family: name,
-                expectation: .phrase(entry.capital, caseSensitive: false),
+                expectation: .phrase(
+                    entry.capital, caseSensitive: false, rivals: others(of: index, in: table.map(\.capital))),
                 answers: Phrasing.shortAnswers(entry.capital, explanation: explanation),
                 explanation: explanation,
                 distractors: neighbours(of: index, in: table.map(\.capital)).map { "The capital is \($0)." },
@@ -51,7 +52,8 @@ public struct FactsFamily: PromptFamily {
             let explanation = "The symbol for \(entry.name) is \(entry.symbol)."
             return WorldPrompt(
                 text: text, family: name,
-                expectation: .phrase(entry.symbol, caseSensitive: true),
+                expectation: .phrase(
+                    entry.symbol, caseSensitive: true, rivals: others(of: index, in: table.map(\.symbol))),
                 answers: [entry.symbol, "It's \(entry.symbol).", explanation],
                 explanation: explanation,
                 distractors: neighbours(of: index, in: table.map(\.symbol)).map { "It's \($0)." },
@@ -66,7 +68,8 @@ public struct FactsFamily: PromptFamily {
             let explanation = "\(entry.symbol) is the symbol for \(entry.name)."
             return WorldPrompt(
                 text: text, family: name,
-                expectation: .phrase(entry.name, caseSensitive: false),
+                expectation: .phrase(
+                    entry.name, caseSensitive: false, rivals: others(of: index, in: table.map(\.name))),
                 answers: Phrasing.shortAnswers(TextTools.capitalizedFirst(entry.name), explanation: explanation),
                 explanation: explanation,
                 distractors: neighbours(of: index, in: table.map(\.name)).map { "That is \($0)." },
@@ -89,6 +92,11 @@ public struct FactsFamily: PromptFamily {
                 wordBudget: 12
             )
         }
+    }
+
+    /// Every entry but the one at `index`.
+    private func others(of index: Int, in values: [String]) -> [String] {
+        values.enumerated().filter { $0.offset != index }.map(\.element)
     }
 
     /// Two other entries near `index`, as plausible wrong answers.

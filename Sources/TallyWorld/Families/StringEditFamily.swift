@@ -78,7 +78,7 @@ public struct StringEditFamily: PromptFamily {
         return WorldPrompt(
             text: templates[template].render(slots),
             family: name,
-            expectation: .phrase(answer, caseSensitive: answerIsCaseSensitive),
+            expectation: .phrase(answer, caseSensitive: answerIsCaseSensitive, rivals: []),
             answers: Phrasing.shortAnswers(answer, explanation: explanation),
             explanation: explanation,
             distractors: distractors.map { "It's \($0)." },
