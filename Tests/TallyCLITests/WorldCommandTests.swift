@@ -21,6 +21,26 @@ struct WorldCommandTests {
         #expect(try database.status().prompts["eval"] == 40)
     }
 
+    @Test func worldCandidatesFillTheRankingQueueAndTheCorpusIsWritten() throws {
+        let temp = try TemporaryFolder()
+        let workspace = temp.url.appendingPathComponent("ws").path
+        #expect(try TallyBinary.run(["init", workspace]).status == 0)
+        let file = temp.url.appendingPathComponent("candidates.jsonl").path
+        let written = try TallyBinary.run(["world", "responses", "--count", "12", "--seed", "2", "--out", file])
+        #expect(written.status == 0, "stderr: \(written.error)")
+        let imported = try TallyBinary.run(["import", "responses", file, "--workspace", workspace])
+        #expect(imported.status == 0, "stderr: \(imported.error)")
+        let database = try Workspace(root: URL(fileURLWithPath: workspace)).openDatabase()
+        #expect(try database.status().openTasks["ranking"] == 12)
+
+        let corpus = temp.url.appendingPathComponent("corpus.jsonl").path
+        let result = try TallyBinary.run(["world", "corpus", "--out", corpus, "--documents", "30", "--seed", "4"])
+        #expect(result.status == 0, "stderr: \(result.error)")
+        let documents = try String(contentsOfFile: corpus, encoding: .utf8).split(separator: "\n")
+        #expect(documents.count == 30)
+        #expect(documents.allSatisfy { $0.hasPrefix("{\"text\":\"") })
+    }
+
     @Test func simulatedLabelersWorkTheQueuesConcurrentlyAndLoseNothing() throws {
         let temp = try TemporaryFolder()
         let workspace = temp.url.appendingPathComponent("ws").path
