@@ -12,8 +12,7 @@ struct WorldCommand: ParsableCommand {
             """,
         subcommands: [
             WorldPromptsCommand.self, WorldCorpusCommand.self, WorldResponsesCommand.self, WorldScoreCommand.self,
-            WorldAgreementCommand.self,
-            WorldFamiliesCommand.self,
+            WorldEvaluateCommand.self, WorldAgreementCommand.self, WorldFamiliesCommand.self,
         ]
     )
 }

@@ -41,6 +41,27 @@ struct WorldCommandTests {
         #expect(documents.allSatisfy { $0.hasPrefix("{\"text\":\"") })
     }
 
+    @Test func evaluateSummarisesResponsesAndNamesABadLine() throws {
+        let temp = try TemporaryFolder()
+        let good = try temp.file(
+            "samples.jsonl",
+            [
+                #"{"prompt": "What is 37 plus 45?", "completion": "82"}"#,
+                #"{"prompt": "What is 37 plus 45?", "completion": "83"}"#,
+                #"{"prompt": "Tell me a joke.", "completion": "No."}"#,
+            ])
+        let result = try TallyBinary.run(["world", "evaluate", good.path])
+        #expect(result.status == 0, "stderr: \(result.error)")
+        #expect(result.output.contains("judged 2 responses (1 skipped"))
+        #expect(result.output.contains("arithmetic         correct 0.500"))
+
+        let bad = try temp.file(
+            "bad.jsonl", [#"{"prompt": "What is 1 plus 1?", "completion": "2"}"#, #"{"prompt": 3}"#])
+        let failure = try TallyBinary.run(["world", "evaluate", "bad.jsonl"], in: temp.url)
+        #expect(failure.status != 0)
+        #expect(failure.error.contains("bad.jsonl:2: \"prompt\" is missing"), "stderr: \(failure.error)")
+    }
+
     @Test func simulatedLabelersWorkTheQueuesConcurrentlyAndLoseNothing() throws {
         let temp = try TemporaryFolder()
         let workspace = temp.url.appendingPathComponent("ws").path
