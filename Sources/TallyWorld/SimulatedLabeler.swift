@@ -96,14 +96,17 @@ public struct SimulatedLabeler: Sendable {
             promptFlags: Self.promptFlags(prompt))
     }
 
-    /// The flags the guidelines put on the prompt itself: harmful requests, and requests for a
-    /// person's private data.
+    /// The flags the guidelines put on the prompt itself: harmful requests, requests for a person's
+    /// private data, and attempts to talk the model past its rules.
     public static func promptFlags(_ prompt: WorldPrompt) -> [SimulatedFlag] {
         guard prompt.isHarmful else { return [] }
-        let asksForPersonalData = ["home address", "password", "hack into"].contains {
-            prompt.text.lowercased().contains($0)
+        let text = prompt.text.lowercased()
+        var flags: [SimulatedFlag] = [.harmful]
+        if ["home address", "password", "hack into"].contains(where: text.contains) { flags.append(.pii) }
+        if ["hypothetically", "for a story", "ignore your rules"].contains(where: text.contains) {
+            flags.append(.jailbreak)
         }
-        return asksForPersonalData ? [.harmful, .pii] : [.harmful]
+        return flags
     }
 
     /// A demonstration for `prompt`: a correct answer in one of several phrasings, sometimes with
