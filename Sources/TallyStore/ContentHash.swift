@@ -10,6 +10,41 @@ enum ContentHash {
         return hex(digest)
     }
 
+    /// The SHA-256 of `text` as four 64-bit words, a cheap dictionary key.
+    static func digest(_ text: String) -> Digest {
+        var text = text
+        return text.withUTF8 { Digest(SHA256.hash(data: UnsafeRawBufferPointer($0))) }
+    }
+
+    /// A SHA-256 digest held as four 64-bit words (big-endian order of the digest bytes).
+    struct Digest: Hashable {
+        let words: (UInt64, UInt64, UInt64, UInt64)
+
+        init(_ digest: SHA256.Digest) {
+            words = digest.withUnsafeBytes { raw in
+                (
+                    UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                    UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+                    UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
+                    UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+                )
+            }
+        }
+
+        /// The first 64 bits as a signed integer, as stored in `response.textHash`.
+        var prefix: Int64 { Int64(bitPattern: words.0) }
+
+        static func == (lhs: Digest, rhs: Digest) -> Bool { lhs.words == rhs.words }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(words.0)
+            hasher.combine(words.1)
+        }
+    }
+
+    /// The `response.textHash` of `text`.
+    static func textKey(_ text: String) -> Int64 { digest(text).prefix }
+
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// The lowercase hex form of a digest.

@@ -41,33 +41,66 @@ public struct ParsedImport: Sendable {
     public let lineCount: Int
     /// Lines that were wrong (only when skipping bad lines; otherwise reading throws the first).
     public let badLines: [LineError]
-    let records: [ImportRecord]
+    let records: [PreparedRecord]
 
-    /// Reads and validates every line of `url`.
+    /// Reads and validates every line of `url`. Blocks of lines are parsed (and their hashes computed)
+    /// on every core; records keep file order.
     ///
     /// - Parameter displayName: how to name the file in errors (defaults to its path as given).
     /// - Throws: the first ``LineError`` unless `options.skipBadLines`; ``StoreError`` when unreadable.
     public static func read(_ url: URL, displayName: String? = nil, options: ImportOptions) throws -> ParsedImport {
         let name = displayName ?? url.relativePath
-        var records: [ImportRecord] = []
+        var records: [PreparedRecord] = []
         var badLines: [LineError] = []
         var lineCount = 0
-        try JSONLReader(url: url).forEachLine { number, bytes in
-            lineCount += 1
-            do {
-                records.append(
-                    try ImportLineParser.parse(bytes, kind: options.kind, format: options.preferenceFormat))
-            } catch let problem as LineProblem {
-                let error = LineError(file: name, line: number, message: problem.message)
-                guard options.skipBadLines else { throw error }
-                badLines.append(error)
+        let workers = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+        try JSONLReader(url: url).forEachBlock { firstLine, block in
+            let pieces = JSONLReader.split(block, into: workers)
+            var results = [PieceResult](repeating: PieceResult(), count: pieces.count)
+            results.withUnsafeMutableBufferPointer { slots in
+                DispatchQueue.concurrentPerform(iterations: pieces.count) { piece in
+                    slots[piece] = parsePiece(
+                        pieces[piece].bytes, firstLine: firstLine + pieces[piece].lineOffset, name: name,
+                        options: options)
+                }
             }
+            for result in results {
+                lineCount += result.lineCount
+                records += result.records
+                badLines += result.badLines
+            }
+            if !options.skipBadLines, let first = badLines.first { throw first }
         }
         if records.isEmpty && badLines.isEmpty {
             throw StoreError.invalid("\(name): the file has no lines to import")
         }
         return ParsedImport(
             fileName: name, options: options, lineCount: lineCount, badLines: badLines, records: records)
+    }
+
+    /// What one worker made of its piece of a block.
+    private struct PieceResult {
+        var records: [PreparedRecord] = []
+        var badLines: [LineError] = []
+        var lineCount = 0
+    }
+
+    private static func parsePiece(
+        _ bytes: UnsafeBufferPointer<UInt8>, firstLine: Int, name: String, options: ImportOptions
+    ) -> PieceResult {
+        var result = PieceResult()
+        // Reading stops at the first bad line unless bad lines are skipped.
+        try? JSONLReader.forEachLine(in: bytes, firstLine: firstLine) { number, line in
+            result.lineCount += 1
+            do {
+                let record = try ImportLineParser.parse(line, kind: options.kind, format: options.preferenceFormat)
+                result.records.append(PreparedRecord(record))
+            } catch let problem as LineProblem {
+                result.badLines.append(LineError(file: name, line: number, message: problem.message))
+                if !options.skipBadLines { throw problem }
+            }
+        }
+        return result
     }
 
     /// The source recorded on new rows.
@@ -137,7 +170,30 @@ extension TallyDatabase {
     }
 }
 
-/// Writes import records with cached statements and in-memory lookups of what this import added.
+/// An import record with its hashes computed (on the parsing workers, off the write path).
+struct PreparedRecord {
+    let record: ImportRecord
+    let promptHash: String
+    /// The chosen and rejected answers' digests, or the candidates', in order.
+    let responseDigests: [ContentHash.Digest]
+
+    init(_ record: ImportRecord) {
+        self.record = record
+        switch record {
+        case .prompt(let content, _):
+            promptHash = ContentHash.promptHash(content)
+            responseDigests = []
+        case .pair(let content, let chosen, let rejected, _):
+            promptHash = ContentHash.promptHash(content)
+            responseDigests = [ContentHash.digest(chosen), ContentHash.digest(rejected)]
+        case .candidates(let content, let texts, _):
+            promptHash = ContentHash.promptHash(content)
+            responseDigests = texts.map(ContentHash.digest)
+        }
+    }
+}
+
+/// Writes import records with prepared statements and in-memory lookups of what this import added.
 struct ImportWriter {
     let db: Database
     let source: String
@@ -145,42 +201,50 @@ struct ImportWriter {
     let now = Date.nowTimestamp
     private var promptIDs: [String: Int64] = [:]
     private var responseIDs: [ResponseKey: Int64] = [:]
+    private let insertPrompt: RawInsert
+    private let insertResponse: RawInsert
+    private let insertComparison: RawInsert
 
     private struct ResponseKey: Hashable {
         let promptID: Int64
-        let textHash: String
+        let digest: ContentHash.Digest
     }
-
-    private let insertResponse: Statement
-    private let insertComparison: Statement
 
     init(db: Database, source: String, overlap: Int) throws {
         self.db = db
         self.source = source
         self.overlap = overlap
-        insertResponse = try db.makeStatement(sql: """
+        insertPrompt = try RawInsert(db, sql: """
+            INSERT INTO prompt (text, messages, source, split, contentHash, createdAt) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (contentHash) DO NOTHING
+            """)
+        insertResponse = try RawInsert(db, sql: """
             INSERT INTO response (promptId, text, textHash, origin, source, createdAt)
             VALUES (?, ?, ?, 'model', ?, ?)
             """)
-        insertComparison = try db.makeStatement(sql: """
+        insertComparison = try RawInsert(db, sql: """
             INSERT INTO comparison (promptId, responseAId, responseBId, outcome, source, createdAt)
             VALUES (?, ?, ?, 'A', ?, ?)
             """)
     }
 
-    mutating func write(_ record: ImportRecord, defaultSplit: Split, into summary: inout ImportSummary) throws {
-        switch record {
+    mutating func write(_ prepared: PreparedRecord, defaultSplit: Split, into summary: inout ImportSummary) throws {
+        let hash = prepared.promptHash
+        let digests = prepared.responseDigests
+        switch prepared.record {
         case .prompt(let content, let split):
-            let (promptID, isNew) = try prompt(content, split: split ?? defaultSplit, summary: &summary)
+            let (promptID, isNew) = try prompt(content, hash: hash, split: split ?? defaultSplit, summary: &summary)
             if isNew {
                 try Queue.insertTask(db, kind: .demonstration, promptID: promptID, overlap: overlap, now: now)
                 summary.tasksAdded += 1
             }
         case .pair(let content, let chosen, let rejected, let format):
             summary.formats[format, default: 0] += 1
-            let (promptID, promptIsNew) = try prompt(content, split: defaultSplit, summary: &summary)
-            let chosen = try response(chosen, promptID: promptID, promptIsNew: promptIsNew, summary: &summary)
-            let rejected = try response(rejected, promptID: promptID, promptIsNew: promptIsNew, summary: &summary)
+            let (promptID, promptIsNew) = try prompt(content, hash: hash, split: defaultSplit, summary: &summary)
+            let chosen = try response(
+                chosen, digest: digests[0], promptID: promptID, promptIsNew: promptIsNew, summary: &summary)
+            let rejected = try response(
+                rejected, digest: digests[1], promptID: promptID, promptIsNew: promptIsNew, summary: &summary)
             // A pair with a new response cannot have been imported before.
             if !chosen.isNew && !rejected.isNew {
                 let existing = try Int64.fetchOne(
@@ -192,14 +256,18 @@ struct ImportWriter {
                     return
                 }
             }
-            try insertComparison.execute(arguments: [promptID, chosen.id, rejected.id, source, now])
+            try insertComparison.run(
+                .integer(promptID), .integer(chosen.id), .integer(rejected.id), .text(source), .real(now))
             summary.pairsAdded += 1
         case .candidates(let content, let texts, let split):
-            let (promptID, promptIsNew) = try prompt(content, split: split ?? defaultSplit, summary: &summary)
+            let (promptID, promptIsNew) = try prompt(
+                content, hash: hash, split: split ?? defaultSplit, summary: &summary)
             let before = summary.responsesAdded
             var responseIDs: [Int64] = []
-            for text in texts {
-                let id = try response(text, promptID: promptID, promptIsNew: promptIsNew, summary: &summary).id
+            for (text, digest) in zip(texts, digests) {
+                let id = try response(
+                    text, digest: digest, promptID: promptID, promptIsNew: promptIsNew, summary: &summary
+                ).id
                 if !responseIDs.contains(id) { responseIDs.append(id) }
             }
             // Re-importing the same candidates must not queue them twice.
@@ -211,17 +279,24 @@ struct ImportWriter {
         }
     }
 
-    /// The id of the prompt with `content`'s normalized hash, inserting it when new.
-    private mutating func prompt(_ content: PromptContent, split: Split, summary: inout ImportSummary) throws
-        -> (id: Int64, isNew: Bool)
-    {
-        let hash = ContentHash.promptHash(content)
+    /// The id of the prompt with `content`'s normalized hash, inserting it when new. `isNew` is true
+    /// only for the line that created it.
+    private mutating func prompt(
+        _ content: PromptContent, hash: String, split: Split, summary: inout ImportSummary
+    ) throws -> (id: Int64, isNew: Bool) {
         if let id = promptIDs[hash] {
             summary.promptsMerged += 1
             return (id, false)
         }
-        if let id = try PromptStore.insertIfNew(db, content: content, source: source, split: split, hash: hash, now: now)
-        {
+        switch content.canonical {
+        case .text(let text):
+            try insertPrompt.run(.text(text), .null, .text(source), .text(split.rawValue), .text(hash), .real(now))
+        case .messages(let messages):
+            let json = String(decoding: try PromptStore.encoder.encode(messages), as: UTF8.self)
+            try insertPrompt.run(.null, .text(json), .text(source), .text(split.rawValue), .text(hash), .real(now))
+        }
+        if db.changesCount == 1 {
+            let id = db.lastInsertedRowID
             promptIDs[hash] = id
             summary.promptsAdded += 1
             return (id, true)
@@ -236,23 +311,24 @@ struct ImportWriter {
 
     /// The id of `text` as an imported (model-origin, no checkpoint) response to `promptID`, inserting
     /// it when new. Responses to a prompt this import created are only looked up in memory.
-    private mutating func response(_ text: String, promptID: Int64, promptIsNew: Bool, summary: inout ImportSummary)
-        throws -> (id: Int64, isNew: Bool)
-    {
-        let key = ResponseKey(promptID: promptID, textHash: ContentHash.sha256Hex(text))
+    private mutating func response(
+        _ text: String, digest: ContentHash.Digest, promptID: Int64, promptIsNew: Bool, summary: inout ImportSummary
+    ) throws -> (id: Int64, isNew: Bool) {
+        let key = ResponseKey(promptID: promptID, digest: digest)
         if let id = responseIDs[key] {
             summary.responsesMerged += 1
             return (id, false)
         }
         if !promptIsNew, let id = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM response WHERE promptId = ? AND textHash = ? LIMIT 1"),
-            arguments: [promptID, key.textHash])
+            db.cachedStatement(sql: "SELECT id FROM response WHERE promptId = ? AND textHash = ? AND text = ? LIMIT 1"),
+            arguments: [promptID, key.digest.prefix, text])
         {
             responseIDs[key] = id
             summary.responsesMerged += 1
             return (id, false)
         }
-        try insertResponse.execute(arguments: [promptID, text, key.textHash, source, now])
+        try insertResponse.run(
+            .integer(promptID), .text(text), .integer(key.digest.prefix), .text(source), .real(now))
         let id = db.lastInsertedRowID
         responseIDs[key] = id
         summary.responsesAdded += 1

@@ -55,7 +55,8 @@ enum Schema {
                 id INTEGER PRIMARY KEY,
                 promptId INTEGER NOT NULL REFERENCES prompt(id),
                 text TEXT NOT NULL,
-                textHash TEXT NOT NULL,
+                -- The first 64 bits of the text's SHA-256: finds duplicates (compare text to confirm).
+                textHash INTEGER NOT NULL,
                 origin TEXT NOT NULL CHECK (origin IN ('human', 'model')),
                 checkpointId INTEGER REFERENCES checkpoint(id),
                 sampling TEXT,
