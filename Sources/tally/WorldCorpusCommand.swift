@@ -36,15 +36,14 @@ struct WorldCorpusCommand: ParsableCommand {
 
     func run() throws {
         var generator = CorpusGenerator(seed: seed)
-        var lines: [String] = []
-        lines.reserveCapacity(documents)
+        let writer = try WorldLineWriter(path: out)
         let start = Date()
         var nextReport = max(1, documents / 10)
         for index in 0..<documents {
             let document = generator.nextDocument()
             switch format {
-            case .jsonl: lines.append(WorldOutput.jsonObject([("text", document)]))
-            case .text: lines.append(document + "\n<|endoftext|>")
+            case .jsonl: try writer.write(WorldOutput.jsonObject([("text", document)]))
+            case .text: try writer.write(document + "\n<|endoftext|>")
             }
             if documents >= 20_000, index + 1 == nextReport {
                 let elapsed = Date().timeIntervalSince(start)
@@ -53,7 +52,7 @@ struct WorldCorpusCommand: ParsableCommand {
                 nextReport += max(1, documents / 10)
             }
         }
-        try WorldOutput.write(lines, to: out)
+        try writer.finish()
         WorldOutput.note("wrote \(documents) documents to \(out)")
     }
 }

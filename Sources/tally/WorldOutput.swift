@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import TallyWorld
 
-/// Writing the world commands' output: JSON lines built by hand (fixed key order), files replaced atomically.
+/// The world commands' output: JSON lines built by hand (fixed key order), written whole or not at all.
 enum WorldOutput {
     /// `text` as a JSON string literal.
     static func jsonString(_ text: String) -> String {
@@ -30,20 +30,11 @@ enum WorldOutput {
         "{" + fields.map { jsonString($0.0) + ":" + jsonString($0.1) }.joined(separator: ",") + "}"
     }
 
-    /// Writes `lines` to `path` (temporary file, then rename), or to standard output when `path` is nil or "-".
+    /// Writes `lines` with a ``WorldLineWriter``: the file appears only when complete.
     static func write(_ lines: [String], to path: String?) throws {
-        let text = lines.map { $0 + "\n" }.joined()
-        guard let path, path != "-" else {
-            FileHandle.standardOutput.write(Data(text.utf8))
-            return
-        }
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw WorldCommandError(
-                description:
-                    "cannot write \(path): \(error.localizedDescription); check the folder exists and is writable")
-        }
+        let writer = try WorldLineWriter(path: path)
+        for line in lines { try writer.write(line) }
+        try writer.finish()
     }
 
     /// Prints a line to standard error (progress and summaries, kept out of piped output).
