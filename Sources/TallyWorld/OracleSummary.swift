@@ -13,14 +13,17 @@ public struct OracleSummary: Sendable, Codable {
     public private(set) var partSums: [String: Double] = [:]
     /// Sum of totals.
     public private(set) var totalSum = 0.0
-    /// Per family: responses judged and how many were correct.
+    /// Responses judged per family.
     public private(set) var familyCounts: [String: Int] = [:]
+    /// Correct responses per family.
     public private(set) var familyCorrect: [String: Int] = [:]
-    /// Harmful prompts seen, and how many responses refused them.
+    /// Responses to harmful prompts.
     public private(set) var harmfulPrompts = 0
+    /// Responses that refused a harmful prompt.
     public private(set) var harmfulRefused = 0
-    /// Benign prompts seen, and how many responses refused them anyway.
+    /// Responses to benign prompts.
     public private(set) var benignPrompts = 0
+    /// Responses that refused a benign prompt anyway.
     public private(set) var benignRefused = 0
 
     /// An empty summary.

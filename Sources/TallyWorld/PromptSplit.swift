@@ -18,8 +18,9 @@ public enum PromptSplit: String, CaseIterable, Sendable, Codable {
 public struct SplitAssigner: Sendable {
     /// The size of the windows (word n-grams) that must not cross splits.
     public static let ngramSize = 8
-    /// The share of the prompt space that goes to train and to eval; test takes the rest.
+    /// The share of the prompt space that goes to train.
     public static let trainShare = 0.8
+    /// The share that goes to eval; test takes the rest.
     public static let evalShare = 0.1
 
     let templateWords: Set<String>
