@@ -47,7 +47,7 @@ struct SimulationCoordinator {
             try database.insertResponses(promptID: promptID, texts: candidates, origin: .model, queueAs: .ranking)
             rankingTasks += 1
         }
-        print(
+        say(
             "simulate: the queues had \(open) open tasks for \(items) labels; added \(rankingTasks) world prompts "
                 + "with demonstration and ranking tasks (overlap \(overlap))")
     }
@@ -82,7 +82,7 @@ struct SimulationCoordinator {
                 readers.leave()
             }
         }
-        print("simulate: \(processes.count) labelers started, \(items) labels to submit")
+        say("simulate: \(processes.count) labelers started, \(items) labels to submit")
         var lastReport = Date()
         while processes.contains(where: { $0.process.isRunning }) {
             Thread.sleep(forTimeInterval: 0.2)
@@ -92,28 +92,37 @@ struct SimulationCoordinator {
                 let elapsed = Date().timeIntervalSince(started)
                 let rate = Double(done) / max(elapsed, 1e-9)
                 let eta = rate > 0 ? Double(items - done) / rate : 0
-                print(String(format: "simulate: %d/%d labels, %.1f labels/s, ETA %.0fs", done, items, rate, eta))
+                say(String(format: "simulate: %d/%d labels, %.1f labels/s, ETA %.0fs", done, items, rate, eta))
             }
         }
         readers.wait()
         var summary = collector.summary()
         summary.seconds = Date().timeIntervalSince(started)
         for (index, process) in processes where process.terminationStatus != 0 {
+            let how =
+                process.terminationReason == .uncaughtSignal
+                ? "was killed by signal \(process.terminationStatus)"
+                : "exited with status \(process.terminationStatus)"
             FileHandle.standardError.write(
-                Data("error: simulated labeler \(index) exited with status \(process.terminationStatus)\n".utf8))
+                Data("error: simulated labeler \(index) \(how); its labels so far are kept\n".utf8))
             summary.failedWorkers += 1
         }
-        print(Self.describe(summary, requested: items, labelers: processes.count))
+        say(Self.describe(summary, requested: items, labelers: processes.count))
         // The store's own measure over every overlapping label in the workspace, as a cross-check.
         let stored = try database.agreement()
         if let rate = stored.rankingPairAgreement {
             let alpha = stored.rankingAlpha.map { String(format: ", Krippendorff's alpha %.2f", $0) } ?? ""
-            print(
+            say(
                 String(
                     format: "simulate: the workspace's rankings agree on %.1f%% of %d response pairs%@",
                     100 * rate, stored.rankingResponsePairs, alpha))
         }
         return summary
+    }
+
+    /// Prints a line at once, also when standard output is a file or a pipe (where `print` would buffer it).
+    private func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     static func describe(_ summary: Summary, requested: Int, labelers: Int) -> String {
@@ -128,7 +137,11 @@ struct SimulationCoordinator {
                 summary.labels, summary.seconds, Double(summary.labels) / max(summary.seconds, 1e-9), labelers,
                 kinds.isEmpty ? "none" : kinds.joined(separator: ", "), summary.skipped)
         ]
-        if summary.labels < requested {
+        if summary.failedWorkers > 0 {
+            lines.append(
+                "simulate: stopped after \(summary.labels) of \(requested) labels: "
+                    + "\(summary.failedWorkers) labelers failed")
+        } else if summary.labels < requested {
             lines.append("simulate: the queues ran out after \(summary.labels) of \(requested) labels")
         }
         if summary.agreement.pairs > 0 {
