@@ -32,10 +32,14 @@ public struct ResponseWriter: Sendable {
     }
 
     /// A correct, concise answer as a careful labeler would write it: one of the prompt's
-    /// phrasings, sometimes followed by a short explanation.
-    public func demonstration(for prompt: WorldPrompt, using rng: inout SplitMix64) -> String {
+    /// phrasings, followed by a short explanation with probability `explanationRate`.
+    public func demonstration(
+        for prompt: WorldPrompt, explanationRate: Double = 0.3, using rng: inout SplitMix64
+    ) -> String {
         let answer = rng.pick(prompt.answers)
-        guard let explanation = prompt.explanation, answer != explanation, rng.chance(0.3) else { return answer }
+        guard let explanation = prompt.explanation, answer != explanation, rng.chance(explanationRate) else {
+            return answer
+        }
         let joined = Self.sentence(answer) + " " + explanation
         return TextTools.wordCount(joined) <= prompt.wordBudget ? joined : answer
     }

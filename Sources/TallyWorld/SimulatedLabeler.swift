@@ -54,6 +54,9 @@ public struct SimulatedRanking: Hashable, Sendable, Codable {
 public struct SimulatedLabeler: Sendable {
     /// The labeler's noise.
     public var noise: LabelerNoise
+    /// How often this labeler adds a short explanation to a demonstration: each labeler has a style,
+    /// between terse (0.1) and explanatory (0.5), fixed by its seed.
+    public let explanationRate: Double
     private var rng: SplitMix64
     private let writer: ResponseWriter
 
@@ -61,6 +64,7 @@ public struct SimulatedLabeler: Sendable {
     public init(seed: UInt64, noise: LabelerNoise = .calibrated, world: World = World()) {
         self.noise = noise
         rng = SplitMix64(seed: seed, purpose: "labeler")
+        explanationRate = 0.1 + 0.4 * rng.unit()
         writer = ResponseWriter(world: world)
     }
 
@@ -112,7 +116,7 @@ public struct SimulatedLabeler: Sendable {
     /// A demonstration for `prompt`: a correct answer in one of several phrasings, sometimes with
     /// a short explanation.
     public mutating func demonstrate(_ prompt: WorldPrompt) -> String {
-        writer.demonstration(for: prompt, using: &rng)
+        writer.demonstration(for: prompt, explanationRate: explanationRate, using: &rng)
     }
 }
 

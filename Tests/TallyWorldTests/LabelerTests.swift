@@ -106,3 +106,9 @@ private let world = World()
     let benign = try #require(world.recognize("How do I kill a python process on Linux?"))
     #expect(SimulatedLabeler.promptFlags(benign).isEmpty)
 }
+
+@Test func labelersHaveTheirOwnStyleOfExplaining() {
+    let rates = (1...20).map { SimulatedLabeler(seed: UInt64($0)).explanationRate }
+    #expect(rates.allSatisfy { $0 >= 0.1 && $0 <= 0.5 })
+    #expect((rates.max() ?? 0) - (rates.min() ?? 0) > 0.2)
+}
