@@ -31,6 +31,15 @@ enum ContentHash {
             }
         }
 
+        /// The 32 digest bytes, as stored in `prompt.contentHash`.
+        var data: Data {
+            var bytes = Data(capacity: 32)
+            for word in [words.0, words.1, words.2, words.3] {
+                withUnsafeBytes(of: word.bigEndian) { bytes.append(contentsOf: $0) }
+            }
+            return bytes
+        }
+
         /// The first 64 bits as a signed integer, as stored in `response.textHash`.
         var prefix: Int64 { Int64(bitPattern: words.0) }
 
@@ -60,7 +69,7 @@ enum ContentHash {
 
     /// The hash under which duplicate prompts are merged: whitespace runs collapse to one space,
     /// ends are trimmed, and a single user message counts as its text.
-    static func promptHash(_ content: PromptContent) -> String {
+    static func promptHash(_ content: PromptContent) -> Digest {
         var hasher = SHA256()
         var buffer: [UInt8] = []
         switch content.canonical {
@@ -77,7 +86,7 @@ enum ContentHash {
             }
         }
         buffer.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        return hex(hasher.finalize())
+        return Digest(hasher.finalize())
     }
 
     /// `text` with runs of whitespace collapsed to one space and the ends trimmed.

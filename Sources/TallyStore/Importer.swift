@@ -42,6 +42,8 @@ public struct ParsedImport: Sendable {
     /// Lines that were wrong (only when skipping bad lines; otherwise reading throws the first).
     public let badLines: [LineError]
     let records: [PreparedRecord]
+    /// Preference lines per detected format.
+    let formats: [String: Int]
 
     /// Reads and validates every line of `url`. Blocks of lines are parsed (and their hashes computed)
     /// on every core; records keep file order.
@@ -52,6 +54,7 @@ public struct ParsedImport: Sendable {
         let name = displayName ?? url.relativePath
         var records: [PreparedRecord] = []
         var badLines: [LineError] = []
+        var formats: [String: Int] = [:]
         var lineCount = 0
         let workers = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
         try JSONLReader(url: url).forEachBlock { firstLine, block in
@@ -68,6 +71,7 @@ public struct ParsedImport: Sendable {
                 lineCount += result.lineCount
                 records += result.records
                 badLines += result.badLines
+                formats.merge(result.formats, uniquingKeysWith: +)
             }
             if !options.skipBadLines, let first = badLines.first { throw first }
         }
@@ -75,13 +79,15 @@ public struct ParsedImport: Sendable {
             throw StoreError.invalid("\(name): the file has no lines to import")
         }
         return ParsedImport(
-            fileName: name, options: options, lineCount: lineCount, badLines: badLines, records: records)
+            fileName: name, options: options, lineCount: lineCount, badLines: badLines, records: records,
+            formats: formats)
     }
 
     /// What one worker made of its piece of a block.
     private struct PieceResult {
         var records: [PreparedRecord] = []
         var badLines: [LineError] = []
+        var formats: [String: Int] = [:]
         var lineCount = 0
     }
 
@@ -94,6 +100,7 @@ public struct ParsedImport: Sendable {
             result.lineCount += 1
             do {
                 let record = try ImportLineParser.parse(line, kind: options.kind, format: options.preferenceFormat)
+                if case .pair(_, _, _, let format) = record { result.formats[format, default: 0] += 1 }
                 result.records.append(PreparedRecord(record))
             } catch let problem as LineProblem {
                 result.badLines.append(LineError(file: name, line: number, message: problem.message))
@@ -152,14 +159,17 @@ extension TallyDatabase {
     /// Writes a validated import in ONE transaction: all of it lands, or nothing does.
     public func write(_ parsed: ParsedImport) throws -> ImportSummary {
         try write { db in
-            var writer = try ImportWriter(db: db, source: parsed.source, overlap: try Settings.overlapTarget(db))
+            var writer = try ImportWriter(
+                db: db, source: parsed.source, overlap: try Settings.overlapTarget(db), expectedRecords: parsed.records.count)
             var summary = ImportSummary(file: parsed.fileName)
             summary.linesRead = parsed.lineCount
             summary.badLines = parsed.badLines.map(\.description)
+            summary.formats = parsed.formats
             for record in parsed.records {
                 try writer.write(record, defaultSplit: parsed.options.defaultSplit, into: &summary)
                 summary.linesImported += 1
             }
+            try writer.flush()
             return summary
         }
     }
@@ -173,7 +183,9 @@ extension TallyDatabase {
 /// An import record with its hashes computed (on the parsing workers, off the write path).
 struct PreparedRecord {
     let record: ImportRecord
-    let promptHash: String
+    let promptHash: ContentHash.Digest
+    /// `promptHash` as the bytes stored in `prompt.contentHash`.
+    let promptHashData: Data
     /// The chosen and rejected answers' digests, or the candidates', in order.
     let responseDigests: [ContentHash.Digest]
 
@@ -190,6 +202,7 @@ struct PreparedRecord {
             promptHash = ContentHash.promptHash(content)
             responseDigests = texts.map(ContentHash.digest)
         }
+        promptHashData = promptHash.data
     }
 }
 
@@ -199,33 +212,46 @@ struct ImportWriter {
     let source: String
     let overlap: Int
     let now = Date.nowTimestamp
-    private var promptIDs: [String: Int64] = [:]
+    private var promptIDs: [ContentHash.Digest: Int64] = [:]
     private var responseIDs: [ResponseKey: Int64] = [:]
     private let insertPrompt: RawInsert
-    private let insertResponse: RawInsert
-    private let insertComparison: RawInsert
+    private var responses: BatchInsert
+    private var comparisons: BatchInsert
+    /// The write lock is ours for the whole transaction, so ids can be given out here.
+    private var lastResponseID: Int64
+    private var lastComparisonID: Int64
 
     private struct ResponseKey: Hashable {
         let promptID: Int64
         let digest: ContentHash.Digest
     }
 
-    init(db: Database, source: String, overlap: Int) throws {
+    init(db: Database, source: String, overlap: Int, expectedRecords: Int = 0) throws {
+        // Rows go out in batches, a comparison possibly before the responses it names: check
+        // foreign keys at commit (this pragma lasts until the transaction ends).
+        try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
         self.db = db
         self.source = source
         self.overlap = overlap
+        promptIDs.reserveCapacity(expectedRecords)
+        responseIDs.reserveCapacity(2 * expectedRecords)
         insertPrompt = try RawInsert(db, sql: """
             INSERT INTO prompt (text, messages, source, split, contentHash, createdAt) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (contentHash) DO NOTHING
             """)
-        insertResponse = try RawInsert(db, sql: """
-            INSERT INTO response (promptId, text, textHash, origin, source, createdAt)
-            VALUES (?, ?, ?, 'model', ?, ?)
-            """)
-        insertComparison = try RawInsert(db, sql: """
-            INSERT INTO comparison (promptId, responseAId, responseBId, outcome, source, createdAt)
-            VALUES (?, ?, ?, 'A', ?, ?)
-            """)
+        responses = try BatchInsert(
+            db, into: "response (id, promptId, text, textHash, origin, source, createdAt)", columnCount: 7)
+        comparisons = try BatchInsert(
+            db, into: "comparison (id, promptId, responseAId, responseBId, outcome, source, createdAt)",
+            columnCount: 7)
+        lastResponseID = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM response") ?? 0
+        lastComparisonID = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM comparison") ?? 0
+    }
+
+    /// Writes buffered rows: responses first, since comparisons and tasks refer to them.
+    mutating func flush() throws {
+        try responses.flush()
+        try comparisons.flush()
     }
 
     mutating func write(_ prepared: PreparedRecord, defaultSplit: Split, into summary: inout ImportSummary) throws {
@@ -233,20 +259,22 @@ struct ImportWriter {
         let digests = prepared.responseDigests
         switch prepared.record {
         case .prompt(let content, let split):
-            let (promptID, isNew) = try prompt(content, hash: hash, split: split ?? defaultSplit, summary: &summary)
+            let (promptID, isNew) = try prompt(
+                content, hash: hash, hashData: prepared.promptHashData, split: split ?? defaultSplit, summary: &summary)
             if isNew {
                 try Queue.insertTask(db, kind: .demonstration, promptID: promptID, overlap: overlap, now: now)
                 summary.tasksAdded += 1
             }
-        case .pair(let content, let chosen, let rejected, let format):
-            summary.formats[format, default: 0] += 1
-            let (promptID, promptIsNew) = try prompt(content, hash: hash, split: defaultSplit, summary: &summary)
+        case .pair(let content, let chosen, let rejected, _):
+            let (promptID, promptIsNew) = try prompt(
+                content, hash: hash, hashData: prepared.promptHashData, split: defaultSplit, summary: &summary)
             let chosen = try response(
                 chosen, digest: digests[0], promptID: promptID, promptIsNew: promptIsNew, summary: &summary)
             let rejected = try response(
                 rejected, digest: digests[1], promptID: promptID, promptIsNew: promptIsNew, summary: &summary)
             // A pair with a new response cannot have been imported before.
             if !chosen.isNew && !rejected.isNew {
+                try flush()  // this import's own pairs must be visible to the query
                 let existing = try Int64.fetchOne(
                     db.cachedStatement(sql: """
                         SELECT id FROM comparison WHERE responseAId = ? AND responseBId = ? AND labelerId IS NULL
@@ -256,12 +284,14 @@ struct ImportWriter {
                     return
                 }
             }
-            try insertComparison.run(
-                .integer(promptID), .integer(chosen.id), .integer(rejected.id), .text(source), .real(now))
+            lastComparisonID += 1
+            try comparisons.append(
+                .integer(lastComparisonID), .integer(promptID), .integer(chosen.id), .integer(rejected.id),
+                .text("A"), .text(source), .real(now))
             summary.pairsAdded += 1
         case .candidates(let content, let texts, let split):
             let (promptID, promptIsNew) = try prompt(
-                content, hash: hash, split: split ?? defaultSplit, summary: &summary)
+                content, hash: hash, hashData: prepared.promptHashData, split: split ?? defaultSplit, summary: &summary)
             let before = summary.responsesAdded
             var responseIDs: [Int64] = []
             for (text, digest) in zip(texts, digests) {
@@ -272,6 +302,7 @@ struct ImportWriter {
             }
             // Re-importing the same candidates must not queue them twice.
             if summary.responsesAdded > before && responseIDs.count >= 2 {
+                try flush()
                 let taskID = try Queue.insertTask(db, kind: .ranking, promptID: promptID, overlap: overlap, now: now)
                 try Queue.attach(db, responses: responseIDs, to: taskID)
                 summary.tasksAdded += 1
@@ -282,7 +313,8 @@ struct ImportWriter {
     /// The id of the prompt with `content`'s normalized hash, inserting it when new. `isNew` is true
     /// only for the line that created it.
     private mutating func prompt(
-        _ content: PromptContent, hash: String, split: Split, summary: inout ImportSummary
+        _ content: PromptContent, hash: ContentHash.Digest, hashData: Data, split: Split,
+        summary: inout ImportSummary
     ) throws -> (id: Int64, isNew: Bool) {
         if let id = promptIDs[hash] {
             summary.promptsMerged += 1
@@ -290,10 +322,10 @@ struct ImportWriter {
         }
         switch content.canonical {
         case .text(let text):
-            try insertPrompt.run(.text(text), .null, .text(source), .text(split.rawValue), .text(hash), .real(now))
+            try insertPrompt.run(.text(text), .null, .text(source), .text(split.rawValue), .blob(hashData), .real(now))
         case .messages(let messages):
             let json = String(decoding: try PromptStore.encoder.encode(messages), as: UTF8.self)
-            try insertPrompt.run(.null, .text(json), .text(source), .text(split.rawValue), .text(hash), .real(now))
+            try insertPrompt.run(.null, .text(json), .text(source), .text(split.rawValue), .blob(hashData), .real(now))
         }
         if db.changesCount == 1 {
             let id = db.lastInsertedRowID
@@ -302,8 +334,8 @@ struct ImportWriter {
             return (id, true)
         }
         guard let id = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM prompt WHERE contentHash = ?"), arguments: [hash])
-        else { throw StoreError.notFound("prompt with hash \(hash)") }
+            db.cachedStatement(sql: "SELECT id FROM prompt WHERE contentHash = ?"), arguments: [hashData])
+        else { throw StoreError.notFound("a prompt that was just merged") }
         promptIDs[hash] = id
         summary.promptsMerged += 1
         return (id, false)
@@ -327,9 +359,11 @@ struct ImportWriter {
             summary.responsesMerged += 1
             return (id, false)
         }
-        try insertResponse.run(
-            .integer(promptID), .text(text), .integer(key.digest.prefix), .text(source), .real(now))
-        let id = db.lastInsertedRowID
+        lastResponseID += 1
+        let id = lastResponseID
+        try responses.append(
+            .integer(id), .integer(promptID), .text(text), .integer(key.digest.prefix), .text("model"), .text(source),
+            .real(now))
         responseIDs[key] = id
         summary.responsesAdded += 1
         return (id, true)

@@ -17,18 +17,18 @@ enum PromptStore {
         return encoder
     }()
 
-    static func insert(_ db: Database, content: PromptContent, source: String, split: Split, hash: String, now: Double)
+    static func insert(_ db: Database, content: PromptContent, source: String, split: Split, hash: Data, now: Double)
         throws -> Int64
     {
         guard let id = try insertIfNew(db, content: content, source: source, split: split, hash: hash, now: now) else {
-            throw StoreError.invalid("a prompt with hash \(hash) already exists")
+            throw StoreError.invalid("this prompt already exists")
         }
         return id
     }
 
     /// Inserts the prompt unless one with the same hash exists; returns the new id, or nil.
     static func insertIfNew(
-        _ db: Database, content: PromptContent, source: String, split: Split, hash: String, now: Double
+        _ db: Database, content: PromptContent, source: String, split: Split, hash: Data, now: Double
     ) throws -> Int64? {
         let text: String?
         let messages: String?
@@ -113,7 +113,7 @@ extension TallyDatabase {
     @discardableResult
     public func addPrompt(_ content: PromptContent, source: String = "api", split: Split = .train) throws -> Int64 {
         try write { db in
-            let hash = ContentHash.promptHash(content)
+            let hash = ContentHash.promptHash(content).data
             if let id = try Int64.fetchOne(db, sql: "SELECT id FROM prompt WHERE contentHash = ?", arguments: [hash]) {
                 return id
             }

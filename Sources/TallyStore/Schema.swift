@@ -37,7 +37,8 @@ enum Schema {
                 messages TEXT,
                 source TEXT NOT NULL,
                 split TEXT NOT NULL CHECK (split IN ('train', 'eval', 'test')),
-                contentHash TEXT NOT NULL UNIQUE,
+                -- SHA-256 of the normalized content: duplicates merge on it.
+                contentHash BLOB NOT NULL UNIQUE,
                 createdAt REAL NOT NULL,
                 CHECK ((text IS NULL) <> (messages IS NULL))
             );

@@ -44,6 +44,7 @@ struct BenchImport: ParsableCommand {
             let start = DispatchTime.now()
             let parsed = try ParsedImport.read(file, options: ImportOptions(kind: .prefs))
             let parsedAt = DispatchTime.now()
+            let parsedCPU = Self.cpuSeconds()
             let database = try workspace.openDatabase()
             let summary = try database.write(parsed)
             let end = DispatchTime.now()
@@ -64,6 +65,7 @@ struct BenchImport: ParsableCommand {
                 "\"write_s\": \(String(format: "%.3f", seconds - parseSeconds))",
                 "\"seconds\": \(String(format: "%.3f", seconds))",
                 "\"cpu_s\": \(String(format: "%.3f", endCPU - startCPU))",
+                "\"parse_cpu_s\": \(String(format: "%.3f", parsedCPU - startCPU))",
                 "\"close_s\": \(String(format: "%.3f", Double(closed.uptimeNanoseconds - end.uptimeNanoseconds) / 1e9))",
                 "\"pairs_per_s\": \(Int((Double(pairs) / seconds).rounded()))",
             ]
