@@ -50,14 +50,17 @@ public struct ParsedImport: Sendable {
     ///
     /// - Parameter displayName: how to name the file in errors (defaults to its path as given).
     /// - Throws: the first ``LineError`` unless `options.skipBadLines`; ``StoreError`` when unreadable.
-    public static func read(_ url: URL, displayName: String? = nil, options: ImportOptions) throws -> ParsedImport {
+    ///   - progress: hears bytes read so far and the file's size, once per block of a few MiB.
+    public static func read(
+        _ url: URL, displayName: String? = nil, options: ImportOptions, progress: ((Int64, Int64) -> Void)? = nil
+    ) throws -> ParsedImport {
         let name = displayName ?? url.relativePath
         var records: [PreparedRecord] = []
         var badLines: [LineError] = []
         var formats: [String: Int] = [:]
         var lineCount = 0
         let workers = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
-        try JSONLReader(url: url).forEachBlock { firstLine, block in
+        try JSONLReader(url: url).forEachBlock(progress: progress) { firstLine, block in
             let pieces = JSONLReader.split(block, into: workers)
             var results = [PieceResult](repeating: PieceResult(), count: pieces.count)
             results.withUnsafeMutableBufferPointer { slots in
@@ -157,7 +160,9 @@ public struct ImportSummary: Codable, Hashable, Sendable {
 
 extension TallyDatabase {
     /// Writes a validated import in ONE transaction: all of it lands, or nothing does.
-    public func write(_ parsed: ParsedImport) throws -> ImportSummary {
+    ///
+    /// - Parameter progress: hears how many records were written and how many there are, every 10,000.
+    public func write(_ parsed: ParsedImport, progress: ((Int, Int) -> Void)? = nil) throws -> ImportSummary {
         try write { db in
             var writer = try ImportWriter(
                 db: db, source: parsed.source, overlap: try Settings.overlapTarget(db), expectedRecords: parsed.records.count)
@@ -168,6 +173,7 @@ extension TallyDatabase {
             for record in parsed.records {
                 try writer.write(record, defaultSplit: parsed.options.defaultSplit, into: &summary)
                 summary.linesImported += 1
+                if summary.linesImported % 10_000 == 0 { progress?(summary.linesImported, parsed.records.count) }
             }
             try writer.flush()
             return summary
