@@ -58,6 +58,9 @@ struct JSONLReader {
             bytesRead += Int64(chunk.count)
             progress?(bytesRead, size)
             pending.append(contentsOf: chunk)
+            if bytesRead == Int64(chunk.count) && pending.starts(with: [0xEF, 0xBB, 0xBF]) {
+                pending.removeFirst(3)  // a UTF-8 byte order mark is not part of the first line
+            }
             guard let lastNewline = pending.lastIndex(of: 0x0A) else { continue }
             try pending.withUnsafeBufferPointer { all in
                 let block = UnsafeBufferPointer(rebasing: all[0...lastNewline])

@@ -172,6 +172,15 @@ import Testing
         #expect(task.responses.map(\.text) == ["a", "b", "c"])
     }
 
+    @Test func byteOrderMarkIsIgnored() throws {
+        let temp = try TemporaryFolder()
+        let file = temp.url.appendingPathComponent("bom.jsonl")
+        try Data([0xEF, 0xBB, 0xBF] + Array(#"{"prompt": "Hi"}"#.utf8)).write(to: file)
+        let (_, database) = try temp.workspace()
+        _ = try database.importFile(file, options: ImportOptions(kind: .prompts))
+        #expect(try database.prompt(id: 1).content == .text("Hi"))
+    }
+
     @Test func lineReaderHandlesChunkBoundariesAndCRLF() throws {
         let temp = try TemporaryFolder()
         let long = String(repeating: "x", count: JSONLReader.chunkSize + 17)
