@@ -31,7 +31,8 @@ public struct RankingTask: Hashable, Sendable {
     public var assignmentID: Int64
     public var taskID: Int64
     public var prompt: Prompt
-    /// In the order to display them.
+    /// In the order to display them: shuffled per assignment (the same order every time this labeler
+    /// opens the task, a different one for the next labeler) so that position does not bias rankings.
     public var responses: [CandidateResponse]
 }
 
@@ -76,7 +77,8 @@ extension TallyDatabase {
             guard let claim = try Queue.claim(db, kind: .ranking, labelerID: labeler.id) else { return nil }
             let (prompt, responses) = try Self.taskContent(db, taskID: claim.taskID)
             return RankingTask(
-                assignmentID: claim.assignmentID, taskID: claim.taskID, prompt: prompt, responses: responses)
+                assignmentID: claim.assignmentID, taskID: claim.taskID, prompt: prompt,
+                responses: Self.displayOrder(responses, assignmentID: claim.assignmentID))
         }
     }
 
@@ -116,6 +118,21 @@ extension TallyDatabase {
                 sql: "UPDATE assignment SET status = 'skipped', updatedAt = ? WHERE id = ?",
                 arguments: [Date.nowTimestamp, assignmentID])
         }
+    }
+
+    /// `responses` in an order fixed by `assignmentID` (a seeded Fisher–Yates shuffle).
+    static func displayOrder(_ responses: [CandidateResponse], assignmentID: Int64) -> [CandidateResponse] {
+        var shuffled = responses
+        var state = UInt64(bitPattern: assignmentID) &* 0x9E37_79B9_7F4A_7C15
+        for index in stride(from: shuffled.count - 1, to: 0, by: -1) {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            z ^= z >> 31
+            shuffled.swapAt(index, Int(z % UInt64(index + 1)))
+        }
+        return shuffled
     }
 
     static func taskContent(_ db: Database, taskID: Int64) throws -> (Prompt, [CandidateResponse]) {

@@ -83,8 +83,8 @@ import Testing
         try database.insertCritique(responseID: ids[1], author: .checkpoint(checkpoint), text: "Wrong sum.")
         let alice = try database.labeler(named: "alice")
         let task = try #require(try database.nextRankingTask(for: alice))
-        #expect(task.responses.map(\.text) == ["4", "5", "four"])
-        #expect(task.responses[1].critiques == ["Wrong sum."])
+        #expect(task.responses.map(\.text).sorted() == ["4", "5", "four"])
+        #expect(task.responses.first { $0.id == ids[1] }?.critiques == ["Wrong sum."])
         #expect(try database.response(id: ids[0]).sampling?.temperature == 0.7)
         #expect(try database.response(id: ids[0]).seed == 7)
 
@@ -107,6 +107,24 @@ import Testing
         #expect(stored?["instructionVersionId"] == version.id)
         #expect(try database.status().flags == 1)
         #expect(try database.preferencePairs().count == 2)
+    }
+
+    @Test func rankingDisplayOrderIsStablePerAssignmentAndVariesAcrossLabelers() throws {
+        let temp = try TemporaryFolder()
+        let (_, database) = try temp.workspace()
+        try database.setOverlapTarget(20)
+        let prompt = try database.addPrompt(.text("Order?"))
+        let ids = try database.insertResponses(promptID: prompt, texts: ["a", "b", "c", "d", "e"])
+        var orders: Set<[Int64]> = []
+        for index in 0..<20 {
+            let person = try database.labeler(named: "labeler\(index)")
+            let task = try #require(try database.nextRankingTask(for: person))
+            #expect(Set(task.responses.map(\.id)) == Set(ids))
+            let again = try #require(try database.nextRankingTask(for: person))  // resumed: same order
+            #expect(again.responses == task.responses)
+            orders.insert(task.responses.map(\.id))
+        }
+        #expect(orders.count > 5)
     }
 
     @Test func comparisonsRecordOutcomeAndStrength() throws {
