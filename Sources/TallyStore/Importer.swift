@@ -146,8 +146,10 @@ public struct ImportSummary: Codable, Hashable, Sendable {
             lines.append("  preference pairs: \(pairsAdded) new, \(pairsDuplicate) already imported")
         }
         if !formats.isEmpty {
-            lines.append("  formats: " + formats.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-                .joined(separator: ", "))
+            lines.append(
+                "  formats: "
+                    + formats.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+                    .joined(separator: ", "))
         }
         if tasksAdded > 0 { lines.append("  labeling tasks queued: \(tasksAdded)") }
         if !badLines.isEmpty {
@@ -165,7 +167,8 @@ extension TallyDatabase {
     public func write(_ parsed: ParsedImport, progress: ((Int, Int) -> Void)? = nil) throws -> ImportSummary {
         try write { db in
             var writer = try ImportWriter(
-                db: db, source: parsed.source, overlap: try Settings.overlapTarget(db), expectedRecords: parsed.records.count)
+                db: db, source: parsed.source, overlap: try Settings.overlapTarget(db),
+                expectedRecords: parsed.records.count)
             var summary = ImportSummary(file: parsed.fileName)
             summary.linesRead = parsed.lineCount
             summary.badLines = parsed.badLines.map(\.description)
@@ -241,10 +244,12 @@ struct ImportWriter {
         self.overlap = overlap
         promptIDs.reserveCapacity(expectedRecords)
         responseIDs.reserveCapacity(2 * expectedRecords)
-        insertPrompt = try RawInsert(db, sql: """
-            INSERT INTO prompt (text, messages, source, split, contentHash, createdAt) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (contentHash) DO NOTHING
-            """)
+        insertPrompt = try RawInsert(
+            db,
+            sql: """
+                INSERT INTO prompt (text, messages, source, split, contentHash, createdAt) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (contentHash) DO NOTHING
+                """)
         responses = try BatchInsert(
             db, into: "response (id, promptId, text, textHash, origin, source, createdAt)", columnCount: 7)
         comparisons = try BatchInsert(
@@ -282,9 +287,10 @@ struct ImportWriter {
             if !chosen.isNew && !rejected.isNew {
                 try flush()  // this import's own pairs must be visible to the query
                 let existing = try Int64.fetchOne(
-                    db.cachedStatement(sql: """
-                        SELECT id FROM comparison WHERE responseAId = ? AND responseBId = ? AND labelerId IS NULL
-                        """), arguments: [chosen.id, rejected.id])
+                    db.cachedStatement(
+                        sql: """
+                            SELECT id FROM comparison WHERE responseAId = ? AND responseBId = ? AND labelerId IS NULL
+                            """), arguments: [chosen.id, rejected.id])
                 if existing != nil {
                     summary.pairsDuplicate += 1
                     return
@@ -339,8 +345,9 @@ struct ImportWriter {
             summary.promptsAdded += 1
             return (id, true)
         }
-        guard let id = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM prompt WHERE contentHash = ?"), arguments: [hashData])
+        guard
+            let id = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT id FROM prompt WHERE contentHash = ?"), arguments: [hashData])
         else { throw StoreError.notFound("a prompt that was just merged") }
         promptIDs[hash] = id
         summary.promptsMerged += 1
@@ -357,9 +364,11 @@ struct ImportWriter {
             summary.responsesMerged += 1
             return (id, false)
         }
-        if !promptIsNew, let id = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM response WHERE promptId = ? AND textHash = ? AND text = ? LIMIT 1"),
-            arguments: [promptID, key.digest.prefix, text])
+        if !promptIsNew,
+            let id = try Int64.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT id FROM response WHERE promptId = ? AND textHash = ? AND text = ? LIMIT 1"),
+                arguments: [promptID, key.digest.prefix, text])
         {
             responseIDs[key] = id
             summary.responsesMerged += 1

@@ -16,7 +16,7 @@ public struct CandidateResponse: Hashable, Sendable {
 
 /// Write the answer you would want for this prompt.
 public struct DemonstrationTask: Hashable, Sendable {
-    /// Pass to ``TallyDatabase/submitDemonstration(assignmentID:text:startedFromDrafts:flags:secondsSpent:instructionVersionID:)``.
+    /// Pass to `submitDemonstration(assignmentID:…)`, `saveDemonstrationDraft` or `skipTask`.
     public var assignmentID: Int64
     public var taskID: Int64
     public var prompt: Prompt
@@ -58,7 +58,8 @@ extension TallyDatabase {
     public func nextDemonstrationTask(for labeler: Labeler) throws -> DemonstrationTask? {
         try write { db in
             guard let claim = try Queue.claim(db, kind: .demonstration, labelerID: labeler.id) else { return nil }
-            let promptID = try Int64.fetchOne(db, sql: "SELECT promptId FROM task WHERE id = ?", arguments: [claim.taskID])
+            let promptID = try Int64.fetchOne(
+                db, sql: "SELECT promptId FROM task WHERE id = ?", arguments: [claim.taskID])
             let prompt = try PromptStore.fetch(db, id: promptID ?? -1)
             let drafts = try Row.fetchAll(
                 db, sql: "SELECT id, text FROM draft WHERE promptId = ? ORDER BY id", arguments: [prompt.id]
@@ -109,7 +110,8 @@ extension TallyDatabase {
     /// Gives a task back: it is not offered to this labeler again, and its slot goes to someone else.
     public func skipTask(assignmentID: Int64) throws {
         try write { db in
-            let status = try String.fetchOne(db, sql: "SELECT status FROM assignment WHERE id = ?", arguments: [assignmentID])
+            let status = try String.fetchOne(
+                db, sql: "SELECT status FROM assignment WHERE id = ?", arguments: [assignmentID])
             guard let status else { throw StoreError.notFound("assignment \(assignmentID)") }
             guard status == "pending" || status == "draft" else {
                 throw StoreError.invalid("assignment \(assignmentID) is already \(status); it cannot be skipped")

@@ -57,7 +57,8 @@ struct ImportFileOptions: ParsableArguments {
 struct ImportPrompts: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prompts",
-        abstract: "Import prompts: one per line as plain text, {\"prompt\": …} or {\"messages\": [{\"role\", \"content\"}…]}.",
+        abstract:
+            "Import prompts: one per line as plain text, {\"prompt\": …} or {\"messages\": [{\"role\", \"content\"}…]}.",
         discussion: "Each new prompt is queued for demonstrations. A line may name its \"split\".")
 
     @OptionGroup var options: ImportFileOptions

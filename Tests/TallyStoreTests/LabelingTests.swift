@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import TallyStore
 
 @Suite struct LabelingTests {
@@ -55,7 +56,8 @@ import Testing
         let (_, database) = try temp.workspace()
         try database.setOverlapTarget(2)
         let prompt = try database.addPrompt(.text("Explain tides."))
-        let draft = try database.insertDraft(promptID: prompt, author: .endpoint(model: "helper-7b"), text: "Model draft")
+        let draft = try database.insertDraft(
+            promptID: prompt, author: .endpoint(model: "helper-7b"), text: "Model draft")
         let a = try database.labeler(named: "a")
         let b = try database.labeler(named: "b")
         let taskA = try #require(try database.nextDemonstrationTask(for: a))
@@ -63,7 +65,8 @@ import Testing
         let taskB = try #require(try database.nextDemonstrationTask(for: b))
         #expect(taskB.drafts == [DraftSuggestion(id: draft, text: "Model draft")])
         #expect(taskB.savedDraftText == nil)
-        try database.submitDemonstration(assignmentID: taskB.assignmentID, text: "B's answer", startedFromDrafts: [draft])
+        try database.submitDemonstration(
+            assignmentID: taskB.assignmentID, text: "B's answer", startedFromDrafts: [draft])
         // A comes back to their own autosaved text, not B's submission.
         let resumed = try #require(try database.nextDemonstrationTask(for: a))
         #expect(resumed.assignmentID == taskA.assignmentID)
@@ -102,7 +105,8 @@ import Testing
             try database.submitRanking(assignmentID: task.assignmentID, tiers: [[ids[0], ids[1], ids[2]]])
         }
         let stored = try database.read { db in
-            try Row.fetchOne(db, sql: "SELECT instructionVersionId, secondsSpent FROM ranking WHERE id = ?", arguments: [ranking])
+            try Row.fetchOne(
+                db, sql: "SELECT instructionVersionId, secondsSpent FROM ranking WHERE id = ?", arguments: [ranking])
         }
         #expect(stored?["instructionVersionId"] == version.id)
         #expect(try database.status().flags == 1)
@@ -190,7 +194,8 @@ import Testing
         let temp = try TemporaryFolder()
         let (_, database) = try temp.workspace()
         let hash = String(repeating: "ab", count: 32)
-        let base = try database.registerCheckpoint(name: "base", kind: .base, path: "checkpoints/1", config: "{}", sha256: hash)
+        let base = try database.registerCheckpoint(
+            name: "base", kind: .base, path: "checkpoints/1", config: "{}", sha256: hash)
         #expect(throws: StoreError.self) {
             try database.registerCheckpoint(name: "base", kind: .base, path: "x", config: "{}", sha256: hash)
         }
