@@ -7,8 +7,8 @@ struct Tally: ParsableCommand {
         commandName: "tally",
         abstract: "A terminal workbench for human feedback on language models.",
         subcommands: [
-            Init.self, Import.self, Export.self, Status.self, Label.self, TokenizerCommand.self, Pretrain.self,
-            Generate.self, Bench.self, Debug.self,
+            Init.self, Import.self, Export.self, Status.self, Label.self, WorldCommand.self, SimulateCommand.self,
+            TokenizerCommand.self, Pretrain.self, Generate.self, Bench.self, Debug.self,
         ]
     )
 
