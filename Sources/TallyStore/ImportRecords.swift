@@ -48,17 +48,16 @@ enum ImportLineParser {
         if kind == .prompts && first != UInt8(ascii: "{") && first != UInt8(ascii: "\"") {
             return .prompt(.text(text), split: nil)
         }
-        let value: Any
+        let value: JSONNode
         do {
-            value = try JSONSerialization.jsonObject(
-                with: Data(buffer: line), options: [.fragmentsAllowed])
-        } catch {
-            throw LineProblem("not valid JSON (\(jsonErrorSummary(error)))")
+            value = try JSONParser.parse(line)
+        } catch let failure as JSONParser.Failure {
+            throw LineProblem("not valid JSON (\(failure.description))")
         }
-        if kind == .prompts, let string = value as? String {
+        if kind == .prompts, case .string(let string) = value {
             return .prompt(.text(string), split: nil)
         }
-        guard let object = value as? [String: Any] else {
+        guard case .object(let object) = value else {
             throw LineProblem("expected a JSON object ({…}) on this line")
         }
         switch kind {
@@ -73,7 +72,7 @@ enum ImportLineParser {
         case .responses:
             guard let prompt = try promptField(object, required: true) else { throw LineProblem("unreachable") }
             guard let list = object["responses"] else { throw LineProblem("\"responses\" is missing") }
-            guard let responses = list as? [String] else {
+            guard let responses = list.stringArrayValue else {
                 throw LineProblem("\"responses\" must be a list of strings")
             }
             guard responsesPerRanking.contains(responses.count) else {
@@ -85,14 +84,14 @@ enum ImportLineParser {
     }
 
     /// The prompt from `"prompt"` (a string or message list) or `"messages"`.
-    static func promptField(_ object: [String: Any], required: Bool) throws -> PromptContent? {
+    static func promptField(_ object: [String: JSONNode], required: Bool) throws -> PromptContent? {
         if let prompt = object["prompt"] {
-            if let text = prompt as? String { return .text(text) }
-            if let list = prompt as? [Any] { return .messages(try messages(list, field: "prompt")).canonical }
+            if let text = prompt.stringValue { return .text(text) }
+            if let list = prompt.arrayValue { return .messages(try messages(list, field: "prompt")).canonical }
             throw LineProblem("\"prompt\" must be a string or a list of {\"role\", \"content\"} messages")
         }
         if let list = object["messages"] {
-            guard let list = list as? [Any] else { throw LineProblem("\"messages\" must be a list") }
+            guard let list = list.arrayValue else { throw LineProblem("\"messages\" must be a list") }
             return .messages(try messages(list, field: "messages")).canonical
         }
         if required { throw LineProblem("\"prompt\" is missing (or give \"messages\")") }
@@ -100,21 +99,21 @@ enum ImportLineParser {
     }
 
     /// A list of `{"role", "content"}` objects.
-    static func messages(_ list: [Any], field: String) throws -> [Message] {
+    static func messages(_ list: [JSONNode], field: String) throws -> [Message] {
         if list.isEmpty { throw LineProblem("\"\(field)\" is an empty list") }
         var result: [Message] = []
         result.reserveCapacity(list.count)
         for (index, item) in list.enumerated() {
-            guard let entry = item as? [String: Any] else {
+            guard let entry = item.objectValue else {
                 throw LineProblem("\"\(field)\"[\(index)] must be an object with \"role\" and \"content\"")
             }
-            guard let role = entry["role"] as? String else {
+            guard let role = entry["role"]?.stringValue else {
                 throw LineProblem("\"\(field)\"[\(index)].role is missing or not a string")
             }
             guard Message.roles.contains(role) else {
                 throw LineProblem("\"\(field)\"[\(index)].role is \"\(role)\"; use system, user or assistant")
             }
-            guard let content = entry["content"] as? String else {
+            guard let content = entry["content"]?.stringValue else {
                 throw LineProblem("\"\(field)\"[\(index)].content is missing or not a string")
             }
             result.append(Message(role: role, content: content))
@@ -122,17 +121,11 @@ enum ImportLineParser {
         return result
     }
 
-    static func splitField(_ object: [String: Any]) throws -> Split? {
+    static func splitField(_ object: [String: JSONNode]) throws -> Split? {
         guard let value = object["split"] else { return nil }
-        guard let name = value as? String, let split = Split(rawValue: name) else {
+        guard let name = value.stringValue, let split = Split(rawValue: name) else {
             throw LineProblem("\"split\" must be \"train\", \"eval\" or \"test\"")
         }
         return split
-    }
-
-    private static func jsonErrorSummary(_ error: Error) -> String {
-        let nsError = error as NSError
-        if let detail = nsError.userInfo[NSDebugDescriptionErrorKey] as? String { return detail }
-        return nsError.localizedDescription
     }
 }

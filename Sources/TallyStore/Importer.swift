@@ -41,33 +41,73 @@ public struct ParsedImport: Sendable {
     public let lineCount: Int
     /// Lines that were wrong (only when skipping bad lines; otherwise reading throws the first).
     public let badLines: [LineError]
-    let records: [ImportRecord]
+    let records: [PreparedRecord]
+    /// Preference lines per detected format.
+    let formats: [String: Int]
 
-    /// Reads and validates every line of `url`.
+    /// Reads and validates every line of `url`. Blocks of lines are parsed (and their hashes computed)
+    /// on every core; records keep file order.
     ///
     /// - Parameter displayName: how to name the file in errors (defaults to its path as given).
     /// - Throws: the first ``LineError`` unless `options.skipBadLines`; ``StoreError`` when unreadable.
     public static func read(_ url: URL, displayName: String? = nil, options: ImportOptions) throws -> ParsedImport {
         let name = displayName ?? url.relativePath
-        var records: [ImportRecord] = []
+        var records: [PreparedRecord] = []
         var badLines: [LineError] = []
+        var formats: [String: Int] = [:]
         var lineCount = 0
-        try JSONLReader(url: url).forEachLine { number, bytes in
-            lineCount += 1
-            do {
-                records.append(
-                    try ImportLineParser.parse(bytes, kind: options.kind, format: options.preferenceFormat))
-            } catch let problem as LineProblem {
-                let error = LineError(file: name, line: number, message: problem.message)
-                guard options.skipBadLines else { throw error }
-                badLines.append(error)
+        let workers = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+        try JSONLReader(url: url).forEachBlock { firstLine, block in
+            let pieces = JSONLReader.split(block, into: workers)
+            var results = [PieceResult](repeating: PieceResult(), count: pieces.count)
+            results.withUnsafeMutableBufferPointer { slots in
+                DispatchQueue.concurrentPerform(iterations: pieces.count) { piece in
+                    slots[piece] = parsePiece(
+                        pieces[piece].bytes, firstLine: firstLine + pieces[piece].lineOffset, name: name,
+                        options: options)
+                }
             }
+            for result in results {
+                lineCount += result.lineCount
+                records += result.records
+                badLines += result.badLines
+                formats.merge(result.formats, uniquingKeysWith: +)
+            }
+            if !options.skipBadLines, let first = badLines.first { throw first }
         }
         if records.isEmpty && badLines.isEmpty {
             throw StoreError.invalid("\(name): the file has no lines to import")
         }
         return ParsedImport(
-            fileName: name, options: options, lineCount: lineCount, badLines: badLines, records: records)
+            fileName: name, options: options, lineCount: lineCount, badLines: badLines, records: records,
+            formats: formats)
+    }
+
+    /// What one worker made of its piece of a block.
+    private struct PieceResult {
+        var records: [PreparedRecord] = []
+        var badLines: [LineError] = []
+        var formats: [String: Int] = [:]
+        var lineCount = 0
+    }
+
+    private static func parsePiece(
+        _ bytes: UnsafeBufferPointer<UInt8>, firstLine: Int, name: String, options: ImportOptions
+    ) -> PieceResult {
+        var result = PieceResult()
+        // Reading stops at the first bad line unless bad lines are skipped.
+        try? JSONLReader.forEachLine(in: bytes, firstLine: firstLine) { number, line in
+            result.lineCount += 1
+            do {
+                let record = try ImportLineParser.parse(line, kind: options.kind, format: options.preferenceFormat)
+                if case .pair(_, _, _, let format) = record { result.formats[format, default: 0] += 1 }
+                result.records.append(PreparedRecord(record))
+            } catch let problem as LineProblem {
+                result.badLines.append(LineError(file: name, line: number, message: problem.message))
+                if !options.skipBadLines { throw problem }
+            }
+        }
+        return result
     }
 
     /// The source recorded on new rows.
@@ -119,14 +159,17 @@ extension TallyDatabase {
     /// Writes a validated import in ONE transaction: all of it lands, or nothing does.
     public func write(_ parsed: ParsedImport) throws -> ImportSummary {
         try write { db in
-            var writer = try ImportWriter(db: db, source: parsed.source, overlap: try Settings.overlapTarget(db))
+            var writer = try ImportWriter(
+                db: db, source: parsed.source, overlap: try Settings.overlapTarget(db), expectedRecords: parsed.records.count)
             var summary = ImportSummary(file: parsed.fileName)
             summary.linesRead = parsed.lineCount
             summary.badLines = parsed.badLines.map(\.description)
+            summary.formats = parsed.formats
             for record in parsed.records {
                 try writer.write(record, defaultSplit: parsed.options.defaultSplit, into: &summary)
                 summary.linesImported += 1
             }
+            try writer.flush()
             return summary
         }
     }
@@ -137,62 +180,129 @@ extension TallyDatabase {
     }
 }
 
-/// Writes import records with cached statements and in-memory lookups of what this import added.
+/// An import record with its hashes computed (on the parsing workers, off the write path).
+struct PreparedRecord {
+    let record: ImportRecord
+    let promptHash: ContentHash.Digest
+    /// `promptHash` as the bytes stored in `prompt.contentHash`.
+    let promptHashData: Data
+    /// The chosen and rejected answers' digests, or the candidates', in order.
+    let responseDigests: [ContentHash.Digest]
+
+    init(_ record: ImportRecord) {
+        self.record = record
+        switch record {
+        case .prompt(let content, _):
+            promptHash = ContentHash.promptHash(content)
+            responseDigests = []
+        case .pair(let content, let chosen, let rejected, _):
+            promptHash = ContentHash.promptHash(content)
+            responseDigests = [ContentHash.digest(chosen), ContentHash.digest(rejected)]
+        case .candidates(let content, let texts, _):
+            promptHash = ContentHash.promptHash(content)
+            responseDigests = texts.map(ContentHash.digest)
+        }
+        promptHashData = promptHash.data
+    }
+}
+
+/// Writes import records with prepared statements and in-memory lookups of what this import added.
 struct ImportWriter {
     let db: Database
     let source: String
     let overlap: Int
     let now = Date.nowTimestamp
-    private var promptIDs: [String: Int64] = [:]
+    private var promptIDs: [ContentHash.Digest: Int64] = [:]
     private var responseIDs: [ResponseKey: Int64] = [:]
+    private let insertPrompt: RawInsert
+    private var responses: BatchInsert
+    private var comparisons: BatchInsert
+    /// The write lock is ours for the whole transaction, so ids can be given out here.
+    private var lastResponseID: Int64
+    private var lastComparisonID: Int64
 
     private struct ResponseKey: Hashable {
         let promptID: Int64
-        let textHash: String
+        let digest: ContentHash.Digest
     }
 
-    init(db: Database, source: String, overlap: Int) throws {
+    init(db: Database, source: String, overlap: Int, expectedRecords: Int = 0) throws {
+        // Rows go out in batches, a comparison possibly before the responses it names: check
+        // foreign keys at commit (this pragma lasts until the transaction ends).
+        try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
         self.db = db
         self.source = source
         self.overlap = overlap
+        promptIDs.reserveCapacity(expectedRecords)
+        responseIDs.reserveCapacity(2 * expectedRecords)
+        insertPrompt = try RawInsert(db, sql: """
+            INSERT INTO prompt (text, messages, source, split, contentHash, createdAt) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (contentHash) DO NOTHING
+            """)
+        responses = try BatchInsert(
+            db, into: "response (id, promptId, text, textHash, origin, source, createdAt)", columnCount: 7)
+        comparisons = try BatchInsert(
+            db, into: "comparison (id, promptId, responseAId, responseBId, outcome, source, createdAt)",
+            columnCount: 7)
+        lastResponseID = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM response") ?? 0
+        lastComparisonID = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM comparison") ?? 0
     }
 
-    mutating func write(_ record: ImportRecord, defaultSplit: Split, into summary: inout ImportSummary) throws {
-        switch record {
+    /// Writes buffered rows: responses first, since comparisons and tasks refer to them.
+    mutating func flush() throws {
+        try responses.flush()
+        try comparisons.flush()
+    }
+
+    mutating func write(_ prepared: PreparedRecord, defaultSplit: Split, into summary: inout ImportSummary) throws {
+        let hash = prepared.promptHash
+        let digests = prepared.responseDigests
+        switch prepared.record {
         case .prompt(let content, let split):
-            let (promptID, isNew) = try prompt(content, split: split ?? defaultSplit, summary: &summary)
+            let (promptID, isNew) = try prompt(
+                content, hash: hash, hashData: prepared.promptHashData, split: split ?? defaultSplit, summary: &summary)
             if isNew {
                 try Queue.insertTask(db, kind: .demonstration, promptID: promptID, overlap: overlap, now: now)
                 summary.tasksAdded += 1
             }
-        case .pair(let content, let chosen, let rejected, let format):
-            summary.formats[format, default: 0] += 1
-            let (promptID, _) = try prompt(content, split: defaultSplit, summary: &summary)
-            let chosenID = try response(chosen, promptID: promptID, summary: &summary)
-            let rejectedID = try response(rejected, promptID: promptID, summary: &summary)
-            let existing = try Int64.fetchOne(
-                db.cachedStatement(sql: """
-                    SELECT id FROM comparison WHERE responseAId = ? AND responseBId = ? AND labelerId IS NULL
-                    """), arguments: [chosenID, rejectedID])
-            if existing != nil {
-                summary.pairsDuplicate += 1
-                return
+        case .pair(let content, let chosen, let rejected, _):
+            let (promptID, promptIsNew) = try prompt(
+                content, hash: hash, hashData: prepared.promptHashData, split: defaultSplit, summary: &summary)
+            let chosen = try response(
+                chosen, digest: digests[0], promptID: promptID, promptIsNew: promptIsNew, summary: &summary)
+            let rejected = try response(
+                rejected, digest: digests[1], promptID: promptID, promptIsNew: promptIsNew, summary: &summary)
+            // A pair with a new response cannot have been imported before.
+            if !chosen.isNew && !rejected.isNew {
+                try flush()  // this import's own pairs must be visible to the query
+                let existing = try Int64.fetchOne(
+                    db.cachedStatement(sql: """
+                        SELECT id FROM comparison WHERE responseAId = ? AND responseBId = ? AND labelerId IS NULL
+                        """), arguments: [chosen.id, rejected.id])
+                if existing != nil {
+                    summary.pairsDuplicate += 1
+                    return
+                }
             }
-            try db.cachedStatement(sql: """
-                INSERT INTO comparison (promptId, responseAId, responseBId, outcome, source, createdAt)
-                VALUES (?, ?, ?, 'A', ?, ?)
-                """).execute(arguments: [promptID, chosenID, rejectedID, source, now])
+            lastComparisonID += 1
+            try comparisons.append(
+                .integer(lastComparisonID), .integer(promptID), .integer(chosen.id), .integer(rejected.id),
+                .text("A"), .text(source), .real(now))
             summary.pairsAdded += 1
         case .candidates(let content, let texts, let split):
-            let (promptID, _) = try prompt(content, split: split ?? defaultSplit, summary: &summary)
+            let (promptID, promptIsNew) = try prompt(
+                content, hash: hash, hashData: prepared.promptHashData, split: split ?? defaultSplit, summary: &summary)
             let before = summary.responsesAdded
             var responseIDs: [Int64] = []
-            for text in texts {
-                let id = try response(text, promptID: promptID, summary: &summary)
+            for (text, digest) in zip(texts, digests) {
+                let id = try response(
+                    text, digest: digest, promptID: promptID, promptIsNew: promptIsNew, summary: &summary
+                ).id
                 if !responseIDs.contains(id) { responseIDs.append(id) }
             }
             // Re-importing the same candidates must not queue them twice.
             if summary.responsesAdded > before && responseIDs.count >= 2 {
+                try flush()
                 let taskID = try Queue.insertTask(db, kind: .ranking, promptID: promptID, overlap: overlap, now: now)
                 try Queue.attach(db, responses: responseIDs, to: taskID)
                 summary.tasksAdded += 1
@@ -200,50 +310,62 @@ struct ImportWriter {
         }
     }
 
-    /// The id of the prompt with `content`'s normalized hash, inserting it when new.
-    private mutating func prompt(_ content: PromptContent, split: Split, summary: inout ImportSummary) throws
-        -> (id: Int64, isNew: Bool)
-    {
-        let hash = ContentHash.promptHash(content)
+    /// The id of the prompt with `content`'s normalized hash, inserting it when new. `isNew` is true
+    /// only for the line that created it.
+    private mutating func prompt(
+        _ content: PromptContent, hash: ContentHash.Digest, hashData: Data, split: Split,
+        summary: inout ImportSummary
+    ) throws -> (id: Int64, isNew: Bool) {
         if let id = promptIDs[hash] {
             summary.promptsMerged += 1
             return (id, false)
         }
-        if let id = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM prompt WHERE contentHash = ?"), arguments: [hash])
-        {
-            promptIDs[hash] = id
-            summary.promptsMerged += 1
-            return (id, false)
+        switch content.canonical {
+        case .text(let text):
+            try insertPrompt.run(.text(text), .null, .text(source), .text(split.rawValue), .blob(hashData), .real(now))
+        case .messages(let messages):
+            let json = String(decoding: try PromptStore.encoder.encode(messages), as: UTF8.self)
+            try insertPrompt.run(.null, .text(json), .text(source), .text(split.rawValue), .blob(hashData), .real(now))
         }
-        let id = try PromptStore.insert(db, content: content, source: source, split: split, hash: hash, now: now)
+        if db.changesCount == 1 {
+            let id = db.lastInsertedRowID
+            promptIDs[hash] = id
+            summary.promptsAdded += 1
+            return (id, true)
+        }
+        guard let id = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT id FROM prompt WHERE contentHash = ?"), arguments: [hashData])
+        else { throw StoreError.notFound("a prompt that was just merged") }
         promptIDs[hash] = id
-        summary.promptsAdded += 1
-        return (id, true)
+        summary.promptsMerged += 1
+        return (id, false)
     }
 
-    /// The id of `text` as an imported (model-origin, no checkpoint) response to `promptID`, inserting it when new.
-    private mutating func response(_ text: String, promptID: Int64, summary: inout ImportSummary) throws -> Int64 {
-        let key = ResponseKey(promptID: promptID, textHash: ContentHash.sha256Hex(text))
+    /// The id of `text` as an imported (model-origin, no checkpoint) response to `promptID`, inserting
+    /// it when new. Responses to a prompt this import created are only looked up in memory.
+    private mutating func response(
+        _ text: String, digest: ContentHash.Digest, promptID: Int64, promptIsNew: Bool, summary: inout ImportSummary
+    ) throws -> (id: Int64, isNew: Bool) {
+        let key = ResponseKey(promptID: promptID, digest: digest)
         if let id = responseIDs[key] {
             summary.responsesMerged += 1
-            return id
+            return (id, false)
         }
-        if let id = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM response WHERE promptId = ? AND textHash = ? LIMIT 1"),
-            arguments: [promptID, key.textHash])
+        if !promptIsNew, let id = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT id FROM response WHERE promptId = ? AND textHash = ? AND text = ? LIMIT 1"),
+            arguments: [promptID, key.digest.prefix, text])
         {
             responseIDs[key] = id
             summary.responsesMerged += 1
-            return id
+            return (id, false)
         }
-        try db.cachedStatement(sql: """
-            INSERT INTO response (promptId, text, textHash, origin, source, createdAt)
-            VALUES (?, ?, ?, 'model', ?, ?)
-            """).execute(arguments: [promptID, text, key.textHash, source, now])
-        let id = db.lastInsertedRowID
+        lastResponseID += 1
+        let id = lastResponseID
+        try responses.append(
+            .integer(id), .integer(promptID), .text(text), .integer(key.digest.prefix), .text("model"), .text(source),
+            .real(now))
         responseIDs[key] = id
         summary.responsesAdded += 1
-        return id
+        return (id, true)
     }
 }

@@ -18,22 +18,30 @@ public struct LineError: Error, CustomStringConvertible, Hashable, Sendable {
     public var description: String { "\(file):\(line): \(message)" }
 }
 
-/// Reads a file line by line in fixed-size chunks, without loading it whole.
+/// Reads a file in blocks of whole lines, without loading it whole.
 struct JSONLReader {
     /// How many bytes are read at a time.
-    static let chunkSize = 1 << 20
+    static let chunkSize = 4 << 20
 
     let url: URL
 
     /// Calls `body` with each line's number (from 1) and bytes, without the line ending.
     /// Lines holding only spaces, tabs or a carriage return are skipped.
     func forEachLine(_ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        try forEachBlock { firstLine, block in
+            try Self.forEachLine(in: block, firstLine: firstLine, body)
+        }
+    }
+
+    /// Calls `body` with consecutive blocks of whole lines and the number of each block's first line.
+    /// Every block but the last ends with a newline.
+    func forEachBlock(_ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
             throw StoreError.invalid("\(url.path): cannot open the file for reading (does it exist?)")
         }
         defer { try? handle.close() }
-        var carried: [UInt8] = []
-        var lineNumber = 0
+        var pending: [UInt8] = []
+        var nextLine = 1
         while true {
             let chunk: Data
             do {
@@ -42,34 +50,67 @@ struct JSONLReader {
                 throw StoreError.invalid("\(url.path): cannot read the file: \(error.localizedDescription)")
             }
             if chunk.isEmpty { break }
-            try chunk.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-                let bytes = raw.bindMemory(to: UInt8.self)
-                var start = 0
-                var index = 0
-                while index < bytes.count {
-                    if bytes[index] == 0x0A {
-                        lineNumber += 1
-                        if carried.isEmpty {
-                            try emit(lineNumber, UnsafeBufferPointer(rebasing: bytes[start..<index]), body)
-                        } else {
-                            carried.append(contentsOf: bytes[start..<index])
-                            try carried.withUnsafeBufferPointer { try emit(lineNumber, $0, body) }
-                            carried.removeAll(keepingCapacity: true)
-                        }
-                        start = index + 1
-                    }
-                    index += 1
-                }
-                carried.append(contentsOf: bytes[start..<bytes.count])
+            pending.append(contentsOf: chunk)
+            guard let lastNewline = pending.lastIndex(of: 0x0A) else { continue }
+            try pending.withUnsafeBufferPointer { all in
+                let block = UnsafeBufferPointer(rebasing: all[0...lastNewline])
+                try body(nextLine, block)
+                nextLine += Self.newlineCount(block)
             }
+            pending.removeSubrange(0...lastNewline)
         }
-        if !carried.isEmpty {
-            lineNumber += 1
-            try carried.withUnsafeBufferPointer { try emit(lineNumber, $0, body) }
+        if !pending.isEmpty {
+            try pending.withUnsafeBufferPointer { try body(nextLine, $0) }
         }
     }
 
-    private func emit(
+    /// How many newline bytes `bytes` holds.
+    static func newlineCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var count = 0
+        for byte in bytes where byte == 0x0A { count += 1 }
+        return count
+    }
+
+    /// Calls `body` for each non-blank line of `block`, numbered from `firstLine`.
+    static func forEachLine(
+        in block: UnsafeBufferPointer<UInt8>, firstLine: Int, _ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws {
+        var lineNumber = firstLine
+        var start = 0
+        var index = 0
+        while index < block.count {
+            if block[index] == 0x0A {
+                try emit(lineNumber, UnsafeBufferPointer(rebasing: block[start..<index]), body)
+                lineNumber += 1
+                start = index + 1
+            }
+            index += 1
+        }
+        if start < block.count {
+            try emit(lineNumber, UnsafeBufferPointer(rebasing: block[start..<block.count]), body)
+        }
+    }
+
+    /// Splits `block` into at most `parts` pieces of whole lines, each with its first line's offset
+    /// from the block's first line.
+    static func split(_ block: UnsafeBufferPointer<UInt8>, into parts: Int)
+        -> [(lineOffset: Int, bytes: UnsafeBufferPointer<UInt8>)]
+    {
+        var pieces: [(Int, UnsafeBufferPointer<UInt8>)] = []
+        var start = 0
+        var lineOffset = 0
+        for part in 0..<parts where start < block.count {
+            var end = part == parts - 1 ? block.count : max(start, block.count * (part + 1) / parts)
+            while end < block.count && end > 0 && block[end - 1] != 0x0A { end += 1 }
+            let piece = UnsafeBufferPointer(rebasing: block[start..<end])
+            pieces.append((lineOffset, piece))
+            lineOffset += newlineCount(piece)
+            start = end
+        }
+        return pieces
+    }
+
+    private static func emit(
         _ number: Int, _ line: UnsafeBufferPointer<UInt8>, _ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws {
         var end = line.count

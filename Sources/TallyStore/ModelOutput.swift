@@ -62,7 +62,7 @@ extension TallyDatabase {
                     INSERT INTO response (promptId, text, textHash, origin, checkpointId, sampling, seed, source,
                         createdAt) VALUES (?, ?, ?, ?, ?, ?, ?, 'generated', ?)
                     """).execute(arguments: [
-                        promptID, text, ContentHash.sha256Hex(text), origin.rawValue, checkpointID, samplingJSON,
+                        promptID, text, ContentHash.textKey(text), origin.rawValue, checkpointID, samplingJSON,
                         seed, now,
                     ])
                 ids.append(db.lastInsertedRowID)

@@ -2,7 +2,7 @@ import Foundation
 
 /// Parses one preference pair in TRL's or Anthropic HH-RLHF's format.
 enum PreferenceLineParser {
-    static func parse(_ object: [String: Any], format: PreferenceFormat) throws -> ImportRecord {
+    static func parse(_ object: [String: JSONNode], format: PreferenceFormat) throws -> ImportRecord {
         guard let chosen = object["chosen"] else { throw LineProblem("\"chosen\" is missing") }
         guard let rejected = object["rejected"] else { throw LineProblem("\"rejected\" is missing") }
         let hasPrompt = object["prompt"] != nil
@@ -15,7 +15,7 @@ enum PreferenceLineParser {
             if let prompt = try ImportLineParser.promptField(object, required: false) {
                 let chosenText = try completion(chosen, field: "chosen")
                 let rejectedText = try completion(rejected, field: "rejected")
-                let form = prompt.isText && chosen is String ? "trl-standard" : "trl-conversational"
+                let form = prompt.isText && chosen.stringValue != nil ? "trl-standard" : "trl-conversational"
                 return .pair(prompt: prompt, chosen: chosenText, rejected: rejectedText, format: form)
             }
             return try parseImplicit(chosen: chosen, rejected: rejected)
@@ -23,15 +23,15 @@ enum PreferenceLineParser {
     }
 
     /// True when `value` is a transcript of `Human:`/`Assistant:` turns.
-    static func looksLikeHH(_ value: Any) -> Bool {
-        guard let text = value as? String else { return false }
+    static func looksLikeHH(_ value: JSONNode) -> Bool {
+        guard let text = value.stringValue else { return false }
         return (text.hasPrefix("\n\nHuman:") || text.hasPrefix("Human:")) && text.contains("\n\nAssistant:")
     }
 
     /// A completion: a string, or a list holding one assistant message.
-    private static func completion(_ value: Any, field: String) throws -> String {
-        if let text = value as? String { return text }
-        if let list = value as? [Any] {
+    private static func completion(_ value: JSONNode, field: String) throws -> String {
+        if let text = value.stringValue { return text }
+        if let list = value.arrayValue {
             let turns = try ImportLineParser.messages(list, field: field)
             guard turns.count == 1, turns[0].role == "assistant" else {
                 throw LineProblem("\"\(field)\" must hold exactly one assistant message after the prompt")
@@ -42,8 +42,8 @@ enum PreferenceLineParser {
     }
 
     /// TRL's implicit prompt: the prompt is what `chosen` and `rejected` share.
-    private static func parseImplicit(chosen: Any, rejected: Any) throws -> ImportRecord {
-        if let chosenText = chosen as? String, let rejectedText = rejected as? String {
+    private static func parseImplicit(chosen: JSONNode, rejected: JSONNode) throws -> ImportRecord {
+        if let chosenText = chosen.stringValue, let rejectedText = rejected.stringValue {
             let split = sharedPrefixSplit(chosenText, rejectedText)
             guard split.prompt.contains(where: { !$0.isWhitespace }) else {
                 throw LineProblem(
@@ -52,7 +52,7 @@ enum PreferenceLineParser {
             return .pair(
                 prompt: .text(split.prompt), chosen: split.chosen, rejected: split.rejected, format: "trl-implicit")
         }
-        guard let chosenList = chosen as? [Any], let rejectedList = rejected as? [Any] else {
+        guard let chosenList = chosen.arrayValue, let rejectedList = rejected.arrayValue else {
             throw LineProblem("\"chosen\" and \"rejected\" must both be strings or both be message lists")
         }
         let chosenTurns = try ImportLineParser.messages(chosenList, field: "chosen")
@@ -103,9 +103,9 @@ enum PreferenceLineParser {
 
     // MARK: - Anthropic HH-RLHF
 
-    private static func parseHH(chosen: Any, rejected: Any) throws -> ImportRecord {
-        guard let chosenText = chosen as? String else { throw LineProblem("\"chosen\" must be a transcript string") }
-        guard let rejectedText = rejected as? String else {
+    private static func parseHH(chosen: JSONNode, rejected: JSONNode) throws -> ImportRecord {
+        guard let chosenText = chosen.stringValue else { throw LineProblem("\"chosen\" must be a transcript string") }
+        guard let rejectedText = rejected.stringValue else {
             throw LineProblem("\"rejected\" must be a transcript string")
         }
         let chosenTurns = try HHTranscript.turns(chosenText, field: "chosen")

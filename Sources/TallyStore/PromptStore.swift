@@ -17,9 +17,19 @@ enum PromptStore {
         return encoder
     }()
 
-    static func insert(_ db: Database, content: PromptContent, source: String, split: Split, hash: String, now: Double)
+    static func insert(_ db: Database, content: PromptContent, source: String, split: Split, hash: Data, now: Double)
         throws -> Int64
     {
+        guard let id = try insertIfNew(db, content: content, source: source, split: split, hash: hash, now: now) else {
+            throw StoreError.invalid("this prompt already exists")
+        }
+        return id
+    }
+
+    /// Inserts the prompt unless one with the same hash exists; returns the new id, or nil.
+    static func insertIfNew(
+        _ db: Database, content: PromptContent, source: String, split: Split, hash: Data, now: Double
+    ) throws -> Int64? {
         let text: String?
         let messages: String?
         switch content.canonical {
@@ -32,8 +42,9 @@ enum PromptStore {
         }
         try db.cachedStatement(sql: """
             INSERT INTO prompt (text, messages, source, split, contentHash, createdAt) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (contentHash) DO NOTHING
             """).execute(arguments: [text, messages, source, split.rawValue, hash, now])
-        return db.lastInsertedRowID
+        return db.changesCount == 1 ? db.lastInsertedRowID : nil
     }
 
     /// The content stored in a row's `text` and `messages` columns.
@@ -102,7 +113,7 @@ extension TallyDatabase {
     @discardableResult
     public func addPrompt(_ content: PromptContent, source: String = "api", split: Split = .train) throws -> Int64 {
         try write { db in
-            let hash = ContentHash.promptHash(content)
+            let hash = ContentHash.promptHash(content).data
             if let id = try Int64.fetchOne(db, sql: "SELECT id FROM prompt WHERE contentHash = ?", arguments: [hash]) {
                 return id
             }

@@ -37,7 +37,8 @@ enum Schema {
                 messages TEXT,
                 source TEXT NOT NULL,
                 split TEXT NOT NULL CHECK (split IN ('train', 'eval', 'test')),
-                contentHash TEXT NOT NULL UNIQUE,
+                -- SHA-256 of the normalized content: duplicates merge on it.
+                contentHash BLOB NOT NULL UNIQUE,
                 createdAt REAL NOT NULL,
                 CHECK ((text IS NULL) <> (messages IS NULL))
             );
@@ -55,7 +56,8 @@ enum Schema {
                 id INTEGER PRIMARY KEY,
                 promptId INTEGER NOT NULL REFERENCES prompt(id),
                 text TEXT NOT NULL,
-                textHash TEXT NOT NULL,
+                -- The first 64 bits of the text's SHA-256: finds duplicates (compare text to confirm).
+                textHash INTEGER NOT NULL,
                 origin TEXT NOT NULL CHECK (origin IN ('human', 'model')),
                 checkpointId INTEGER REFERENCES checkpoint(id),
                 sampling TEXT,

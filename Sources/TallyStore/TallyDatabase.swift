@@ -44,6 +44,9 @@ public final class TallyDatabase: @unchecked Sendable {
             // GRDB switches WAL connections to synchronous=NORMAL; we want every commit fsynced.
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
+                // Large imports touch indexes all over; a bigger page cache (up to 256 MiB, used only as
+                // needed) keeps them from spilling to disk mid-transaction.
+                try db.execute(sql: "PRAGMA cache_size = -262144")
             }
             let migrator = Schema.migrator
             if let lastMigration {

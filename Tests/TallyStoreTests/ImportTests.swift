@@ -183,3 +183,56 @@ import Testing
         #expect(lines.map(\.1) == [5, long.utf8.count, 4])
     }
 }
+
+@Suite struct LargeImportTests {
+    /// Files bigger than one read block are parsed in pieces on several threads; errors must still name
+    /// the right line, and records keep file order.
+    @Test func badLineDeepInABigFileIsReportedByItsNumber() throws {
+        let temp = try TemporaryFolder()
+        var lines: [String] = []
+        let filler = String(repeating: "x", count: 200)
+        for index in 1...30_000 {
+            lines.append(index == 25_001
+                ? #"{"prompt": "Q\#(index)", "chosen": "a"}"#
+                : #"{"prompt": "Q\#(index) \#(filler)", "chosen": "a", "rejected": "b"}"#)
+        }
+        let file = try temp.file("big.jsonl", lines)
+        let error = #expect(throws: LineError.self) {
+            try ParsedImport.read(file, options: ImportOptions(kind: .prefs))
+        }
+        #expect(error?.line == 25_001)
+        let skipping = try ParsedImport.read(file, options: ImportOptions(kind: .prefs, skipBadLines: true))
+        #expect(skipping.lineCount == 30_000)
+        #expect(skipping.badLines.map(\.line) == [25_001])
+        let (_, database) = try temp.workspace()
+        let summary = try database.write(skipping)
+        #expect(summary.pairsAdded == 29_999)
+        let pairs = try database.preferencePairs()
+        #expect(try database.prompt(id: pairs[25_000].promptID).content == .text("Q25002 \(filler)"))
+    }
+}
+
+@Suite struct JSONParserTests {
+    func parse(_ text: String) throws -> JSONNode {
+        var text = text
+        return try text.withUTF8 { try JSONParser.parse($0) }
+    }
+
+    @Test func escapesAndSurrogatePairsDecode() throws {
+        let value = try parse(#"{"a": "line\nbreak \"q\" \\ \/ \u00e9 \ud83d\ude00 tab\t", "n": -1.5e3, "b": [true, false, null]}"#)
+        let object = try #require(value.objectValue)
+        #expect(object["a"]?.stringValue == "line\nbreak \"q\" \\ / é 😀 tab\t")
+        if case .number(let number)? = object["n"] { #expect(number == -1500) } else { Issue.record("n") }
+        #expect(object["b"]?.arrayValue?.count == 3)
+    }
+
+    @Test func invalidJSONIsRejectedWithAColumn() throws {
+        for bad in [#"{"a": }"#, #"{"a": "x""#, #"{"a": "x"} trailing"#, #"{"a": 01}"#, #"{'a': 1}"#,
+            #"{"a": "\ud83d"}"#, "{\"a\": \"raw\ttab\"}", #"[1, 2"#, #"{"a" 1}"#]
+        {
+            #expect(throws: JSONParser.Failure.self, "\(bad)") { try parse(bad) }
+        }
+        let failure = #expect(throws: JSONParser.Failure.self) { try parse(#"{"a": ?}"#) }
+        #expect(failure?.column == 7)
+    }
+}

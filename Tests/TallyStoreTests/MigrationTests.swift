@@ -29,7 +29,7 @@ import Testing
             try old.pool.write { db in
                 try db.execute(sql: """
                     INSERT INTO prompt (text, source, split, contentHash, createdAt)
-                    VALUES ('What is 2 + 2?', 'old', 'train', 'h1', 1), ('Name a colour.', 'old', 'eval', 'h2', 2);
+                    VALUES ('What is 2 + 2?', 'old', 'train', X'01', 1), ('Name a colour.', 'old', 'eval', X'02', 2);
                     INSERT INTO response (promptId, text, textHash, origin, source, createdAt)
                     VALUES (1, '4', 'r1', 'model', 'old', 1), (1, '5', 'r2', 'model', 'old', 1);
                     INSERT INTO comparison (promptId, responseAId, responseBId, outcome, source, createdAt)

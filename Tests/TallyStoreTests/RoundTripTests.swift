@@ -89,3 +89,30 @@ import Testing
             == [#"{"messages": [{"role": "user", "content": "Say hi"}, {"role": "assistant", "content": "Hi!"}]}"#])
     }
 }
+
+@Suite struct TrainingDataTests {
+    @Test func trainersReadTheSameExamplesTheExportsWrite() throws {
+        let temp = try TemporaryFolder()
+        let (_, database) = try temp.workspace()
+        let file = try temp.file("prefs.jsonl", [
+            #"{"prompt": "Q1", "chosen": "good", "rejected": "bad"}"#,
+            #"{"prompt": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}], "chosen": [{"role": "assistant", "content": "yes"}], "rejected": [{"role": "assistant", "content": "no"}]}"#,
+        ])
+        _ = try database.importFile(file, options: ImportOptions(kind: .prefs))
+        let examples = try database.preferenceExamples()
+        #expect(examples.map(\.chosen) == ["good", "yes"])
+        #expect(examples[0].prompt == .text("Q1"))
+        #expect(examples[1].prompt.asMessages.count == 3)
+        #expect(try database.prompts().count == 2)
+
+        try database.addPrompt(.text("Write"), split: .test)
+        let alice = try database.labeler(named: "alice")
+        let task = try #require(try database.nextDemonstrationTask(for: alice))
+        try database.submitDemonstration(assignmentID: task.assignmentID, text: "Done.", secondsSpent: 30)
+        #expect(try database.sftExamples() == [SFTExample(promptID: 3, prompt: .text("Write"), completion: "Done.")])
+        #expect(try database.sftExamples(filter: ExportFilter(split: .train)).isEmpty)
+        #expect(try database.prompts(split: .test).map(\.id) == [3])
+        #expect(try database.progress(for: alice)?.demonstrations == 1)
+        #expect(try database.progress(for: alice)?.secondsSpent == 30)
+    }
+}

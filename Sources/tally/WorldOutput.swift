@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import TallyWorld
+
+/// The world commands' output: JSON lines built by hand (fixed key order), written whole or not at all.
+enum WorldOutput {
+    /// `text` as a JSON string literal.
+    static func jsonString(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                    result += String(format: "\\u%04x", scalar.value)
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result + "\""
+    }
+
+    /// One JSON object with `fields` in the given order.
+    static func jsonObject(_ fields: [(String, String)]) -> String {
+        "{" + fields.map { jsonString($0.0) + ":" + jsonString($0.1) }.joined(separator: ",") + "}"
+    }
+
+    /// Writes `lines` with a ``WorldLineWriter``: the file appears only when complete.
+    static func write(_ lines: [String], to path: String?) throws {
+        let writer = try WorldLineWriter(path: path)
+        for line in lines { try writer.write(line) }
+        try writer.finish()
+    }
+
+    /// Prints a line to standard error (progress and summaries, kept out of piped output).
+    static func note(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
+
+extension PromptSplit: ExpressibleByArgument {}
+
+/// A failure of a world command, printed as one line without the usage text.
+struct WorldCommandError: Error, CustomStringConvertible {
+    let description: String
+}

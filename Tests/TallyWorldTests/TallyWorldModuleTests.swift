@@ -1,6 +1,0 @@
-import Testing
-@testable import TallyWorld
-
-@Test func moduleIsLinked() {
-    #expect(TallyWorldModule.name == "TallyWorld")
-}
