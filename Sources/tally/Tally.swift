@@ -8,7 +8,7 @@ struct Tally: ParsableCommand {
         abstract: "A terminal workbench for human feedback on language models.",
         subcommands: [
             Init.self, Import.self, Export.self, Status.self, TokenizerCommand.self, Bench.self, Debug.self,
-            WorldCommand.self, SimulateCommand.self,
+            WorldCommand.self, SimulateCommand.self, SampleCommand.self, EvalCommand.self, DemoCommand.self,
         ]
     )
 
