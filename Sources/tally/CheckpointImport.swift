@@ -24,6 +24,7 @@ enum CheckpointImport {
         _ = try checkpoint.makeModel()  // refuse a folder the engine cannot run before copying it
         checkpoint.optimizerTensors = nil
         checkpoint.trainerState = nil
+        checkpoint.metadata.removeValue(forKey: Checkpoint.optimizerStepKey)
         let relativePath = Workspace.checkpointsFolderName + "/" + name
         let destination = workspace.root.appendingPathComponent(relativePath, isDirectory: true)
         let manifest = try checkpoint.save(to: destination)

@@ -116,7 +116,7 @@ enum ModelEvaluator {
             }
         }
         var figures = [EvaluationFigures](repeating: EvaluationFigures(), count: world.families.count)
-        let progress = ProgressLine(progressLabel, total: items.count, unit: "prompts")
+        let progress = ProgressReporter(progressLabel, total: items.count, unit: "prompts")
         var generated = 0
         var start = 0
         while start < items.count {

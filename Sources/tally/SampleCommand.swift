@@ -78,7 +78,7 @@ struct SampleCommand: ParsableCommand {
         let filler = RankingQueueFiller(
             database: database, sampler: sampler, checkpointID: resolved.record?.id, responsesPerPrompt: k,
             settings: settings)
-        let progress = ProgressLine("sample", total: prompts.count, unit: "prompts")
+        let progress = ProgressReporter("sample", total: prompts.count, unit: "prompts")
         let report = try filler.fill(
             prompts, render: { ModelPromptRendering.modelPrompt($0, style: style) },
             progress: { done, report in

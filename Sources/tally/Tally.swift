@@ -9,6 +9,7 @@ struct Tally: ParsableCommand {
         subcommands: [
             Init.self, Import.self, Export.self, Status.self, TokenizerCommand.self, Bench.self, Debug.self,
             WorldCommand.self, SimulateCommand.self, SampleCommand.self, EvalCommand.self, DemoCommand.self,
+            CheckpointCommand.self,
         ]
     )
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// A progress line with rate and ETA on standard error: redrawn in place on a terminal, printed
 /// every few seconds (and at the end) when standard error is a file or a pipe.
-final class ProgressLine {
+final class ProgressReporter {
     private let label: String
     private let total: Int
     private let unit: String
@@ -11,7 +11,7 @@ final class ProgressLine {
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private var drewInPlace = false
 
-    /// A line for `total` units of work, e.g. `ProgressLine("sample", total: 200, unit: "prompts")`.
+    /// A line for `total` units of work, e.g. `ProgressReporter("sample", total: 200, unit: "prompts")`.
     init(_ label: String, total: Int, unit: String) {
         self.label = label
         self.total = total
