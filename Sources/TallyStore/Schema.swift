@@ -6,12 +6,13 @@ import GRDB
 /// migration, fill it, and check that migrating to the latest keeps every row.
 enum Schema {
     /// The migration identifiers, oldest first.
-    static let migrationIdentifiers = ["v1-core", "v2-queues"]
+    static let migrationIdentifiers = ["v1-core", "v2-queues", "v3-pretrain-runs"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-core", migrate: createCoreTables)
         migrator.registerMigration("v2-queues", migrate: createQueueTables)
+        migrator.registerMigration("v3-pretrain-runs", migrate: allowPretrainingRuns)
         return migrator
     }
 
@@ -229,6 +230,30 @@ enum Schema {
             -- Prompts imported before queues existed still need demonstrations.
             INSERT INTO task (kind, promptId, overlapTarget, createdAt)
                 SELECT 'demonstration', id, 1, createdAt FROM prompt ORDER BY id;
+            """)
+    }
+
+    /// Training runs may also be pretraining runs (`tally pretrain`). SQLite cannot change a CHECK constraint,
+    /// so the table is rebuilt with its rows (GRDB runs migrations with foreign keys off and checks them after,
+    /// so `trainingMetric` rows keep pointing at the same run ids).
+    private static func allowPretrainingRuns(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE trainingRun_v3 (
+                id INTEGER PRIMARY KEY,
+                kind TEXT NOT NULL CHECK (kind IN ('pretrain', 'sft', 'rm', 'dpo', 'ppo')),
+                baseCheckpointId INTEGER REFERENCES checkpoint(id),
+                outputCheckpointId INTEGER REFERENCES checkpoint(id),
+                config TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed')),
+                startedAt REAL NOT NULL,
+                finishedAt REAL
+            );
+            INSERT INTO trainingRun_v3 (id, kind, baseCheckpointId, outputCheckpointId, config, status, startedAt,
+                finishedAt)
+                SELECT id, kind, baseCheckpointId, outputCheckpointId, config, status, startedAt, finishedAt
+                FROM trainingRun;
+            DROP TABLE trainingRun;
+            ALTER TABLE trainingRun_v3 RENAME TO trainingRun;
             """)
     }
 }

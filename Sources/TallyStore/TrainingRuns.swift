@@ -1,9 +1,9 @@
 import Foundation
 import GRDB
 
-/// The kinds of training run.
+/// The kinds of training run: pretraining (next-token on a text corpus), then the RLHF stages.
 public enum TrainingKind: String, CaseIterable, Codable, Sendable {
-    case sft, rm, dpo, ppo
+    case pretrain, sft, rm, dpo, ppo
 }
 
 /// How a training run ended (or that it has not).
