@@ -75,10 +75,7 @@ struct CheckpointCommand: ParsableCommand {
 
         func run() throws {
             try reportingModelErrors {
-                let workspace = try? workspaceOption.locate()
-                let database = try workspace?.openDatabase()
-                defer { database?.close() }
-                var resolved = try CheckpointReference.resolve(checkpoint, workspace: workspace, database: database)
+                var resolved = try CheckpointReference.resolve(checkpoint, option: workspaceOption)
                 _ = try resolved.checkpoint.makeModel()
                 resolved.checkpoint.optimizerTensors = nil
                 resolved.checkpoint.trainerState = nil

@@ -13,12 +13,12 @@ enum CheckpointImport {
         database: TallyDatabase
     ) throws -> CheckpointRecord {
         guard isValidName(name) else {
-            throw CheckpointCommandError(
+            throw ModelCommandError(
                 "\"\(name)\" is not a usable checkpoint name; use letters, digits, '-', '_' and '.' "
                     + "(not starting with '.')")
         }
         if try database.checkpoint(named: name) != nil {
-            throw CheckpointCommandError("the workspace already has a checkpoint named \"\(name)\"; choose another name")
+            throw ModelCommandError("the workspace already has a checkpoint named \"\(name)\"; choose another name")
         }
         var checkpoint = try Checkpoint.loadHuggingFace(from: folder)
         _ = try checkpoint.makeModel()  // refuse a folder the engine cannot run before copying it
@@ -35,7 +35,7 @@ enum CheckpointImport {
             name: name, kind: kind, parentID: parentID, path: relativePath,
             config: String(decoding: checkpoint.configJSON, as: UTF8.self), sha256: weights.sha256)
         guard let record = try database.checkpoints().first(where: { $0.id == id }) else {
-            throw CheckpointCommandError("checkpoint \"\(name)\" was registered but cannot be read back")
+            throw ModelCommandError("checkpoint \"\(name)\" was registered but cannot be read back")
         }
         return record
     }

@@ -34,75 +34,23 @@ enum PromptStyleChoice: String, CaseIterable {
     }
 }
 
-/// Finds and loads the checkpoint a `--checkpoint` value names.
+/// Finds and loads the checkpoint a `--checkpoint` value names, through the shared ``CheckpointResolver``
+/// (a folder, else a workspace checkpoint by name or id, whose weights are checked against the SHA-256 the
+/// workspace recorded).
 enum CheckpointReference {
-    /// Resolves `reference`: a workspace checkpoint's name, then its id, then a folder path.
-    ///
-    /// A workspace checkpoint's weights are verified against the SHA-256 the workspace recorded; a folder
-    /// with a `tally-manifest.json` is verified against it.
-    static func resolve(_ reference: String, workspace: Workspace?, database: TallyDatabase?) throws
-        -> ResolvedCheckpoint
-    {
-        if let workspace, let database, let record = try record(for: reference, in: database) {
-            let folder = self.folder(of: record, in: workspace)
-            let checkpoint = try Checkpoint.loadHuggingFace(from: folder)
-            let actual = try weightsDigest(checkpoint, folder: folder)
-            guard actual == record.sha256.lowercased() else {
-                throw CheckpointError(
-                    path: folder.appendingPathComponent(Checkpoint.FileName.model).path,
-                    problem: "has SHA-256 \(actual), but the workspace recorded \(record.sha256) for checkpoint "
-                        + "\"\(record.name)\"; the file was replaced or damaged")
-            }
-            return ResolvedCheckpoint(checkpoint: checkpoint, record: record, displayName: record.name)
-        }
-        let folder = URL(fileURLWithPath: reference)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue
-        else {
-            var known = ""
-            if let names = try database?.checkpoints().map(\.name), !names.isEmpty {
-                known = " (the workspace has: " + names.joined(separator: ", ") + ")"
-            }
-            throw CheckpointCommandError(
-                "no checkpoint \"\(reference)\": not a checkpoint name or id in the workspace\(known), "
-                    + "and no folder at that path")
-        }
+    /// Resolves `reference` in `workspace` (or, when nil, only as a folder or through the usual workspace
+    /// search).
+    static func resolve(_ reference: String, workspace: Workspace?) throws -> ResolvedCheckpoint {
+        var option = WorkspaceOption()
+        option.workspace = workspace?.root.path
+        return try resolve(reference, option: option)
+    }
+
+    /// Resolves `reference` in the workspace `option` finds (none is needed for a folder).
+    static func resolve(_ reference: String, option: WorkspaceOption) throws -> ResolvedCheckpoint {
+        let resolved = try CheckpointResolver(workspace: option).resolve(reference)
         return ResolvedCheckpoint(
-            checkpoint: try Checkpoint.loadHuggingFace(from: folder), record: nil, displayName: folder.path)
-    }
-
-    /// The workspace's checkpoint named `reference`, or with id `reference`.
-    static func record(for reference: String, in database: TallyDatabase) throws -> CheckpointRecord? {
-        if let named = try database.checkpoint(named: reference) { return named }
-        guard let id = Int64(reference) else { return nil }
-        return try database.checkpoints().first { $0.id == id }
-    }
-
-    /// The folder of a workspace checkpoint: its recorded path, relative to the workspace unless absolute.
-    static func folder(of record: CheckpointRecord, in workspace: Workspace) -> URL {
-        record.path.hasPrefix("/")
-            ? URL(fileURLWithPath: record.path, isDirectory: true)
-            : workspace.root.appendingPathComponent(record.path, isDirectory: true)
-    }
-
-    /// Hex SHA-256 of the checkpoint's `model.safetensors` as it is on disk.
-    static func weightsDigest(_ checkpoint: Checkpoint, folder: URL) throws -> String {
-        let url = folder.appendingPathComponent(Checkpoint.FileName.model)
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw CheckpointError(path: url.path, problem: "cannot be read (\(error.localizedDescription))")
-        }
-        return CheckpointManifest.sha256Hex(data)
-    }
-}
-
-/// A checkpoint problem outside any one file, printed as is.
-struct CheckpointCommandError: Error, CustomStringConvertible {
-    var description: String
-
-    init(_ description: String) {
-        self.description = description
+            checkpoint: resolved.checkpoint, record: resolved.record,
+            displayName: resolved.record?.name ?? resolved.folder.path)
     }
 }

@@ -66,7 +66,7 @@ struct DemoCommand: ParsableCommand {
             let datasetsFolder = URL(fileURLWithPath: datasets, isDirectory: true)
             let baseModel = datasetsFolder.appendingPathComponent("base-model", isDirectory: true)
             guard FileManager.default.fileExists(atPath: baseModel.appendingPathComponent("config.json").path) else {
-                throw CheckpointCommandError(
+                throw ModelCommandError(
                     "\(baseModel.path): the bundled base model is missing; run the demo from the repository root "
                         + "(or pass --datasets), or rebuild it with `make base-model`")
             }
@@ -106,7 +106,7 @@ struct DemoCommand: ParsableCommand {
             try status.run()
 
             step(7, "The base model's eval (\(evalPerFamily) held-out prompts per family)")
-            let resolved = try CheckpointReference.resolve(base.name, workspace: location, database: database)
+            let resolved = try CheckpointReference.resolve(base.name, workspace: location)
             let evalSettings = SamplingSettings(
                 maxNewTokens: maxNewTokens, temperature: EvalCommand.defaultTemperature, seed: seed)
             let evaluation = try EvalCommand.evaluate(
@@ -128,18 +128,18 @@ struct DemoCommand: ParsableCommand {
         let folder = URL(fileURLWithPath: workspace, isDirectory: true).standardizedFileURL
         if FileManager.default.fileExists(atPath: folder.path) {
             guard Workspace.isWorkspace(folder) else {
-                throw CheckpointCommandError(
+                throw ModelCommandError(
                     "\(folder.path) exists and is not a Tally workspace; choose another --workspace")
             }
             guard replace else {
-                throw CheckpointCommandError(
+                throw ModelCommandError(
                     "\(folder.path) already holds a workspace; pass --replace to start it over, or choose another "
                         + "--workspace")
             }
             do {
                 try FileManager.default.removeItem(at: folder)
             } catch {
-                throw CheckpointCommandError("\(folder.path): cannot be removed (\(error.localizedDescription))")
+                throw ModelCommandError("\(folder.path): cannot be removed (\(error.localizedDescription))")
             }
         }
         let created = try Workspace.create(at: folder)
@@ -166,7 +166,7 @@ struct DemoCommand: ParsableCommand {
         do {
             try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: file)
         } catch {
-            throw CheckpointCommandError("\(file.path): cannot be written (\(error.localizedDescription))")
+            throw ModelCommandError("\(file.path): cannot be written (\(error.localizedDescription))")
         }
         let summary = try database.importFile(file, options: ImportOptions(kind: .prompts, source: "world"))
         print("world prompts: " + TerminalText.sanitized(summary.text))

@@ -51,11 +51,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         try reportingModelErrors {
-            // A folder needs no workspace; a workspace named with --workspace must exist.
-            let located = workspaceOption.workspace == nil ? try? workspaceOption.locate() : try workspaceOption.locate()
-            let database = try located?.openDatabase()
-            defer { database?.close() }
-            let resolved = try CheckpointReference.resolve(checkpoint, workspace: located, database: database)
+            let resolved = try CheckpointReference.resolve(checkpoint, option: workspaceOption)
             let evaluation = try Self.evaluate(
                 resolved, split: split, perFamily: perFamily, promptSeed: promptSeed,
                 settings: sampling.settings(defaultTemperature: Self.defaultTemperature), style: sampling.styleChoice)

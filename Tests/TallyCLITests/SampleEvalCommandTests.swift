@@ -127,7 +127,7 @@ struct SampleEvalCommandTests {
         let (workspace, _) = try Self.workspaceWithTinyCheckpoint(in: temp)
         let result = try TallyBinary.run(["sample", "--checkpoint", "nope", "--workspace", workspace])
         #expect(result.status != 0)
-        #expect(result.error.contains("no checkpoint \"nope\""), "stderr: \(result.error)")
+        #expect(result.error.contains("nope: is neither a checkpoint of the workspace"), "stderr: \(result.error)")
         #expect(result.error.contains("tiny"), "the error lists the workspace's checkpoints: \(result.error)")
     }
 
@@ -138,7 +138,7 @@ struct SampleEvalCommandTests {
         try TinyCheckpoint.write(to: URL(fileURLWithPath: workspace).appendingPathComponent("checkpoints/tiny"), seed: 9)
         let result = try TallyBinary.run(["sample", "--checkpoint", "tiny", "--workspace", workspace])
         #expect(result.status != 0)
-        #expect(result.error.contains("the workspace recorded"), "stderr: \(result.error)")
+        #expect(result.error.contains("SHA-256 the workspace recorded"), "stderr: \(result.error)")
         let database = try Workspace(root: URL(fileURLWithPath: workspace)).openDatabase()
         #expect(try database.status().responses == 0)
     }
