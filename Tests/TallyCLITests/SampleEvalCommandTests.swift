@@ -170,3 +170,35 @@ struct SampleEvalCommandTests {
         #expect(again.error.contains("--replace"), "stderr: \(again.error)")
     }
 }
+
+@Suite(.enabled(if: TallyBinary.url != nil, "the tally executable is built next to the tests"))
+struct CheckpointCommandTests {
+    @Test func exportWritesWeightsOnlyAndImportRegistersTheFolder() throws {
+        let temp = try TemporaryFolder()
+        let (workspace, _) = try SampleEvalCommandTests.workspaceWithTinyCheckpoint(in: temp)
+        let exported = temp.url.appendingPathComponent("exported")
+        let export = try TallyBinary.run(
+            ["checkpoint", "export", "--checkpoint", "tiny", "--out", exported.path, "--workspace", workspace])
+        #expect(export.status == 0, "stderr: \(export.error)")
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: exported.path))
+        #expect(files.isSuperset(of: ["model.safetensors", "config.json", "tokenizer.json", "tally-manifest.json"]))
+        #expect(!files.contains("optimizer.safetensors") && !files.contains("trainer_state.json"))
+
+        let imported = try TallyBinary.run(
+            ["checkpoint", "import", exported.path, "--name", "copy", "--kind", "sft", "--workspace", workspace])
+        #expect(imported.status == 0, "stderr: \(imported.error)")
+        let database = try Workspace(root: URL(fileURLWithPath: workspace)).openDatabase()
+        defer { database.close() }
+        let copy = try #require(try database.checkpoint(named: "copy"))
+        #expect(copy.kind == .sft)
+        #expect(copy.path == "checkpoints/copy")
+        #expect(copy.sha256 == (try database.checkpoint(named: "tiny"))?.sha256)
+
+        // The name is taken now; a second import says so and changes nothing.
+        let again = try TallyBinary.run(
+            ["checkpoint", "import", exported.path, "--name", "copy", "--workspace", workspace])
+        #expect(again.status != 0)
+        #expect(again.error.contains("already has a checkpoint named \"copy\""), "stderr: \(again.error)")
+        #expect(try database.checkpoints().count == 2)
+    }
+}
