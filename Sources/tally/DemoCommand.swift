@@ -153,9 +153,10 @@ struct DemoCommand: ParsableCommand {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.sorted() ?? []
         for name in files where name.hasSuffix(".jsonl") {
             guard let kind = kinds.first(where: { name.hasPrefix($0.prefix) })?.kind else { continue }
-            let summary = try database.importFile(
-                folder.appendingPathComponent(name), options: ImportOptions(kind: kind))
-            print(TerminalText.sanitized(summary.text))
+            let parsed = try ParsedImport.read(
+                folder.appendingPathComponent(name), displayName: (datasets as NSString).appendingPathComponent(name),
+                options: ImportOptions(kind: kind))
+            print(TerminalText.sanitized(try database.write(parsed).text))
         }
         let worldPrompts = World.standard.prompts(split: .train, count: prompts, seed: seed)
         let lines = worldPrompts.map {
@@ -168,8 +169,9 @@ struct DemoCommand: ParsableCommand {
         } catch {
             throw ModelCommandError("\(file.path): cannot be written (\(error.localizedDescription))")
         }
-        let summary = try database.importFile(file, options: ImportOptions(kind: .prompts, source: "world"))
-        print("world prompts: " + TerminalText.sanitized(summary.text))
+        let parsed = try ParsedImport.read(
+            file, displayName: "task-world prompts", options: ImportOptions(kind: .prompts, source: "world"))
+        print(TerminalText.sanitized(try database.write(parsed).text))
     }
 
     private func step(_ number: Int, _ title: String) {
