@@ -23,7 +23,9 @@ public struct PreferenceExportOptions: Sendable {
     /// Leave out rankings whose labeler marked every response unacceptable.
     public var excludeNoneAcceptable = false
     public var filter = ExportFilter()
-    public init(bestVersusRest: Bool = false, excludeNoneAcceptable: Bool = false, filter: ExportFilter = ExportFilter()) {
+    public init(
+        bestVersusRest: Bool = false, excludeNoneAcceptable: Bool = false, filter: ExportFilter = ExportFilter()
+    ) {
         self.bestVersusRest = bestVersusRest
         self.excludeNoneAcceptable = excludeNoneAcceptable
         self.filter = filter
@@ -149,7 +151,9 @@ extension TallyDatabase {
                     let text: String = row["text"]
                     switch form {
                     case .promptCompletion:
-                        try writer.writeLine([("prompt", cache.promptJSON(prompt)), ("completion", cache.completionJSON(text))])
+                        try writer.writeLine([
+                            ("prompt", cache.promptJSON(prompt)), ("completion", cache.completionJSON(text)),
+                        ])
                     case .messages:
                         let turns = prompt.content.asMessages + [Message(role: "assistant", content: text)]
                         try writer.writeLine([("messages", .messages(turns))])
@@ -175,7 +179,8 @@ extension TallyDatabase {
                 sql: """
                     SELECT r.id, r.promptId, r.noneAcceptable, r.secondsSpent, l.name AS labeler, i.hash
                     FROM ranking r JOIN prompt p ON p.id = r.promptId
-                    LEFT JOIN labeler l ON l.id = r.labelerId LEFT JOIN instructionVersion i ON i.id = r.instructionVersionId
+                    LEFT JOIN labeler l ON l.id = r.labelerId
+                    LEFT JOIN instructionVersion i ON i.id = r.instructionVersionId
                     WHERE (:split IS NULL OR p.split = :split) ORDER BY r.id
                     """, arguments: ["split": filter.split?.rawValue])
             let cache = try ExportCache(db: db, promptIDs: rankings.map { $0["promptId"] })
@@ -233,7 +238,9 @@ extension TallyDatabase {
             do {
                 for id in ids {
                     let prompt = try cache.prompt(id)
-                    try writer.writeLine([("prompt", cache.promptJSON(prompt)), ("split", .string(prompt.split.rawValue))])
+                    try writer.writeLine([
+                        ("prompt", cache.promptJSON(prompt)), ("split", .string(prompt.split.rawValue)),
+                    ])
                 }
                 try writer.finish()
             } catch {
@@ -270,8 +277,9 @@ struct ExportCache {
     }
 
     func responseText(_ id: Int64) throws -> String {
-        guard let text = try String.fetchOne(
-            db.cachedStatement(sql: "SELECT text FROM response WHERE id = ?"), arguments: [id])
+        guard
+            let text = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT text FROM response WHERE id = ?"), arguments: [id])
         else { throw StoreError.notFound("response \(id)") }
         return text
     }

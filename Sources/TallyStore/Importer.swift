@@ -50,14 +50,17 @@ public struct ParsedImport: Sendable {
     ///
     /// - Parameter displayName: how to name the file in errors (defaults to its path as given).
     /// - Throws: the first ``LineError`` unless `options.skipBadLines`; ``StoreError`` when unreadable.
-    public static func read(_ url: URL, displayName: String? = nil, options: ImportOptions) throws -> ParsedImport {
+    ///   - progress: hears bytes read so far and the file's size, once per block of a few MiB.
+    public static func read(
+        _ url: URL, displayName: String? = nil, options: ImportOptions, progress: ((Int64, Int64) -> Void)? = nil
+    ) throws -> ParsedImport {
         let name = displayName ?? url.relativePath
         var records: [PreparedRecord] = []
         var badLines: [LineError] = []
         var formats: [String: Int] = [:]
         var lineCount = 0
         let workers = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
-        try JSONLReader(url: url).forEachBlock { firstLine, block in
+        try JSONLReader(url: url).forEachBlock(progress: progress) { firstLine, block in
             let pieces = JSONLReader.split(block, into: workers)
             var results = [PieceResult](repeating: PieceResult(), count: pieces.count)
             results.withUnsafeMutableBufferPointer { slots in
@@ -143,8 +146,10 @@ public struct ImportSummary: Codable, Hashable, Sendable {
             lines.append("  preference pairs: \(pairsAdded) new, \(pairsDuplicate) already imported")
         }
         if !formats.isEmpty {
-            lines.append("  formats: " + formats.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-                .joined(separator: ", "))
+            lines.append(
+                "  formats: "
+                    + formats.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+                    .joined(separator: ", "))
         }
         if tasksAdded > 0 { lines.append("  labeling tasks queued: \(tasksAdded)") }
         if !badLines.isEmpty {
@@ -157,10 +162,13 @@ public struct ImportSummary: Codable, Hashable, Sendable {
 
 extension TallyDatabase {
     /// Writes a validated import in ONE transaction: all of it lands, or nothing does.
-    public func write(_ parsed: ParsedImport) throws -> ImportSummary {
+    ///
+    /// - Parameter progress: hears how many records were written and how many there are, every 10,000.
+    public func write(_ parsed: ParsedImport, progress: ((Int, Int) -> Void)? = nil) throws -> ImportSummary {
         try write { db in
             var writer = try ImportWriter(
-                db: db, source: parsed.source, overlap: try Settings.overlapTarget(db), expectedRecords: parsed.records.count)
+                db: db, source: parsed.source, overlap: try Settings.overlapTarget(db),
+                expectedRecords: parsed.records.count)
             var summary = ImportSummary(file: parsed.fileName)
             summary.linesRead = parsed.lineCount
             summary.badLines = parsed.badLines.map(\.description)
@@ -168,6 +176,7 @@ extension TallyDatabase {
             for record in parsed.records {
                 try writer.write(record, defaultSplit: parsed.options.defaultSplit, into: &summary)
                 summary.linesImported += 1
+                if summary.linesImported % 10_000 == 0 { progress?(summary.linesImported, parsed.records.count) }
             }
             try writer.flush()
             return summary
@@ -235,10 +244,12 @@ struct ImportWriter {
         self.overlap = overlap
         promptIDs.reserveCapacity(expectedRecords)
         responseIDs.reserveCapacity(2 * expectedRecords)
-        insertPrompt = try RawInsert(db, sql: """
-            INSERT INTO prompt (text, messages, source, split, contentHash, createdAt) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (contentHash) DO NOTHING
-            """)
+        insertPrompt = try RawInsert(
+            db,
+            sql: """
+                INSERT INTO prompt (text, messages, source, split, contentHash, createdAt) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (contentHash) DO NOTHING
+                """)
         responses = try BatchInsert(
             db, into: "response (id, promptId, text, textHash, origin, source, createdAt)", columnCount: 7)
         comparisons = try BatchInsert(
@@ -276,9 +287,10 @@ struct ImportWriter {
             if !chosen.isNew && !rejected.isNew {
                 try flush()  // this import's own pairs must be visible to the query
                 let existing = try Int64.fetchOne(
-                    db.cachedStatement(sql: """
-                        SELECT id FROM comparison WHERE responseAId = ? AND responseBId = ? AND labelerId IS NULL
-                        """), arguments: [chosen.id, rejected.id])
+                    db.cachedStatement(
+                        sql: """
+                            SELECT id FROM comparison WHERE responseAId = ? AND responseBId = ? AND labelerId IS NULL
+                            """), arguments: [chosen.id, rejected.id])
                 if existing != nil {
                     summary.pairsDuplicate += 1
                     return
@@ -333,8 +345,9 @@ struct ImportWriter {
             summary.promptsAdded += 1
             return (id, true)
         }
-        guard let id = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM prompt WHERE contentHash = ?"), arguments: [hashData])
+        guard
+            let id = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT id FROM prompt WHERE contentHash = ?"), arguments: [hashData])
         else { throw StoreError.notFound("a prompt that was just merged") }
         promptIDs[hash] = id
         summary.promptsMerged += 1
@@ -351,9 +364,11 @@ struct ImportWriter {
             summary.responsesMerged += 1
             return (id, false)
         }
-        if !promptIsNew, let id = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM response WHERE promptId = ? AND textHash = ? AND text = ? LIMIT 1"),
-            arguments: [promptID, key.digest.prefix, text])
+        if !promptIsNew,
+            let id = try Int64.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT id FROM response WHERE promptId = ? AND textHash = ? AND text = ? LIMIT 1"),
+                arguments: [promptID, key.digest.prefix, text])
         {
             responseIDs[key] = id
             summary.responsesMerged += 1

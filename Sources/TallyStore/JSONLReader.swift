@@ -35,11 +35,16 @@ struct JSONLReader {
 
     /// Calls `body` with consecutive blocks of whole lines and the number of each block's first line.
     /// Every block but the last ends with a newline.
-    func forEachBlock(_ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+    /// `progress` hears how many bytes were read so far and the file's size.
+    func forEachBlock(
+        progress: ((Int64, Int64) -> Void)? = nil, _ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws {
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
             throw StoreError.invalid("\(url.path): cannot open the file for reading (does it exist?)")
         }
         defer { try? handle.close() }
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.int64Value ?? 0
+        var bytesRead: Int64 = 0
         var pending: [UInt8] = []
         var nextLine = 1
         while true {
@@ -50,7 +55,12 @@ struct JSONLReader {
                 throw StoreError.invalid("\(url.path): cannot read the file: \(error.localizedDescription)")
             }
             if chunk.isEmpty { break }
+            bytesRead += Int64(chunk.count)
+            progress?(bytesRead, size)
             pending.append(contentsOf: chunk)
+            if bytesRead == Int64(chunk.count) && pending.starts(with: [0xEF, 0xBB, 0xBF]) {
+                pending.removeFirst(3)  // a UTF-8 byte order mark is not part of the first line
+            }
             guard let lastNewline = pending.lastIndex(of: 0x0A) else { continue }
             try pending.withUnsafeBufferPointer { all in
                 let block = UnsafeBufferPointer(rebasing: all[0...lastNewline])

@@ -11,7 +11,9 @@ extension TallyDatabase {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw StoreError.invalid("a labeler needs a non-empty name") }
         return try write { db in
-            if let row = try Row.fetchOne(db, sql: "SELECT id, name, role FROM labeler WHERE name = ?", arguments: [trimmed]) {
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT id, name, role FROM labeler WHERE name = ?", arguments: [trimmed])
+            {
                 return Self.labeler(row)
             }
             try db.execute(
@@ -82,12 +84,13 @@ extension TallyDatabase {
     }
 
     static func currentInstructionVersion(_ db: Database) throws -> InstructionVersion? {
-        guard let row = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT id, hash, text FROM instructionVersion
-                WHERE id = (SELECT CAST(value AS INTEGER) FROM setting WHERE key = 'instructions.current')
-                """)
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT id, hash, text FROM instructionVersion
+                    WHERE id = (SELECT CAST(value AS INTEGER) FROM setting WHERE key = 'instructions.current')
+                    """)
         else { return nil }
         return InstructionVersion(id: row["id"], hash: row["hash"], text: row["text"])
     }

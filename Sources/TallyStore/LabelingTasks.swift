@@ -16,7 +16,7 @@ public struct CandidateResponse: Hashable, Sendable {
 
 /// Write the answer you would want for this prompt.
 public struct DemonstrationTask: Hashable, Sendable {
-    /// Pass to ``TallyDatabase/submitDemonstration(assignmentID:text:startedFromDrafts:flags:secondsSpent:instructionVersionID:)``.
+    /// Pass to `submitDemonstration(assignmentID:…)`, `saveDemonstrationDraft` or `skipTask`.
     public var assignmentID: Int64
     public var taskID: Int64
     public var prompt: Prompt
@@ -31,7 +31,8 @@ public struct RankingTask: Hashable, Sendable {
     public var assignmentID: Int64
     public var taskID: Int64
     public var prompt: Prompt
-    /// In the order to display them.
+    /// In the order to display them: shuffled per assignment (the same order every time this labeler
+    /// opens the task, a different one for the next labeler) so that position does not bias rankings.
     public var responses: [CandidateResponse]
 }
 
@@ -57,7 +58,8 @@ extension TallyDatabase {
     public func nextDemonstrationTask(for labeler: Labeler) throws -> DemonstrationTask? {
         try write { db in
             guard let claim = try Queue.claim(db, kind: .demonstration, labelerID: labeler.id) else { return nil }
-            let promptID = try Int64.fetchOne(db, sql: "SELECT promptId FROM task WHERE id = ?", arguments: [claim.taskID])
+            let promptID = try Int64.fetchOne(
+                db, sql: "SELECT promptId FROM task WHERE id = ?", arguments: [claim.taskID])
             let prompt = try PromptStore.fetch(db, id: promptID ?? -1)
             let drafts = try Row.fetchAll(
                 db, sql: "SELECT id, text FROM draft WHERE promptId = ? ORDER BY id", arguments: [prompt.id]
@@ -76,7 +78,8 @@ extension TallyDatabase {
             guard let claim = try Queue.claim(db, kind: .ranking, labelerID: labeler.id) else { return nil }
             let (prompt, responses) = try Self.taskContent(db, taskID: claim.taskID)
             return RankingTask(
-                assignmentID: claim.assignmentID, taskID: claim.taskID, prompt: prompt, responses: responses)
+                assignmentID: claim.assignmentID, taskID: claim.taskID, prompt: prompt,
+                responses: Self.displayOrder(responses, assignmentID: claim.assignmentID))
         }
     }
 
@@ -107,7 +110,8 @@ extension TallyDatabase {
     /// Gives a task back: it is not offered to this labeler again, and its slot goes to someone else.
     public func skipTask(assignmentID: Int64) throws {
         try write { db in
-            let status = try String.fetchOne(db, sql: "SELECT status FROM assignment WHERE id = ?", arguments: [assignmentID])
+            let status = try String.fetchOne(
+                db, sql: "SELECT status FROM assignment WHERE id = ?", arguments: [assignmentID])
             guard let status else { throw StoreError.notFound("assignment \(assignmentID)") }
             guard status == "pending" || status == "draft" else {
                 throw StoreError.invalid("assignment \(assignmentID) is already \(status); it cannot be skipped")
@@ -116,6 +120,21 @@ extension TallyDatabase {
                 sql: "UPDATE assignment SET status = 'skipped', updatedAt = ? WHERE id = ?",
                 arguments: [Date.nowTimestamp, assignmentID])
         }
+    }
+
+    /// `responses` in an order fixed by `assignmentID` (a seeded Fisher–Yates shuffle).
+    static func displayOrder(_ responses: [CandidateResponse], assignmentID: Int64) -> [CandidateResponse] {
+        var shuffled = responses
+        var state = UInt64(bitPattern: assignmentID) &* 0x9E37_79B9_7F4A_7C15
+        for index in stride(from: shuffled.count - 1, to: 0, by: -1) {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            z ^= z >> 31
+            shuffled.swapAt(index, Int(z % UInt64(index + 1)))
+        }
+        return shuffled
     }
 
     static func taskContent(_ db: Database, taskID: Int64) throws -> (Prompt, [CandidateResponse]) {

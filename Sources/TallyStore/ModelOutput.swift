@@ -58,13 +58,15 @@ extension TallyDatabase {
             let now = Date.nowTimestamp
             var ids: [Int64] = []
             for text in texts {
-                try db.cachedStatement(sql: """
-                    INSERT INTO response (promptId, text, textHash, origin, checkpointId, sampling, seed, source,
-                        createdAt) VALUES (?, ?, ?, ?, ?, ?, ?, 'generated', ?)
-                    """).execute(arguments: [
-                        promptID, text, ContentHash.textKey(text), origin.rawValue, checkpointID, samplingJSON,
-                        seed, now,
-                    ])
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO response (promptId, text, textHash, origin, checkpointId, sampling, seed, source,
+                            createdAt) VALUES (?, ?, ?, ?, ?, ?, ?, 'generated', ?)
+                        """
+                ).execute(arguments: [
+                    promptID, text, ContentHash.textKey(text), origin.rawValue, checkpointID, samplingJSON,
+                    seed, now,
+                ])
                 ids.append(db.lastInsertedRowID)
             }
             if let queue {
@@ -79,9 +81,11 @@ extension TallyDatabase {
     /// The response with `id`, with its origin and checkpoint (for training and the arena, not the UI).
     public func response(id: Int64) throws -> ResponseRecord {
         try read { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT id, promptId, text, origin, checkpointId, sampling, seed FROM response WHERE id = ?",
-                arguments: [id])
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT id, promptId, text, origin, checkpointId, sampling, seed FROM response WHERE id = ?",
+                    arguments: [id])
             else { throw StoreError.notFound("response \(id)") }
             let sampling = (row["sampling"] as String?).flatMap {
                 try? JSONDecoder().decode(SamplingParameters.self, from: Data($0.utf8))
@@ -99,7 +103,8 @@ extension TallyDatabase {
         try write { db in
             let (checkpointID, endpoint) = Self.authorColumns(author)
             try db.execute(
-                sql: "INSERT INTO draft (promptId, checkpointId, endpointModel, text, createdAt) VALUES (?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT INTO draft (promptId, checkpointId, endpointModel, text, createdAt) VALUES (?, ?, ?, ?, ?)",
                 arguments: [promptID, checkpointID, endpoint, text, Date.nowTimestamp])
             return db.lastInsertedRowID
         }
@@ -109,8 +114,9 @@ extension TallyDatabase {
     @discardableResult
     public func insertCritique(responseID: Int64, author: ModelAuthor, text: String) throws -> Int64 {
         try write { db in
-            guard let promptID = try Int64.fetchOne(
-                db, sql: "SELECT promptId FROM response WHERE id = ?", arguments: [responseID])
+            guard
+                let promptID = try Int64.fetchOne(
+                    db, sql: "SELECT promptId FROM response WHERE id = ?", arguments: [responseID])
             else { throw StoreError.notFound("response \(responseID)") }
             let (checkpointID, endpoint) = Self.authorColumns(author)
             try db.execute(
@@ -166,7 +172,8 @@ extension TallyDatabase {
     public func checkpoint(named name: String) throws -> CheckpointRecord? {
         try read { db in
             try Row.fetchOne(
-                db, sql: "SELECT id, name, kind, parentId, path, config, sha256, createdAt FROM checkpoint WHERE name = ?",
+                db,
+                sql: "SELECT id, name, kind, parentId, path, config, sha256, createdAt FROM checkpoint WHERE name = ?",
                 arguments: [name]
             ).map(Self.checkpoint)
         }

@@ -40,10 +40,12 @@ enum PromptStore {
             text = nil
             messages = String(decoding: try encoder.encode(list), as: UTF8.self)
         }
-        try db.cachedStatement(sql: """
-            INSERT INTO prompt (text, messages, source, split, contentHash, createdAt) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (contentHash) DO NOTHING
-            """).execute(arguments: [text, messages, source, split.rawValue, hash, now])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO prompt (text, messages, source, split, contentHash, createdAt) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (contentHash) DO NOTHING
+                """
+        ).execute(arguments: [text, messages, source, split.rawValue, hash, now])
         return db.changesCount == 1 ? db.lastInsertedRowID : nil
     }
 
@@ -57,9 +59,10 @@ enum PromptStore {
     }
 
     static func fetch(_ db: Database, id: Int64) throws -> Prompt {
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT id, text, messages, source, split FROM prompt WHERE id = ?"),
-            arguments: [id])
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT id, text, messages, source, split FROM prompt WHERE id = ?"),
+                arguments: [id])
         else { throw StoreError.notFound("prompt \(id)") }
         return try prompt(row)
     }
@@ -119,7 +122,8 @@ extension TallyDatabase {
             }
             let now = Date.nowTimestamp
             let id = try PromptStore.insert(db, content: content, source: source, split: split, hash: hash, now: now)
-            try Queue.insertTask(db, kind: .demonstration, promptID: id, overlap: try Settings.overlapTarget(db), now: now)
+            try Queue.insertTask(
+                db, kind: .demonstration, promptID: id, overlap: try Settings.overlapTarget(db), now: now)
             return id
         }
     }

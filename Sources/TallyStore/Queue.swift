@@ -28,7 +28,8 @@ enum Queue {
 
     /// The labeler's oldest unfinished assignment of `kind`, else a newly claimed task (committed as
     /// `pending` so that concurrent labelers never exceed the overlap target). Nil when the queue is empty.
-    static func claim(_ db: Database, kind: TaskKind, labelerID: Int64) throws -> (assignmentID: Int64, taskID: Int64)? {
+    static func claim(_ db: Database, kind: TaskKind, labelerID: Int64) throws -> (assignmentID: Int64, taskID: Int64)?
+    {
         if let row = try Row.fetchOne(
             db,
             sql: """
@@ -39,9 +40,10 @@ enum Queue {
         {
             return (row[0], row[1])
         }
-        guard let taskID = try Int64.fetchOne(
-            db, sql: "SELECT t.id " + openTasksSQL + " ORDER BY t.id LIMIT 1",
-            arguments: ["kind": kind.rawValue, "labeler": labelerID])
+        guard
+            let taskID = try Int64.fetchOne(
+                db, sql: "SELECT t.id " + openTasksSQL + " ORDER BY t.id LIMIT 1",
+                arguments: ["kind": kind.rawValue, "labeler": labelerID])
         else { return nil }
         let now = Date.nowTimestamp
         try db.execute(
@@ -54,25 +56,29 @@ enum Queue {
 
     /// How many tasks of `kind` the labeler could still do (their unfinished ones plus open ones).
     static func count(_ db: Database, kind: TaskKind, labelerID: Int64) throws -> Int {
-        let open = try Int.fetchOne(
-            db, sql: "SELECT count(*) " + openTasksSQL, arguments: ["kind": kind.rawValue, "labeler": labelerID]) ?? 0
-        let mine = try Int.fetchOne(
-            db,
-            sql: """
-                SELECT count(*) FROM assignment a JOIN task t ON t.id = a.taskId
-                WHERE a.labelerId = ? AND t.kind = ? AND a.status IN ('pending', 'draft')
-                """, arguments: [labelerID, kind.rawValue]) ?? 0
+        let open =
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) " + openTasksSQL, arguments: ["kind": kind.rawValue, "labeler": labelerID])
+            ?? 0
+        let mine =
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*) FROM assignment a JOIN task t ON t.id = a.taskId
+                    WHERE a.labelerId = ? AND t.kind = ? AND a.status IN ('pending', 'draft')
+                    """, arguments: [labelerID, kind.rawValue]) ?? 0
         return open + mine
     }
 
     /// An assignment row, checked to be unfinished and of the expected kind.
     static func openAssignment(_ db: Database, id: Int64, kind: TaskKind) throws -> OpenAssignment {
-        guard let row = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT a.id, a.taskId, a.labelerId, a.status, t.kind, t.promptId
-                FROM assignment a JOIN task t ON t.id = a.taskId WHERE a.id = ?
-                """, arguments: [id])
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT a.id, a.taskId, a.labelerId, a.status, t.kind, t.promptId
+                    FROM assignment a JOIN task t ON t.id = a.taskId WHERE a.id = ?
+                    """, arguments: [id])
         else { throw StoreError.notFound("assignment \(id)") }
         let assignment = OpenAssignment(
             id: row["id"], taskID: row["taskId"], labelerID: row["labelerId"], promptID: row["promptId"])

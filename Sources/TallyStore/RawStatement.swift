@@ -53,7 +53,8 @@ struct RawInsert {
             case .text(var text):
                 code = text.withUTF8 { bytes in
                     sqlite3_bind_text(
-                        handle, position, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                        handle, position,
+                        bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
                         Int32(bytes.count), Self.transient)
                 }
             }

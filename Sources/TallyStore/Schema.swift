@@ -18,219 +18,221 @@ enum Schema {
 
     /// Labels, prompts, responses, model output, checkpoints, training runs and battles.
     private static func createCoreTables(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE labeler (
-                id INTEGER PRIMARY KEY,
-                name TEXT NOT NULL UNIQUE,
-                role TEXT NOT NULL CHECK (role IN ('admin', 'labeler')),
-                createdAt REAL NOT NULL
-            );
-            CREATE TABLE instructionVersion (
-                id INTEGER PRIMARY KEY,
-                hash TEXT NOT NULL UNIQUE,
-                text TEXT NOT NULL,
-                createdAt REAL NOT NULL
-            );
-            -- A prompt is a single text or, for multi-turn prompts, a JSON array of {role, content}.
-            CREATE TABLE prompt (
-                id INTEGER PRIMARY KEY,
-                text TEXT,
-                messages TEXT,
-                source TEXT NOT NULL,
-                split TEXT NOT NULL CHECK (split IN ('train', 'eval', 'test')),
-                -- SHA-256 of the normalized content: duplicates merge on it.
-                contentHash BLOB NOT NULL UNIQUE,
-                createdAt REAL NOT NULL,
-                CHECK ((text IS NULL) <> (messages IS NULL))
-            );
-            CREATE TABLE checkpoint (
-                id INTEGER PRIMARY KEY,
-                name TEXT NOT NULL UNIQUE,
-                kind TEXT NOT NULL CHECK (kind IN ('base', 'sft', 'rm', 'dpo', 'ppo')),
-                parentId INTEGER REFERENCES checkpoint(id),
-                path TEXT NOT NULL,
-                config TEXT NOT NULL,
-                sha256 TEXT NOT NULL,
-                createdAt REAL NOT NULL
-            );
-            CREATE TABLE response (
-                id INTEGER PRIMARY KEY,
-                promptId INTEGER NOT NULL REFERENCES prompt(id),
-                text TEXT NOT NULL,
-                -- The first 64 bits of the text's SHA-256: finds duplicates (compare text to confirm).
-                textHash INTEGER NOT NULL,
-                origin TEXT NOT NULL CHECK (origin IN ('human', 'model')),
-                checkpointId INTEGER REFERENCES checkpoint(id),
-                sampling TEXT,
-                seed INTEGER,
-                source TEXT NOT NULL,
-                createdAt REAL NOT NULL
-            );
-            CREATE INDEX response_prompt_hash ON response(promptId, textHash);
-            -- Drafts and critiques are written by a checkpoint or by a model behind an endpoint.
-            CREATE TABLE draft (
-                id INTEGER PRIMARY KEY,
-                promptId INTEGER NOT NULL REFERENCES prompt(id),
-                checkpointId INTEGER REFERENCES checkpoint(id),
-                endpointModel TEXT,
-                text TEXT NOT NULL,
-                createdAt REAL NOT NULL,
-                CHECK ((checkpointId IS NULL) <> (endpointModel IS NULL))
-            );
-            CREATE INDEX draft_prompt ON draft(promptId);
-            CREATE TABLE critique (
-                id INTEGER PRIMARY KEY,
-                promptId INTEGER NOT NULL REFERENCES prompt(id),
-                responseId INTEGER NOT NULL REFERENCES response(id),
-                checkpointId INTEGER REFERENCES checkpoint(id),
-                endpointModel TEXT,
-                text TEXT NOT NULL,
-                createdAt REAL NOT NULL,
-                CHECK ((checkpointId IS NULL) <> (endpointModel IS NULL))
-            );
-            CREATE INDEX critique_response ON critique(responseId);
-            CREATE TABLE demonstration (
-                id INTEGER PRIMARY KEY,
-                promptId INTEGER NOT NULL REFERENCES prompt(id),
-                labelerId INTEGER REFERENCES labeler(id),
-                text TEXT NOT NULL,
-                instructionVersionId INTEGER REFERENCES instructionVersion(id),
-                secondsSpent REAL,
-                source TEXT NOT NULL,
-                createdAt REAL NOT NULL
-            );
-            CREATE INDEX demonstration_prompt ON demonstration(promptId);
-            CREATE TABLE demonstrationDraft (
-                demonstrationId INTEGER NOT NULL REFERENCES demonstration(id) ON DELETE CASCADE,
-                draftId INTEGER NOT NULL REFERENCES draft(id),
-                PRIMARY KEY (demonstrationId, draftId)
-            );
-            -- A ranking orders responses into tiers: tier 0 is best, equal tiers are ties.
-            CREATE TABLE ranking (
-                id INTEGER PRIMARY KEY,
-                promptId INTEGER NOT NULL REFERENCES prompt(id),
-                labelerId INTEGER REFERENCES labeler(id),
-                noneAcceptable INTEGER NOT NULL DEFAULT 0,
-                instructionVersionId INTEGER REFERENCES instructionVersion(id),
-                secondsSpent REAL,
-                source TEXT NOT NULL,
-                createdAt REAL NOT NULL
-            );
-            CREATE INDEX ranking_prompt ON ranking(promptId);
-            CREATE TABLE rankingEntry (
-                rankingId INTEGER NOT NULL REFERENCES ranking(id) ON DELETE CASCADE,
-                responseId INTEGER NOT NULL REFERENCES response(id),
-                tier INTEGER NOT NULL CHECK (tier >= 0),
-                PRIMARY KEY (rankingId, responseId)
-            );
-            -- Pairwise comparisons: labelled in the TUI, or imported preference pairs (labelerId NULL).
-            CREATE TABLE comparison (
-                id INTEGER PRIMARY KEY,
-                promptId INTEGER NOT NULL REFERENCES prompt(id),
-                responseAId INTEGER NOT NULL REFERENCES response(id),
-                responseBId INTEGER NOT NULL REFERENCES response(id),
-                outcome TEXT NOT NULL CHECK (outcome IN ('A', 'B', 'tie', 'bothBad')),
-                strength REAL,
-                labelerId INTEGER REFERENCES labeler(id),
-                instructionVersionId INTEGER REFERENCES instructionVersion(id),
-                secondsSpent REAL,
-                source TEXT NOT NULL,
-                createdAt REAL NOT NULL
-            );
-            CREATE INDEX comparison_pair ON comparison(responseAId, responseBId);
-            CREATE TABLE flag (
-                id INTEGER PRIMARY KEY,
-                kind TEXT NOT NULL
-                    CHECK (kind IN ('harmful', 'jailbreak', 'pii', 'spam', 'factualError', 'note')),
-                note TEXT,
-                promptId INTEGER NOT NULL REFERENCES prompt(id),
-                responseId INTEGER REFERENCES response(id),
-                labelerId INTEGER REFERENCES labeler(id),
-                demonstrationId INTEGER REFERENCES demonstration(id) ON DELETE CASCADE,
-                rankingId INTEGER REFERENCES ranking(id) ON DELETE CASCADE,
-                comparisonId INTEGER REFERENCES comparison(id) ON DELETE CASCADE,
-                createdAt REAL NOT NULL
-            );
-            CREATE INDEX flag_ranking ON flag(rankingId);
-            CREATE INDEX flag_demonstration ON flag(demonstrationId);
-            CREATE INDEX flag_comparison ON flag(comparisonId);
-            CREATE TABLE trainingRun (
-                id INTEGER PRIMARY KEY,
-                kind TEXT NOT NULL CHECK (kind IN ('sft', 'rm', 'dpo', 'ppo')),
-                baseCheckpointId INTEGER REFERENCES checkpoint(id),
-                outputCheckpointId INTEGER REFERENCES checkpoint(id),
-                config TEXT NOT NULL,
-                status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed')),
-                startedAt REAL NOT NULL,
-                finishedAt REAL
-            );
-            CREATE TABLE trainingMetric (
-                runId INTEGER NOT NULL REFERENCES trainingRun(id) ON DELETE CASCADE,
-                step INTEGER NOT NULL,
-                name TEXT NOT NULL,
-                value REAL NOT NULL,
-                PRIMARY KEY (runId, step, name)
-            );
-            CREATE TABLE battle (
-                id INTEGER PRIMARY KEY,
-                promptId INTEGER NOT NULL REFERENCES prompt(id),
-                checkpointAId INTEGER NOT NULL REFERENCES checkpoint(id),
-                checkpointBId INTEGER NOT NULL REFERENCES checkpoint(id),
-                responseAId INTEGER NOT NULL REFERENCES response(id),
-                responseBId INTEGER NOT NULL REFERENCES response(id),
-                leftSide TEXT NOT NULL CHECK (leftSide IN ('A', 'B')),
-                judgeKind TEXT NOT NULL CHECK (judgeKind IN ('human', 'rm', 'oracle')),
-                judgeId TEXT NOT NULL,
-                outcome TEXT NOT NULL CHECK (outcome IN ('A', 'B', 'tie', 'bothBad')),
-                createdAt REAL NOT NULL
-            );
-            """)
+        try db.execute(
+            sql: """
+                CREATE TABLE labeler (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    role TEXT NOT NULL CHECK (role IN ('admin', 'labeler')),
+                    createdAt REAL NOT NULL
+                );
+                CREATE TABLE instructionVersion (
+                    id INTEGER PRIMARY KEY,
+                    hash TEXT NOT NULL UNIQUE,
+                    text TEXT NOT NULL,
+                    createdAt REAL NOT NULL
+                );
+                -- A prompt is a single text or, for multi-turn prompts, a JSON array of {role, content}.
+                CREATE TABLE prompt (
+                    id INTEGER PRIMARY KEY,
+                    text TEXT,
+                    messages TEXT,
+                    source TEXT NOT NULL,
+                    split TEXT NOT NULL CHECK (split IN ('train', 'eval', 'test')),
+                    -- SHA-256 of the normalized content: duplicates merge on it.
+                    contentHash BLOB NOT NULL UNIQUE,
+                    createdAt REAL NOT NULL,
+                    CHECK ((text IS NULL) <> (messages IS NULL))
+                );
+                CREATE TABLE checkpoint (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    kind TEXT NOT NULL CHECK (kind IN ('base', 'sft', 'rm', 'dpo', 'ppo')),
+                    parentId INTEGER REFERENCES checkpoint(id),
+                    path TEXT NOT NULL,
+                    config TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    createdAt REAL NOT NULL
+                );
+                CREATE TABLE response (
+                    id INTEGER PRIMARY KEY,
+                    promptId INTEGER NOT NULL REFERENCES prompt(id),
+                    text TEXT NOT NULL,
+                    -- The first 64 bits of the text's SHA-256: finds duplicates (compare text to confirm).
+                    textHash INTEGER NOT NULL,
+                    origin TEXT NOT NULL CHECK (origin IN ('human', 'model')),
+                    checkpointId INTEGER REFERENCES checkpoint(id),
+                    sampling TEXT,
+                    seed INTEGER,
+                    source TEXT NOT NULL,
+                    createdAt REAL NOT NULL
+                );
+                CREATE INDEX response_prompt_hash ON response(promptId, textHash);
+                -- Drafts and critiques are written by a checkpoint or by a model behind an endpoint.
+                CREATE TABLE draft (
+                    id INTEGER PRIMARY KEY,
+                    promptId INTEGER NOT NULL REFERENCES prompt(id),
+                    checkpointId INTEGER REFERENCES checkpoint(id),
+                    endpointModel TEXT,
+                    text TEXT NOT NULL,
+                    createdAt REAL NOT NULL,
+                    CHECK ((checkpointId IS NULL) <> (endpointModel IS NULL))
+                );
+                CREATE INDEX draft_prompt ON draft(promptId);
+                CREATE TABLE critique (
+                    id INTEGER PRIMARY KEY,
+                    promptId INTEGER NOT NULL REFERENCES prompt(id),
+                    responseId INTEGER NOT NULL REFERENCES response(id),
+                    checkpointId INTEGER REFERENCES checkpoint(id),
+                    endpointModel TEXT,
+                    text TEXT NOT NULL,
+                    createdAt REAL NOT NULL,
+                    CHECK ((checkpointId IS NULL) <> (endpointModel IS NULL))
+                );
+                CREATE INDEX critique_response ON critique(responseId);
+                CREATE TABLE demonstration (
+                    id INTEGER PRIMARY KEY,
+                    promptId INTEGER NOT NULL REFERENCES prompt(id),
+                    labelerId INTEGER REFERENCES labeler(id),
+                    text TEXT NOT NULL,
+                    instructionVersionId INTEGER REFERENCES instructionVersion(id),
+                    secondsSpent REAL,
+                    source TEXT NOT NULL,
+                    createdAt REAL NOT NULL
+                );
+                CREATE INDEX demonstration_prompt ON demonstration(promptId);
+                CREATE TABLE demonstrationDraft (
+                    demonstrationId INTEGER NOT NULL REFERENCES demonstration(id) ON DELETE CASCADE,
+                    draftId INTEGER NOT NULL REFERENCES draft(id),
+                    PRIMARY KEY (demonstrationId, draftId)
+                );
+                -- A ranking orders responses into tiers: tier 0 is best, equal tiers are ties.
+                CREATE TABLE ranking (
+                    id INTEGER PRIMARY KEY,
+                    promptId INTEGER NOT NULL REFERENCES prompt(id),
+                    labelerId INTEGER REFERENCES labeler(id),
+                    noneAcceptable INTEGER NOT NULL DEFAULT 0,
+                    instructionVersionId INTEGER REFERENCES instructionVersion(id),
+                    secondsSpent REAL,
+                    source TEXT NOT NULL,
+                    createdAt REAL NOT NULL
+                );
+                CREATE INDEX ranking_prompt ON ranking(promptId);
+                CREATE TABLE rankingEntry (
+                    rankingId INTEGER NOT NULL REFERENCES ranking(id) ON DELETE CASCADE,
+                    responseId INTEGER NOT NULL REFERENCES response(id),
+                    tier INTEGER NOT NULL CHECK (tier >= 0),
+                    PRIMARY KEY (rankingId, responseId)
+                );
+                -- Pairwise comparisons: labelled in the TUI, or imported preference pairs (labelerId NULL).
+                CREATE TABLE comparison (
+                    id INTEGER PRIMARY KEY,
+                    promptId INTEGER NOT NULL REFERENCES prompt(id),
+                    responseAId INTEGER NOT NULL REFERENCES response(id),
+                    responseBId INTEGER NOT NULL REFERENCES response(id),
+                    outcome TEXT NOT NULL CHECK (outcome IN ('A', 'B', 'tie', 'bothBad')),
+                    strength REAL,
+                    labelerId INTEGER REFERENCES labeler(id),
+                    instructionVersionId INTEGER REFERENCES instructionVersion(id),
+                    secondsSpent REAL,
+                    source TEXT NOT NULL,
+                    createdAt REAL NOT NULL
+                );
+                CREATE INDEX comparison_pair ON comparison(responseAId, responseBId);
+                CREATE TABLE flag (
+                    id INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL
+                        CHECK (kind IN ('harmful', 'jailbreak', 'pii', 'spam', 'factualError', 'note')),
+                    note TEXT,
+                    promptId INTEGER NOT NULL REFERENCES prompt(id),
+                    responseId INTEGER REFERENCES response(id),
+                    labelerId INTEGER REFERENCES labeler(id),
+                    demonstrationId INTEGER REFERENCES demonstration(id) ON DELETE CASCADE,
+                    rankingId INTEGER REFERENCES ranking(id) ON DELETE CASCADE,
+                    comparisonId INTEGER REFERENCES comparison(id) ON DELETE CASCADE,
+                    createdAt REAL NOT NULL
+                );
+                CREATE INDEX flag_ranking ON flag(rankingId);
+                CREATE INDEX flag_demonstration ON flag(demonstrationId);
+                CREATE INDEX flag_comparison ON flag(comparisonId);
+                CREATE TABLE trainingRun (
+                    id INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL CHECK (kind IN ('sft', 'rm', 'dpo', 'ppo')),
+                    baseCheckpointId INTEGER REFERENCES checkpoint(id),
+                    outputCheckpointId INTEGER REFERENCES checkpoint(id),
+                    config TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed')),
+                    startedAt REAL NOT NULL,
+                    finishedAt REAL
+                );
+                CREATE TABLE trainingMetric (
+                    runId INTEGER NOT NULL REFERENCES trainingRun(id) ON DELETE CASCADE,
+                    step INTEGER NOT NULL,
+                    name TEXT NOT NULL,
+                    value REAL NOT NULL,
+                    PRIMARY KEY (runId, step, name)
+                );
+                CREATE TABLE battle (
+                    id INTEGER PRIMARY KEY,
+                    promptId INTEGER NOT NULL REFERENCES prompt(id),
+                    checkpointAId INTEGER NOT NULL REFERENCES checkpoint(id),
+                    checkpointBId INTEGER NOT NULL REFERENCES checkpoint(id),
+                    responseAId INTEGER NOT NULL REFERENCES response(id),
+                    responseBId INTEGER NOT NULL REFERENCES response(id),
+                    leftSide TEXT NOT NULL CHECK (leftSide IN ('A', 'B')),
+                    judgeKind TEXT NOT NULL CHECK (judgeKind IN ('human', 'rm', 'oracle')),
+                    judgeId TEXT NOT NULL,
+                    outcome TEXT NOT NULL CHECK (outcome IN ('A', 'B', 'tie', 'bothBad')),
+                    createdAt REAL NOT NULL
+                );
+                """)
     }
 
     /// Labeling queues: tasks (an item to label, with its overlap target), their responses, and
     /// assignments (which labeler holds which task, and how far they got).
     private static func createQueueTables(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE task (
-                id INTEGER PRIMARY KEY,
-                kind TEXT NOT NULL CHECK (kind IN ('demonstration', 'ranking', 'comparison')),
-                promptId INTEGER NOT NULL REFERENCES prompt(id),
-                overlapTarget INTEGER NOT NULL CHECK (overlapTarget >= 1),
-                createdAt REAL NOT NULL
-            );
-            CREATE INDEX task_kind ON task(kind, id);
-            CREATE TABLE taskResponse (
-                taskId INTEGER NOT NULL REFERENCES task(id) ON DELETE CASCADE,
-                responseId INTEGER NOT NULL REFERENCES response(id),
-                position INTEGER NOT NULL,
-                PRIMARY KEY (taskId, responseId)
-            );
-            CREATE TABLE assignment (
-                id INTEGER PRIMARY KEY,
-                taskId INTEGER NOT NULL REFERENCES task(id) ON DELETE CASCADE,
-                labelerId INTEGER NOT NULL REFERENCES labeler(id),
-                status TEXT NOT NULL CHECK (status IN ('pending', 'draft', 'submitted', 'skipped')),
-                draftText TEXT,
-                createdAt REAL NOT NULL,
-                updatedAt REAL NOT NULL,
-                submittedAt REAL,
-                UNIQUE (taskId, labelerId)
-            );
-            CREATE INDEX assignment_labeler ON assignment(labelerId, status);
-            CREATE TABLE setting (
-                key TEXT PRIMARY KEY,
-                value TEXT NOT NULL
-            );
-            ALTER TABLE demonstration ADD COLUMN assignmentId INTEGER REFERENCES assignment(id);
-            ALTER TABLE ranking ADD COLUMN assignmentId INTEGER REFERENCES assignment(id);
-            ALTER TABLE comparison ADD COLUMN assignmentId INTEGER REFERENCES assignment(id);
-            CREATE INDEX demonstration_assignment ON demonstration(assignmentId);
-            CREATE INDEX ranking_assignment ON ranking(assignmentId);
-            CREATE INDEX comparison_assignment ON comparison(assignmentId);
-            -- Prompts imported before queues existed still need demonstrations.
-            INSERT INTO task (kind, promptId, overlapTarget, createdAt)
-                SELECT 'demonstration', id, 1, createdAt FROM prompt ORDER BY id;
-            """)
+        try db.execute(
+            sql: """
+                CREATE TABLE task (
+                    id INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL CHECK (kind IN ('demonstration', 'ranking', 'comparison')),
+                    promptId INTEGER NOT NULL REFERENCES prompt(id),
+                    overlapTarget INTEGER NOT NULL CHECK (overlapTarget >= 1),
+                    createdAt REAL NOT NULL
+                );
+                CREATE INDEX task_kind ON task(kind, id);
+                CREATE TABLE taskResponse (
+                    taskId INTEGER NOT NULL REFERENCES task(id) ON DELETE CASCADE,
+                    responseId INTEGER NOT NULL REFERENCES response(id),
+                    position INTEGER NOT NULL,
+                    PRIMARY KEY (taskId, responseId)
+                );
+                CREATE TABLE assignment (
+                    id INTEGER PRIMARY KEY,
+                    taskId INTEGER NOT NULL REFERENCES task(id) ON DELETE CASCADE,
+                    labelerId INTEGER NOT NULL REFERENCES labeler(id),
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'draft', 'submitted', 'skipped')),
+                    draftText TEXT,
+                    createdAt REAL NOT NULL,
+                    updatedAt REAL NOT NULL,
+                    submittedAt REAL,
+                    UNIQUE (taskId, labelerId)
+                );
+                CREATE INDEX assignment_labeler ON assignment(labelerId, status);
+                CREATE TABLE setting (
+                    key TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                );
+                ALTER TABLE demonstration ADD COLUMN assignmentId INTEGER REFERENCES assignment(id);
+                ALTER TABLE ranking ADD COLUMN assignmentId INTEGER REFERENCES assignment(id);
+                ALTER TABLE comparison ADD COLUMN assignmentId INTEGER REFERENCES assignment(id);
+                CREATE INDEX demonstration_assignment ON demonstration(assignmentId);
+                CREATE INDEX ranking_assignment ON ranking(assignmentId);
+                CREATE INDEX comparison_assignment ON comparison(assignmentId);
+                -- Prompts imported before queues existed still need demonstrations.
+                INSERT INTO task (kind, promptId, overlapTarget, createdAt)
+                    SELECT 'demonstration', id, 1, createdAt FROM prompt ORDER BY id;
+                """)
     }
 
     /// Training runs may also be pretraining runs (`tally pretrain`). SQLite cannot change a CHECK constraint,

@@ -43,29 +43,32 @@ extension TallyDatabase {
             func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql) ?? 0 }
             var prompts: [String: Int] = [:]
             for split in Split.allCases {
-                prompts[split.rawValue] = try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM prompt WHERE split = ?", arguments: [split.rawValue]) ?? 0
+                prompts[split.rawValue] =
+                    try Int.fetchOne(
+                        db, sql: "SELECT count(*) FROM prompt WHERE split = ?", arguments: [split.rawValue]) ?? 0
             }
             var openTasks: [String: Int] = [:]
             for kind in TaskKind.allCases {
-                openTasks[kind.rawValue] = try Int.fetchOne(
-                    db,
-                    sql: """
-                        SELECT count(*) FROM task t WHERE t.kind = ? AND (SELECT count(*) FROM assignment a
-                            WHERE a.taskId = t.id AND a.status = 'submitted') < t.overlapTarget
-                        """, arguments: [kind.rawValue]) ?? 0
+                openTasks[kind.rawValue] =
+                    try Int.fetchOne(
+                        db,
+                        sql: """
+                            SELECT count(*) FROM task t WHERE t.kind = ? AND (SELECT count(*) FROM assignment a
+                                WHERE a.taskId = t.id AND a.status = 'submitted') < t.overlapTarget
+                            """, arguments: [kind.rawValue]) ?? 0
             }
             var labelers: [LabelerProgress] = []
             for row in try Row.fetchAll(db, sql: "SELECT id, name, role FROM labeler ORDER BY name") {
                 let id: Int64 = row["id"]
                 func labelerCount(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql, arguments: [id]) ?? 0 }
-                let seconds = try Double.fetchOne(
-                    db,
-                    sql: """
-                        SELECT coalesce((SELECT sum(secondsSpent) FROM demonstration WHERE labelerId = ?1), 0)
-                             + coalesce((SELECT sum(secondsSpent) FROM ranking WHERE labelerId = ?1), 0)
-                             + coalesce((SELECT sum(secondsSpent) FROM comparison WHERE labelerId = ?1), 0)
-                        """, arguments: [id]) ?? 0
+                let seconds =
+                    try Double.fetchOne(
+                        db,
+                        sql: """
+                            SELECT coalesce((SELECT sum(secondsSpent) FROM demonstration WHERE labelerId = ?1), 0)
+                                 + coalesce((SELECT sum(secondsSpent) FROM ranking WHERE labelerId = ?1), 0)
+                                 + coalesce((SELECT sum(secondsSpent) FROM comparison WHERE labelerId = ?1), 0)
+                            """, arguments: [id]) ?? 0
                 labelers.append(
                     LabelerProgress(
                         name: row["name"], role: row["role"],

@@ -40,7 +40,8 @@ extension TallyDatabase {
                     sql: "INSERT INTO demonstrationDraft (demonstrationId, draftId) VALUES (?, ?)",
                     arguments: [demonstrationID, draftID])
             }
-            try Self.insertFlags(db, flags, assignment: assignment, column: "demonstrationId", id: demonstrationID, now: now)
+            try Self.insertFlags(
+                db, flags, assignment: assignment, column: "demonstrationId", id: demonstrationID, now: now)
             try db.execute(sql: "UPDATE assignment SET draftText = NULL WHERE id = ?", arguments: [assignmentID])
             try Queue.markSubmitted(db, assignmentID: assignmentID, now: now)
             return demonstrationID
@@ -147,12 +148,13 @@ extension TallyDatabase {
     @discardableResult
     public func undoLastSubmission(for labeler: Labeler) throws -> UndoneSubmission? {
         try write { db in
-            guard let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT a.id, a.taskId, t.kind FROM assignment a JOIN task t ON t.id = a.taskId
-                    WHERE a.labelerId = ? AND a.status = 'submitted' ORDER BY a.submittedAt DESC, a.id DESC LIMIT 1
-                    """, arguments: [labeler.id])
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT a.id, a.taskId, t.kind FROM assignment a JOIN task t ON t.id = a.taskId
+                        WHERE a.labelerId = ? AND a.status = 'submitted' ORDER BY a.submittedAt DESC, a.id DESC LIMIT 1
+                        """, arguments: [labeler.id])
             else { return nil }
             let assignmentID: Int64 = row["id"]
             guard let kind = TaskKind(rawValue: row["kind"]) else { return nil }
@@ -192,7 +194,9 @@ extension TallyDatabase {
                     INSERT INTO flag (kind, note, promptId, responseId, labelerId, \(column), createdAt)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [flag.kind.rawValue, flag.note, assignment.promptID, flag.responseID, assignment.labelerID, id, now])
+                arguments: [
+                    flag.kind.rawValue, flag.note, assignment.promptID, flag.responseID, assignment.labelerID, id, now,
+                ])
         }
     }
 }

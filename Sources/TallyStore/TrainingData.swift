@@ -22,7 +22,11 @@ extension TallyDatabase {
         try read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT id, text, messages, source, split FROM prompt WHERE (:split IS NULL OR split = :split) ORDER BY id",
+                sql:
+                    """
+                    SELECT id, text, messages, source, split FROM prompt
+                    WHERE (:split IS NULL OR split = :split) ORDER BY id
+                    """,
                 arguments: ["split": split?.rawValue]
             ).map(PromptStore.prompt)
         }
@@ -39,7 +43,9 @@ extension TallyDatabase {
                     """, arguments: ["split": filter.split?.rawValue])
             let cache = try ExportCache(db: db, promptIDs: rows.map { $0["promptId"] })
             return try rows.map { row in
-                SFTExample(promptID: row["promptId"], prompt: try cache.prompt(row["promptId"]).content, completion: row["text"])
+                SFTExample(
+                    promptID: row["promptId"], prompt: try cache.prompt(row["promptId"]).content,
+                    completion: row["text"])
             }
         }
     }

@@ -70,9 +70,11 @@ extension TallyDatabase {
     public func recordMetrics(runID: Int64, step: Int, values: [String: Double]) throws {
         try write { db in
             for (name, value) in values.sorted(by: { $0.key < $1.key }) {
-                try db.cachedStatement(sql: """
-                    INSERT OR REPLACE INTO trainingMetric (runId, step, name, value) VALUES (?, ?, ?, ?)
-                    """).execute(arguments: [runID, step, name, value])
+                try db.cachedStatement(
+                    sql: """
+                        INSERT OR REPLACE INTO trainingMetric (runId, step, name, value) VALUES (?, ?, ?, ?)
+                        """
+                ).execute(arguments: [runID, step, name, value])
             }
         }
     }

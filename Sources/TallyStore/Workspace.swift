@@ -65,7 +65,9 @@ public struct Workspace: Sendable, Equatable {
         let base = URL(fileURLWithPath: currentDirectory, isDirectory: true)
         if let explicit, !explicit.isEmpty {
             let folder = URL(fileURLWithPath: explicit, isDirectory: true, relativeTo: base)
-            guard isWorkspace(folder) else { throw WorkspaceError.notAWorkspace(folder.standardizedFileURL.path, via: "--workspace") }
+            guard isWorkspace(folder) else {
+                throw WorkspaceError.notAWorkspace(folder.standardizedFileURL.path, via: "--workspace")
+            }
             return Workspace(root: folder)
         }
         if let named = environment[environmentVariable], !named.isEmpty {

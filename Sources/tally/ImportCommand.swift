@@ -37,10 +37,18 @@ struct ImportFileOptions: ParsableArguments {
                 kind: kind, preferenceFormat: format, skipBadLines: skipBad, defaultSplit: defaultSplit)
             // Find the workspace first (a clear error), but open the database only once the file is valid.
             let workspace = try workspace.locate()
-            let parsed = try ParsedImport.read(URL(fileURLWithPath: file), displayName: file, options: options)
+            let reading = ProgressLine("Reading \(file)")
+            defer { reading.finish() }
+            let parsed = try ParsedImport.read(URL(fileURLWithPath: file), displayName: file, options: options) {
+                reading.update(Double($0) / 1e6, of: Double($1) / 1e6, unit: "MB")
+            }
+            reading.finish()
             let database = try workspace.openDatabase()
             defer { database.close() }
-            let summary = try database.write(parsed)
+            let writing = ProgressLine("Writing \(file)")
+            defer { writing.finish() }
+            let summary = try database.write(parsed) { writing.update(Double($0), of: Double($1), unit: "lines") }
+            writing.finish()
             print(TerminalText.sanitized(summary.text))
         }
     }
@@ -49,7 +57,8 @@ struct ImportFileOptions: ParsableArguments {
 struct ImportPrompts: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prompts",
-        abstract: "Import prompts: one per line as plain text, {\"prompt\": …} or {\"messages\": [{\"role\", \"content\"}…]}.",
+        abstract:
+            "Import prompts: one per line as plain text, {\"prompt\": …} or {\"messages\": [{\"role\", \"content\"}…]}.",
         discussion: "Each new prompt is queued for demonstrations. A line may name its \"split\".")
 
     @OptionGroup var options: ImportFileOptions

@@ -69,7 +69,8 @@ struct Status: ParsableCommand {
             for labeler in status.labelers {
                 let name = labeler.name.count > 15 ? String(labeler.name.prefix(14)) + "…" : labeler.name
                 lines.append(
-                    "  " + name.padding(toLength: 15, withPad: " ", startingAt: 0) + pad(labeler.demonstrations, 6) + pad(labeler.rankings, 7)
+                    "  " + name.padding(toLength: 15, withPad: " ", startingAt: 0) + pad(labeler.demonstrations, 6)
+                        + pad(labeler.rankings, 7)
                         + pad(labeler.comparisons, 7) + pad(labeler.skipped, 9) + pad(labeler.inProgress, 6)
                         + pad(String(format: "%.1f", labeler.secondsSpent / 3600), 7)
                         + "  \(labeler.queue.demonstrations)/\(labeler.queue.rankings)/\(labeler.queue.comparisons)")
@@ -78,7 +79,9 @@ struct Status: ParsableCommand {
         if let agreement = report.agreement {
             lines.append("Agreement")
             lines.append(
-                "  comparisons: \(percent(agreement.comparisonAgreement)) over \(agreement.comparisonLabelPairs) label pairs")
+                "  comparisons: \(percent(agreement.comparisonAgreement)) over "
+                    + "\(agreement.comparisonLabelPairs) label pairs"
+            )
             lines.append(
                 "  rankings:    \(percent(agreement.rankingPairAgreement)) pairwise over "
                     + "\(agreement.rankingResponsePairs) response pairs; Krippendorff's alpha (ordinal) "

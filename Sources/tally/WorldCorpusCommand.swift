@@ -37,21 +37,16 @@ struct WorldCorpusCommand: ParsableCommand {
     func run() throws {
         var generator = CorpusGenerator(seed: seed)
         let writer = try WorldLineWriter(path: out)
-        let start = Date()
-        var nextReport = max(1, documents / 10)
+        let progress = ProgressLine("corpus")
         for index in 0..<documents {
             let document = generator.nextDocument()
             switch format {
             case .jsonl: try writer.write(WorldOutput.jsonObject([("text", document)]))
             case .text: try writer.write(document + "\n<|endoftext|>")
             }
-            if documents >= 20_000, index + 1 == nextReport {
-                let elapsed = Date().timeIntervalSince(start)
-                let remaining = elapsed / Double(index + 1) * Double(documents - index - 1)
-                WorldOutput.note(String(format: "corpus: %d/%d documents, ETA %.0fs", index + 1, documents, remaining))
-                nextReport += max(1, documents / 10)
-            }
+            progress.update(Double(index + 1), of: Double(documents), unit: "documents")
         }
+        progress.finish()
         try writer.finish()
         WorldOutput.note("wrote \(documents) documents to \(out)")
     }

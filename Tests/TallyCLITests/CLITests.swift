@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
-import Testing
 import TallyStore
+import Testing
 
 @Suite(.enabled(if: TallyBinary.url != nil, "the tally executable is built next to the tests"))
 struct CLITests {
@@ -14,11 +14,13 @@ struct CLITests {
         let database = URL(fileURLWithPath: workspace).appendingPathComponent("tally.sqlite")
         let before = try Data(contentsOf: database)
 
-        let bad = try temp.file("bad.jsonl", [
-            #"{"prompt": "Q1", "chosen": "a", "rejected": "b"}"#,
-            #"{"prompt": "Q2", "chosen": "a", "rejected": }"#,
-            #"{"prompt": "Q3", "chosen": "a", "rejected": "b"}"#,
-        ])
+        let bad = try temp.file(
+            "bad.jsonl",
+            [
+                #"{"prompt": "Q1", "chosen": "a", "rejected": "b"}"#,
+                #"{"prompt": "Q2", "chosen": "a", "rejected": }"#,
+                #"{"prompt": "Q3", "chosen": "a", "rejected": "b"}"#,
+            ])
         let result = try TallyBinary.run(["import", "prefs", "bad.jsonl", "--workspace", workspace], in: temp.url)
         #expect(result.status != 0)
         #expect(result.error.contains("bad.jsonl:2: not valid JSON"), "stderr: \(result.error)")
@@ -72,7 +74,8 @@ struct CLITests {
             try database.setOverlapTarget(labelers)
             var lines: [String] = []
             for index in 0..<perLabeler {
-                lines.append(#"{"prompt": "Prompt \#(index)", "responses": ["a\#(index)", "b\#(index)", "c\#(index)"]}"#)
+                lines.append(
+                    #"{"prompt": "Prompt \#(index)", "responses": ["a\#(index)", "b\#(index)", "c\#(index)"]}"#)
             }
             let file = try temp.file("responses.jsonl", lines)
             let summary = try database.importFile(file, options: ImportOptions(kind: .responses))

@@ -3,7 +3,9 @@ import Foundation
 /// The built `tally` executable, found next to the test bundle in the build products folder.
 enum TallyBinary {
     static let url: URL? = {
-        var folders: [URL] = [URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()]
+        var folders: [URL] = [
+            URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        ]
         folders += Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
         folders.append(Bundle.main.bundleURL)
         for folder in folders {

@@ -1,21 +1,25 @@
 import Foundation
 import Testing
+
 @testable import TallyStore
 
 @Suite struct HHTranscriptTests {
-    let chosen = "\n\nHuman: Hi, can you help me plan a trip?\n\nAssistant: Of course. Where to?"
+    let chosen =
+        "\n\nHuman: Hi, can you help me plan a trip?\n\nAssistant: Of course. Where to?"
         + "\n\nHuman: Lisbon, for three days.\n\nAssistant: Day one: Alfama and the castle."
-    let rejected = "\n\nHuman: Hi, can you help me plan a trip?\n\nAssistant: Of course. Where to?"
+    let rejected =
+        "\n\nHuman: Hi, can you help me plan a trip?\n\nAssistant: Of course. Where to?"
         + "\n\nHuman: Lisbon, for three days.\n\nAssistant: No."
 
     @Test func transcriptSplitsIntoTurns() throws {
         let turns = try HHTranscript.turns(chosen)
-        #expect(turns == [
-            Message(role: "user", content: "Hi, can you help me plan a trip?"),
-            Message(role: "assistant", content: "Of course. Where to?"),
-            Message(role: "user", content: "Lisbon, for three days."),
-            Message(role: "assistant", content: "Day one: Alfama and the castle."),
-        ])
+        #expect(
+            turns == [
+                Message(role: "user", content: "Hi, can you help me plan a trip?"),
+                Message(role: "assistant", content: "Of course. Where to?"),
+                Message(role: "user", content: "Lisbon, for three days."),
+                Message(role: "assistant", content: "Day one: Alfama and the castle."),
+            ])
     }
 
     @Test func sharedPrefixBecomesMultiTurnPromptAndLastTurnsTheResponses() throws {
@@ -26,11 +30,13 @@ import Testing
         let summary = try database.importFile(file, options: ImportOptions(kind: .prefs))
         #expect(summary.formats == ["hh": 1])
         let pair = try #require(try database.preferencePairs().first)
-        #expect(try database.prompt(id: pair.promptID).content == .messages([
-            Message(role: "user", content: "Hi, can you help me plan a trip?"),
-            Message(role: "assistant", content: "Of course. Where to?"),
-            Message(role: "user", content: "Lisbon, for three days."),
-        ]))
+        #expect(
+            try database.prompt(id: pair.promptID).content
+                == .messages([
+                    Message(role: "user", content: "Hi, can you help me plan a trip?"),
+                    Message(role: "assistant", content: "Of course. Where to?"),
+                    Message(role: "user", content: "Lisbon, for three days."),
+                ]))
         #expect(try database.response(id: pair.chosenID).text == "Day one: Alfama and the castle.")
         #expect(try database.response(id: pair.rejectedID).text == "No.")
     }

@@ -1,20 +1,23 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import TallyStore
 
 @Suite struct ImportTests {
     @Test func promptsInEveryLineFormatAreImportedAndQueued() throws {
         let temp = try TemporaryFolder()
         let (_, database) = try temp.workspace()
-        let file = try temp.file("prompts.jsonl", [
-            "What is 2 + 2?",
-            #"{"prompt": "Name a colour.", "split": "eval"}"#,
-            #"{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]}"#,
-            #"{"prompt": [{"role": "user", "content": "Only one turn"}]}"#,
-            #""A JSON string"  "#,
-            "",
-        ])
+        let file = try temp.file(
+            "prompts.jsonl",
+            [
+                "What is 2 + 2?",
+                #"{"prompt": "Name a colour.", "split": "eval"}"#,
+                #"{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]}"#,
+                #"{"prompt": [{"role": "user", "content": "Only one turn"}]}"#,
+                #""A JSON string"  "#,
+                "",
+            ])
         let summary = try database.importFile(file, options: ImportOptions(kind: .prompts))
         #expect(summary.linesRead == 5)
         #expect(summary.promptsAdded == 5)
@@ -22,9 +25,11 @@ import Testing
         let status = try database.status()
         #expect(status.prompts["eval"] == 1)
         #expect(status.openTasks["demonstration"] == 5)
-        #expect(try database.prompt(id: 3).content == .messages([
-            Message(role: "system", content: "Be brief."), Message(role: "user", content: "Hi"),
-        ]))
+        #expect(
+            try database.prompt(id: 3).content
+                == .messages([
+                    Message(role: "system", content: "Be brief."), Message(role: "user", content: "Hi"),
+                ]))
         // A conversation of a single user turn is the same prompt as its text.
         #expect(try database.prompt(id: 4).content == .text("Only one turn"))
         #expect(try database.prompt(id: 5).content == .text("A JSON string"))
@@ -34,9 +39,11 @@ import Testing
         let temp = try TemporaryFolder()
         let (_, database) = try temp.workspace()
         let first = try temp.file("a.jsonl", ["What is 2 + 2?", "Name a colour."])
-        let second = try temp.file("b.jsonl", [
-            "  What is   2 + 2? ", #"{"messages": [{"role": "user", "content": "Name a\ncolour."}]}"#, "New one",
-        ])
+        let second = try temp.file(
+            "b.jsonl",
+            [
+                "  What is   2 + 2? ", #"{"messages": [{"role": "user", "content": "Name a\ncolour."}]}"#, "New one",
+            ])
         _ = try database.importFile(first, options: ImportOptions(kind: .prompts))
         let summary = try database.importFile(second, options: ImportOptions(kind: .prompts))
         #expect(summary.promptsAdded == 1)
@@ -48,12 +55,14 @@ import Testing
     @Test func trlStandardConversationalAndImplicitPairsAreRead() throws {
         let temp = try TemporaryFolder()
         let (_, database) = try temp.workspace()
-        let file = try temp.file("prefs.jsonl", [
-            #"{"prompt": "The sky is", "chosen": " blue.", "rejected": " green."}"#,
-            #"{"chosen": "The sea is wet.", "rejected": "The sea is dry."}"#,
-            #"{"prompt": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "2+2?"}], "chosen": [{"role": "assistant", "content": "4"}], "rejected": [{"role": "assistant", "content": "5"}]}"#,
-            #"{"chosen": [{"role": "user", "content": "3+3?"}, {"role": "assistant", "content": "6"}], "rejected": [{"role": "user", "content": "3+3?"}, {"role": "assistant", "content": "7"}]}"#,
-        ])
+        let file = try temp.file(
+            "prefs.jsonl",
+            [
+                #"{"prompt": "The sky is", "chosen": " blue.", "rejected": " green."}"#,
+                #"{"chosen": "The sea is wet.", "rejected": "The sea is dry."}"#,
+                #"{"prompt": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "2+2?"}], "chosen": [{"role": "assistant", "content": "4"}], "rejected": [{"role": "assistant", "content": "5"}]}"#,
+                #"{"chosen": [{"role": "user", "content": "3+3?"}, {"role": "assistant", "content": "6"}], "rejected": [{"role": "user", "content": "3+3?"}, {"role": "assistant", "content": "7"}]}"#,
+            ])
         let summary = try database.importFile(file, options: ImportOptions(kind: .prefs))
         #expect(summary.pairsAdded == 4)
         #expect(summary.formats == ["trl-standard": 1, "trl-implicit": 2, "trl-conversational": 1])
@@ -74,10 +83,12 @@ import Testing
     @Test func reimportingTheSamePairsAddsNothing() throws {
         let temp = try TemporaryFolder()
         let (_, database) = try temp.workspace()
-        let file = try temp.file("prefs.jsonl", [
-            #"{"prompt": "Q", "chosen": "good", "rejected": "bad"}"#,
-            #"{"prompt": "Q", "chosen": "good", "rejected": "worse"}"#,
-        ])
+        let file = try temp.file(
+            "prefs.jsonl",
+            [
+                #"{"prompt": "Q", "chosen": "good", "rejected": "bad"}"#,
+                #"{"prompt": "Q", "chosen": "good", "rejected": "worse"}"#,
+            ])
         let first = try database.importFile(file, options: ImportOptions(kind: .prefs))
         #expect(first.promptsAdded == 1 && first.promptsMerged == 1)
         #expect(first.responsesAdded == 3 && first.responsesMerged == 1)
@@ -88,11 +99,13 @@ import Testing
 
     @Test func malformedLineFailsWholeImportNamingFileAndLine() throws {
         let temp = try TemporaryFolder()
-        let file = try temp.file("prefs.jsonl", [
-            #"{"prompt": "Q", "chosen": "good", "rejected": "bad"}"#,
-            #"{"prompt": "Q", "rejected": "bad"}"#,
-            #"{"prompt": "Q2", "chosen": "good", "rejected": "bad"}"#,
-        ])
+        let file = try temp.file(
+            "prefs.jsonl",
+            [
+                #"{"prompt": "Q", "chosen": "good", "rejected": "bad"}"#,
+                #"{"prompt": "Q", "rejected": "bad"}"#,
+                #"{"prompt": "Q2", "chosen": "good", "rejected": "bad"}"#,
+            ])
         let (_, database) = try temp.workspace()
         let error = #expect(throws: LineError.self) {
             try database.importFile(file, options: ImportOptions(kind: .prefs))
@@ -139,12 +152,14 @@ import Testing
     @Test func skipBadImportsGoodLinesAndListsBadOnes() throws {
         let temp = try TemporaryFolder()
         let (_, database) = try temp.workspace()
-        let file = try temp.file("prefs.jsonl", [
-            #"{"prompt": "Q1", "chosen": "a", "rejected": "b"}"#,
-            #"not json"#,
-            #"{"prompt": "Q2", "chosen": "a", "rejected": "b"}"#,
-            #"{"prompt": "Q3", "chosen": "a"}"#,
-        ])
+        let file = try temp.file(
+            "prefs.jsonl",
+            [
+                #"{"prompt": "Q1", "chosen": "a", "rejected": "b"}"#,
+                #"not json"#,
+                #"{"prompt": "Q2", "chosen": "a", "rejected": "b"}"#,
+                #"{"prompt": "Q3", "chosen": "a"}"#,
+            ])
         let summary = try database.importFile(file, options: ImportOptions(kind: .prefs, skipBadLines: true))
         #expect(summary.linesRead == 4)
         #expect(summary.linesImported == 2)
@@ -157,10 +172,12 @@ import Testing
     @Test func responsesGoToTheRankingQueueOnce() throws {
         let temp = try TemporaryFolder()
         let (_, database) = try temp.workspace()
-        let file = try temp.file("responses.jsonl", [
-            #"{"prompt": "Q1", "responses": ["a", "b", "c"]}"#,
-            #"{"messages": [{"role": "user", "content": "Q2"}], "responses": ["x", "y"]}"#,
-        ])
+        let file = try temp.file(
+            "responses.jsonl",
+            [
+                #"{"prompt": "Q1", "responses": ["a", "b", "c"]}"#,
+                #"{"messages": [{"role": "user", "content": "Q2"}], "responses": ["x", "y"]}"#,
+            ])
         let summary = try database.importFile(file, options: ImportOptions(kind: .responses))
         #expect(summary.tasksAdded == 2)
         #expect(summary.responsesAdded == 5)
@@ -169,7 +186,16 @@ import Testing
         let alice = try database.labeler(named: "alice")
         #expect(try database.queueCounts(for: alice).rankings == 2)
         let task = try #require(try database.nextRankingTask(for: alice))
-        #expect(task.responses.map(\.text) == ["a", "b", "c"])
+        #expect(task.responses.map(\.text).sorted() == ["a", "b", "c"])
+    }
+
+    @Test func byteOrderMarkIsIgnored() throws {
+        let temp = try TemporaryFolder()
+        let file = temp.url.appendingPathComponent("bom.jsonl")
+        try Data([0xEF, 0xBB, 0xBF] + Array(#"{"prompt": "Hi"}"#.utf8)).write(to: file)
+        let (_, database) = try temp.workspace()
+        _ = try database.importFile(file, options: ImportOptions(kind: .prompts))
+        #expect(try database.prompt(id: 1).content == .text("Hi"))
     }
 
     @Test func lineReaderHandlesChunkBoundariesAndCRLF() throws {
@@ -192,9 +218,10 @@ import Testing
         var lines: [String] = []
         let filler = String(repeating: "x", count: 200)
         for index in 1...30_000 {
-            lines.append(index == 25_001
-                ? #"{"prompt": "Q\#(index)", "chosen": "a"}"#
-                : #"{"prompt": "Q\#(index) \#(filler)", "chosen": "a", "rejected": "b"}"#)
+            lines.append(
+                index == 25_001
+                    ? #"{"prompt": "Q\#(index)", "chosen": "a"}"#
+                    : #"{"prompt": "Q\#(index) \#(filler)", "chosen": "a", "rejected": "b"}"#)
         }
         let file = try temp.file("big.jsonl", lines)
         let error = #expect(throws: LineError.self) {
@@ -219,7 +246,8 @@ import Testing
     }
 
     @Test func escapesAndSurrogatePairsDecode() throws {
-        let value = try parse(#"{"a": "line\nbreak \"q\" \\ \/ \u00e9 \ud83d\ude00 tab\t", "n": -1.5e3, "b": [true, false, null]}"#)
+        let value = try parse(
+            #"{"a": "line\nbreak \"q\" \\ \/ \u00e9 \ud83d\ude00 tab\t", "n": -1.5e3, "b": [true, false, null]}"#)
         let object = try #require(value.objectValue)
         #expect(object["a"]?.stringValue == "line\nbreak \"q\" \\ / é 😀 tab\t")
         if case .number(let number)? = object["n"] { #expect(number == -1500) } else { Issue.record("n") }
@@ -227,9 +255,10 @@ import Testing
     }
 
     @Test func invalidJSONIsRejectedWithAColumn() throws {
-        for bad in [#"{"a": }"#, #"{"a": "x""#, #"{"a": "x"} trailing"#, #"{"a": 01}"#, #"{'a': 1}"#,
-            #"{"a": "\ud83d"}"#, "{\"a\": \"raw\ttab\"}", #"[1, 2"#, #"{"a" 1}"#]
-        {
+        for bad in [
+            #"{"a": }"#, #"{"a": "x""#, #"{"a": "x"} trailing"#, #"{"a": 01}"#, #"{'a': 1}"#,
+            #"{"a": "\ud83d"}"#, "{\"a\": \"raw\ttab\"}", #"[1, 2"#, #"{"a" 1}"#,
+        ] {
             #expect(throws: JSONParser.Failure.self, "\(bad)") { try parse(bad) }
         }
         let failure = #expect(throws: JSONParser.Failure.self) { try parse(#"{"a": ?}"#) }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import TallyStore
 
 @Suite struct LabelingTests {
@@ -55,7 +56,8 @@ import Testing
         let (_, database) = try temp.workspace()
         try database.setOverlapTarget(2)
         let prompt = try database.addPrompt(.text("Explain tides."))
-        let draft = try database.insertDraft(promptID: prompt, author: .endpoint(model: "helper-7b"), text: "Model draft")
+        let draft = try database.insertDraft(
+            promptID: prompt, author: .endpoint(model: "helper-7b"), text: "Model draft")
         let a = try database.labeler(named: "a")
         let b = try database.labeler(named: "b")
         let taskA = try #require(try database.nextDemonstrationTask(for: a))
@@ -63,7 +65,8 @@ import Testing
         let taskB = try #require(try database.nextDemonstrationTask(for: b))
         #expect(taskB.drafts == [DraftSuggestion(id: draft, text: "Model draft")])
         #expect(taskB.savedDraftText == nil)
-        try database.submitDemonstration(assignmentID: taskB.assignmentID, text: "B's answer", startedFromDrafts: [draft])
+        try database.submitDemonstration(
+            assignmentID: taskB.assignmentID, text: "B's answer", startedFromDrafts: [draft])
         // A comes back to their own autosaved text, not B's submission.
         let resumed = try #require(try database.nextDemonstrationTask(for: a))
         #expect(resumed.assignmentID == taskA.assignmentID)
@@ -83,8 +86,8 @@ import Testing
         try database.insertCritique(responseID: ids[1], author: .checkpoint(checkpoint), text: "Wrong sum.")
         let alice = try database.labeler(named: "alice")
         let task = try #require(try database.nextRankingTask(for: alice))
-        #expect(task.responses.map(\.text) == ["4", "5", "four"])
-        #expect(task.responses[1].critiques == ["Wrong sum."])
+        #expect(task.responses.map(\.text).sorted() == ["4", "5", "four"])
+        #expect(task.responses.first { $0.id == ids[1] }?.critiques == ["Wrong sum."])
         #expect(try database.response(id: ids[0]).sampling?.temperature == 0.7)
         #expect(try database.response(id: ids[0]).seed == 7)
 
@@ -102,11 +105,30 @@ import Testing
             try database.submitRanking(assignmentID: task.assignmentID, tiers: [[ids[0], ids[1], ids[2]]])
         }
         let stored = try database.read { db in
-            try Row.fetchOne(db, sql: "SELECT instructionVersionId, secondsSpent FROM ranking WHERE id = ?", arguments: [ranking])
+            try Row.fetchOne(
+                db, sql: "SELECT instructionVersionId, secondsSpent FROM ranking WHERE id = ?", arguments: [ranking])
         }
         #expect(stored?["instructionVersionId"] == version.id)
         #expect(try database.status().flags == 1)
         #expect(try database.preferencePairs().count == 2)
+    }
+
+    @Test func rankingDisplayOrderIsStablePerAssignmentAndVariesAcrossLabelers() throws {
+        let temp = try TemporaryFolder()
+        let (_, database) = try temp.workspace()
+        try database.setOverlapTarget(20)
+        let prompt = try database.addPrompt(.text("Order?"))
+        let ids = try database.insertResponses(promptID: prompt, texts: ["a", "b", "c", "d", "e"])
+        var orders: Set<[Int64]> = []
+        for index in 0..<20 {
+            let person = try database.labeler(named: "labeler\(index)")
+            let task = try #require(try database.nextRankingTask(for: person))
+            #expect(Set(task.responses.map(\.id)) == Set(ids))
+            let again = try #require(try database.nextRankingTask(for: person))  // resumed: same order
+            #expect(again.responses == task.responses)
+            orders.insert(task.responses.map(\.id))
+        }
+        #expect(orders.count > 5)
     }
 
     @Test func comparisonsRecordOutcomeAndStrength() throws {
@@ -172,7 +194,8 @@ import Testing
         let temp = try TemporaryFolder()
         let (_, database) = try temp.workspace()
         let hash = String(repeating: "ab", count: 32)
-        let base = try database.registerCheckpoint(name: "base", kind: .base, path: "checkpoints/1", config: "{}", sha256: hash)
+        let base = try database.registerCheckpoint(
+            name: "base", kind: .base, path: "checkpoints/1", config: "{}", sha256: hash)
         #expect(throws: StoreError.self) {
             try database.registerCheckpoint(name: "base", kind: .base, path: "x", config: "{}", sha256: hash)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import TallyStore
 
 @Suite struct MigrationTests {
@@ -11,10 +12,11 @@ import Testing
         let tables = try database.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         }
-        for table in ["labeler", "instructionVersion", "prompt", "response", "draft", "critique", "demonstration",
+        for table in [
+            "labeler", "instructionVersion", "prompt", "response", "draft", "critique", "demonstration",
             "ranking", "rankingEntry", "comparison", "flag", "checkpoint", "trainingRun", "trainingMetric", "battle",
-            "task", "taskResponse", "assignment", "setting"]
-        {
+            "task", "taskResponse", "assignment", "setting",
+        ] {
             #expect(tables.contains(table), "missing table \(table)")
         }
     }
@@ -27,14 +29,15 @@ import Testing
             let old = try TallyDatabase.open(at: url, migratingUpTo: "v1-core")
             #expect(try old.appliedMigrations() == ["v1-core"])
             try old.pool.write { db in
-                try db.execute(sql: """
-                    INSERT INTO prompt (text, source, split, contentHash, createdAt)
-                    VALUES ('What is 2 + 2?', 'old', 'train', X'01', 1), ('Name a colour.', 'old', 'eval', X'02', 2);
-                    INSERT INTO response (promptId, text, textHash, origin, source, createdAt)
-                    VALUES (1, '4', 'r1', 'model', 'old', 1), (1, '5', 'r2', 'model', 'old', 1);
-                    INSERT INTO comparison (promptId, responseAId, responseBId, outcome, source, createdAt)
-                    VALUES (1, 1, 2, 'A', 'old', 1);
-                    """)
+                try db.execute(
+                    sql: """
+                        INSERT INTO prompt (text, source, split, contentHash, createdAt)
+                        VALUES ('What is 2 + 2?', 'old', 'train', X'01', 1), ('Name a colour.', 'old', 'eval', X'02', 2);
+                        INSERT INTO response (promptId, text, textHash, origin, source, createdAt)
+                        VALUES (1, '4', 'r1', 'model', 'old', 1), (1, '5', 'r2', 'model', 'old', 1);
+                        INSERT INTO comparison (promptId, responseAId, responseBId, outcome, source, createdAt)
+                        VALUES (1, 1, 2, 'A', 'old', 1);
+                        """)
             }
             old.close()
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TallyStore
 
 @Suite struct RoundTripTests {
@@ -26,10 +27,12 @@ import Testing
 
     @Test func conversationalPreferencesAndPromptsRoundTrip() throws {
         let temp = try TemporaryFolder()
-        let original = try temp.file("prefs.jsonl", [
-            #"{"prompt": [{"role": "system", "content": "Be kind."}, {"role": "user", "content": "Hi"}], "chosen": [{"role": "assistant", "content": "Hello!"}], "rejected": [{"role": "assistant", "content": "What."}]}"#,
-            #"{"prompt": "Plain", "chosen": "yes", "rejected": "no"}"#,
-        ])
+        let original = try temp.file(
+            "prefs.jsonl",
+            [
+                #"{"prompt": [{"role": "system", "content": "Be kind."}, {"role": "user", "content": "Hi"}], "chosen": [{"role": "assistant", "content": "Hello!"}], "rejected": [{"role": "assistant", "content": "What."}]}"#,
+                #"{"prompt": "Plain", "chosen": "yes", "rejected": "no"}"#,
+            ])
         let (_, first) = try temp.workspace("first")
         _ = try first.importFile(original, options: ImportOptions(kind: .prefs))
         let prefs = temp.url.appendingPathComponent("prefs-out.jsonl")
@@ -48,8 +51,10 @@ import Testing
         #expect(try Data(contentsOf: prefsAgain) == Data(contentsOf: prefs))
         #expect(try Data(contentsOf: promptsAgain) == Data(contentsOf: prompts))
         // Mixed prompt kinds export as conversations on every line, so `datasets` sees one schema.
-        #expect(try String.lines(of: prefs)[1]
-            == #"{"prompt": [{"role": "user", "content": "Plain"}], "chosen": [{"role": "assistant", "content": "yes"}], "rejected": [{"role": "assistant", "content": "no"}]}"#)
+        #expect(
+            try String.lines(of: prefs)[1]
+                == #"{"prompt": [{"role": "user", "content": "Plain"}], "chosen": [{"role": "assistant", "content": "yes"}], "rejected": [{"role": "assistant", "content": "no"}]}"#
+        )
     }
 
     @Test func rankingsExpandIntoAllUntiedPairs() throws {
@@ -65,12 +70,16 @@ import Testing
         let all = try database.preferencePairs().map { [$0.chosenID, $0.rejectedID] }
         #expect(all == [[ids[1], ids[0]], [ids[1], ids[2]], [ids[1], ids[3]], [ids[0], ids[3]], [ids[2], ids[3]]])
         let best = try database.preferencePairs(PreferenceExportOptions(bestVersusRest: true))
-        #expect(best.map { [$0.chosenID, $0.rejectedID] } == [[ids[1], ids[0]], [ids[1], ids[2]], [ids[1], ids[3]]])
+        #expect(
+            best.map { [$0.chosenID, $0.rejectedID] } == [[ids[1], ids[0]], [ids[1], ids[2]], [ids[1], ids[3]]])
 
         let out = temp.url.appendingPathComponent("rankings.jsonl")
         #expect(try database.exportRankings(to: out) == 1)
         let line = try #require(try String.lines(of: out).first)
-        #expect(line.hasPrefix(#"{"prompt": "Rank these", "responses": ["b", "a", "c", "d"], "tiers": [[0], [1, 2], [3]], "none_acceptable": false, "labeler": "alice""#))
+        #expect(
+            line.hasPrefix(
+                #"{"prompt": "Rank these", "responses": ["b", "a", "c", "d"], "tiers": [[0], [1, 2], [3]], "none_acceptable": false, "labeler": "alice""#
+            ))
     }
 
     @Test func sftExportHasBothForms() throws {
@@ -85,8 +94,9 @@ import Testing
         try database.exportSFT(to: pc)
         try database.exportSFT(to: messages, form: .messages)
         #expect(try String.lines(of: pc) == [#"{"prompt": "Say hi", "completion": "Hi!"}"#])
-        #expect(try String.lines(of: messages)
-            == [#"{"messages": [{"role": "user", "content": "Say hi"}, {"role": "assistant", "content": "Hi!"}]}"#])
+        #expect(
+            try String.lines(of: messages)
+                == [#"{"messages": [{"role": "user", "content": "Say hi"}, {"role": "assistant", "content": "Hi!"}]}"#])
     }
 }
 
@@ -94,10 +104,12 @@ import Testing
     @Test func trainersReadTheSameExamplesTheExportsWrite() throws {
         let temp = try TemporaryFolder()
         let (_, database) = try temp.workspace()
-        let file = try temp.file("prefs.jsonl", [
-            #"{"prompt": "Q1", "chosen": "good", "rejected": "bad"}"#,
-            #"{"prompt": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}], "chosen": [{"role": "assistant", "content": "yes"}], "rejected": [{"role": "assistant", "content": "no"}]}"#,
-        ])
+        let file = try temp.file(
+            "prefs.jsonl",
+            [
+                #"{"prompt": "Q1", "chosen": "good", "rejected": "bad"}"#,
+                #"{"prompt": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}], "chosen": [{"role": "assistant", "content": "yes"}], "rejected": [{"role": "assistant", "content": "no"}]}"#,
+            ])
         _ = try database.importFile(file, options: ImportOptions(kind: .prefs))
         let examples = try database.preferenceExamples()
         #expect(examples.map(\.chosen) == ["good", "yes"])

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import TallyStore
 
 /// A fresh temporary folder, removed when the value is released.
@@ -30,6 +31,7 @@ final class TemporaryFolder {
 extension String {
     /// The lines of a text file's contents.
     static func lines(of url: URL) throws -> [String] {
-        try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true).map(
+            String.init)
     }
 }
