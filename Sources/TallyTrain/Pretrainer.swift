@@ -75,6 +75,7 @@ public struct PretrainingConfiguration: Codable, Equatable, Sendable {
         }
         if saveEvery < 0 { throw TrainingError("--save-every must be ≥ 0, got \(saveEvery)") }
         try optimization.validate()
+        _ = try modelConfig(vocabularySize: 512, endOfText: nil)  // the shape, checked before any tokenizer work
     }
 }
 

@@ -76,7 +76,7 @@ public final class PretrainingSession {
     public init(
         workspace: Workspace, database: TallyDatabase, name: String, configuration: PretrainingConfiguration,
         corpus: TextCorpus, tokenizer tokenizerSource: TokenizerSource?, fresh: Bool = false,
-        log: (String) -> Void = { _ in }
+        log: @escaping (String) -> Void = { _ in }
     ) throws {
         try Self.validate(name: name)
         try configuration.validate()
@@ -136,7 +136,14 @@ public final class PretrainingSession {
                 tokenizer = try BPETokenizer(contentsOf: url)
             case .train(let size)?:
                 log("training a \(size)-token BPE tokenizer on \(corpus.displayName)")
-                tokenizer = try BPETrainer(vocabularySize: size).train(on: corpus.joinedText)
+                let start = Date()
+                var lastNote = start
+                tokenizer = try BPETrainer(vocabularySize: size).train(on: corpus.joinedText) { done, total in
+                    let now = Date()
+                    guard now.timeIntervalSince(lastNote) >= 5 else { return }
+                    lastNote = now
+                    log("tokenizer: \(done)/\(total) merges after \(Int(now.timeIntervalSince(start)))s")
+                }
             case nil:
                 throw TrainingError(
                     "no tokenizer: pass --tokenizer tokenizer.json, or --vocab-size N to learn one from the corpus")
@@ -175,7 +182,11 @@ public final class PretrainingSession {
                 let report = try loop.trainLanguageModelStep()
                 pendingMetrics.append((report.step, report.metrics))
                 onStep(report)
-                if saveEvery > 0 && report.step % saveEvery == 0 && !loop.isFinished { _ = try save() }
+                if saveEvery > 0 && report.step % saveEvery == 0 && !loop.isFinished {
+                    _ = try save()
+                } else if pendingMetrics.count >= 100 {
+                    try flushMetrics()  // visible while the run goes on; steps redone after a crash are replaced
+                }
             }
             let manifest = loop.step > savedStep || !FileManager.default.fileExists(atPath: folder.path)
                 ? try save() : try CheckpointManifest(

@@ -20,7 +20,7 @@ struct Generate: ParsableCommand {
     @Option(help: "A workspace checkpoint (name or id) or a Hugging Face model folder.")
     var checkpoint: String
 
-    @Option(help: "The prompt text.")
+    @Option(help: "The prompt text (empty: start a new document, from the model's bos token).")
     var prompt: String
 
     @Option(help: "New tokens per sample, at most.")
@@ -63,10 +63,13 @@ struct Generate: ParsableCommand {
             let model = try resolved.checkpoint.makeModel()
             let tokenizer = resolved.checkpoint.tokenizer
             let template = chat ? try ChatTemplate(tokenizer: tokenizer) : nil
-            let promptTokens = template?.encodePrompt([ChatMessage(role: .user, content: prompt)])
+            var promptTokens = template?.encodePrompt([ChatMessage(role: .user, content: prompt)])
                 ?? tokenizer.encode(prompt)
+            if promptTokens.isEmpty, let start = model.config.bosTokenId {
+                promptTokens = [start]  // an empty raw prompt: a document from its start
+            }
             guard !promptTokens.isEmpty else {
-                throw ValidationError("the prompt is empty; pass some text with --prompt")
+                throw ValidationError("the prompt is empty and the model has no bos_token_id; pass some text")
             }
             let context = model.config.contextLength
             guard promptTokens.count < context else {

@@ -54,7 +54,7 @@ import Testing
             workspace: straightSpace, database: straightDatabase, name: "base", configuration: configuration,
             corpus: corpus, tokenizer: .train(vocabularySize: 300))
         var expected: [Float] = []
-        let finished = try straight.train { expected.append($0.loss) }
+        let finished = try straight.train(onStep: { expected.append($0.loss) })
         guard case .finished = finished else { Issue.record("not finished: \(finished)"); return }
 
         let (workspace, database) = try temp.workspace("stopped")
@@ -72,7 +72,7 @@ import Testing
             tokenizer: .train(vocabularySize: 300))
         #expect(second.resumedFromStep == 6)
         #expect(second.runID == first.runID)
-        let outcome = try second.train { losses.append($0.loss) }
+        let outcome = try second.train(onStep: { losses.append($0.loss) })
         guard case .finished = outcome else { Issue.record("not finished: \(outcome)"); return }
         #expect(losses == expected)
 
