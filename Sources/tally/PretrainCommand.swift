@@ -146,7 +146,7 @@ struct Pretrain: ParsableCommand {
                     + "corpus \(session.corpusTokens) tokens, \(batch)×\(context) tokens per step")
 
             InterruptFlag.install()
-            var progress = ProgressLine(totalSteps: steps, firstStep: session.resumedFromStep ?? 0)
+            var progress = TallyTrain.ProgressLine(totalSteps: steps, firstStep: session.resumedFromStep ?? 0)
             var tokensTrained = 0
             let outcome = try session.train(shouldStop: { InterruptFlag.isSet }) { report in
                 tokensTrained += report.tokens
