@@ -92,7 +92,8 @@ public struct RankingQueueFiller {
             let seed = Self.promptSeed(runSeed: settings.seed, promptID: prompt.id)
             var promptSettings = settings
             promptSettings.seed = seed
-            let responses = try sampler.sample(encoded: [tokens], count: responsesPerPrompt, settings: promptSettings)[0]
+            let responses = try sampler.sample(encoded: [tokens], count: responsesPerPrompt, settings: promptSettings)[
+                0]
             try database.insertResponses(
                 promptID: prompt.id, texts: responses.map(\.text), origin: .model, checkpointID: checkpointID,
                 sampling: storedParameters, seed: Int64(seed), queueAs: .ranking)

@@ -47,8 +47,9 @@ struct CheckpointCommand: ParsableCommand {
                 let record = try CheckpointImport.importFolder(
                     URL(fileURLWithPath: folder, isDirectory: true), name: name,
                     kind: CheckpointKind(rawValue: kind) ?? .base, workspace: workspace, database: database)
-                print("checkpoint \(record.id) \"\(record.name)\" (\(record.kind.rawValue)) in \(record.path), "
-                    + "sha256 \(record.sha256)")
+                print(
+                    "checkpoint \(record.id) \"\(record.name)\" (\(record.kind.rawValue)) in \(record.path), "
+                        + "sha256 \(record.sha256)")
             }
         }
     }

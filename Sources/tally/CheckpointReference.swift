@@ -51,6 +51,6 @@ enum CheckpointReference {
         let resolved = try CheckpointResolver(workspace: option).resolve(reference)
         return ResolvedCheckpoint(
             checkpoint: resolved.checkpoint, record: resolved.record,
-            displayName: resolved.record?.name ?? resolved.folder.path)
+            displayName: resolved.record?.name ?? reference)
     }
 }

@@ -13,9 +13,10 @@ struct DemoCommand: ParsableCommand {
         discussion: """
             Creates a fresh workspace, imports the bundled datasets and task-world prompts, registers the \
             bundled base model as checkpoint "base", samples --k responses per world prompt from it into the \
-            ranking queue, lets simulated labelers rank them and write demonstrations (leaving --leave tasks \
-            for you), prints the workspace's status and the base model's eval, and tells you how to open the \
-            labeling UI. `make demo` runs it from the repository root. Example:
+            ranking queue, lets simulated labelers (each task going to --overlap of them) rank them and write \
+            demonstrations, leaving about --leave labels for you, prints the workspace's status and the base \
+            model's eval, and tells you how to open the labeling UI. `make demo` runs it from the repository \
+            root. Example:
               tally demo --workspace workspace --replace
             """
     )
@@ -30,7 +31,7 @@ struct DemoCommand: ParsableCommand {
     var datasets: String = "datasets"
 
     @Option(help: "Task-world train prompts to import and sample for.")
-    var prompts: Int = 120
+    var prompts: Int = 200
 
     @Option(name: .customLong("k"), help: "Responses sampled per prompt (2 to 9).")
     var responsesPerPrompt: Int = 4
@@ -38,11 +39,14 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Simulated labelers working at once.")
     var labelers: Int = 8
 
-    @Option(help: "Open labeling tasks to leave for you in `tally label`.")
+    @Option(help: "How many labelers each task goes to (2 or more measures their agreement).")
+    var overlap: Int = 2
+
+    @Option(help: "Labels to leave for you in `tally label`.")
     var leave: Int = 24
 
     @Option(help: "Prompts per family in the base model's eval.")
-    var evalPerFamily: Int = 10
+    var evalPerFamily: Int = 20
 
     @Option(help: "The most tokens per sampled response.")
     var maxNewTokens: Int = 64
@@ -54,6 +58,7 @@ struct DemoCommand: ParsableCommand {
         guard prompts >= 1 else { throw ValidationError("--prompts must be at least 1") }
         guard (2...9).contains(responsesPerPrompt) else { throw ValidationError("--k must be between 2 and 9") }
         guard (1...64).contains(labelers) else { throw ValidationError("--labelers must be between 1 and 64") }
+        guard (1...8).contains(overlap) else { throw ValidationError("--overlap must be between 1 and 8") }
         guard leave >= 0 else { throw ValidationError("--leave must not be negative") }
         guard maxNewTokens >= 1 else { throw ValidationError("--max-new-tokens must be at least 1") }
         guard evalPerFamily >= 1 else { throw ValidationError("--eval-per-family must be at least 1") }
@@ -75,6 +80,8 @@ struct DemoCommand: ParsableCommand {
             let location = try freshWorkspace()
             let database = try location.openDatabase()
             defer { database.close() }
+            try database.setOverlapTarget(overlap)
+            print("each labeling task goes to \(overlap) labelers, so that their agreement can be measured")
 
             step(2, "Importing the bundled datasets and \(prompts) task-world prompts")
             try importBundledData(into: database, from: datasetsFolder)
@@ -85,14 +92,17 @@ struct DemoCommand: ParsableCommand {
             print("checkpoint \(base.id) \"base\" in \(base.path) (sha256 \(base.sha256.prefix(12))…)")
 
             step(4, "Sampling \(responsesPerPrompt) responses per prompt from the base model into the ranking queue")
-            let sampling = SamplingSettings(maxNewTokens: maxNewTokens, temperature: SampleCommand.defaultTemperature, seed: seed)
+            let sampling = SamplingSettings(
+                maxNewTokens: maxNewTokens, temperature: SampleCommand.defaultTemperature, seed: seed)
             try SampleCommand.sample(
                 workspace: location, database: database, checkpoint: base.name, k: responsesPerPrompt, prompts: nil,
                 split: .train, settings: sampling, style: .auto)
 
-            let open = try database.status().openTasks.values.reduce(0, +)
-            let items = max(0, open - leave)
-            step(5, "\(labelers) simulated labelers rank responses and write demonstrations (\(items) of \(open) tasks)")
+            let slots = try database.status().openTasks.values.reduce(0, +) * overlap
+            let items = max(0, slots - leave)
+            step(
+                5,
+                "\(labelers) simulated labelers rank responses and write demonstrations (\(items) of \(slots) labels)")
             if items > 0 {
                 let simulate = try SimulateCommand.parse([
                     "--workspace", location.root.path, "--labelers", String(labelers), "--items", String(items),
@@ -116,7 +126,7 @@ struct DemoCommand: ParsableCommand {
 
             print(
                 String(
-                    format: "\ndemo: done in %.0fs. Label the %d tasks left for you in the terminal UI:",
+                    format: "\ndemo: done in %.0fs. %d labeling tasks are left for you; label them in the terminal UI:",
                     Date().timeIntervalSince(started), try database.status().openTasks.values.reduce(0, +)))
             print("  tally label --workspace \(Self.shellQuoted(workspace))")
             print("Then try: tally status --workspace \(Self.shellQuoted(workspace)) --agreement")
@@ -149,7 +159,9 @@ struct DemoCommand: ParsableCommand {
 
     /// Imports datasets/*.jsonl by name (prompts*, prefs*, responses*) and world train prompts.
     private func importBundledData(into database: TallyDatabase, from folder: URL) throws {
-        let kinds: [(prefix: String, kind: ImportKind)] = [("prompts", .prompts), ("prefs", .prefs), ("responses", .responses)]
+        let kinds: [(prefix: String, kind: ImportKind)] = [
+            ("prompts", .prompts), ("prefs", .prefs), ("responses", .responses),
+        ]
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.sorted() ?? []
         for name in files where name.hasSuffix(".jsonl") {
             guard let kind = kinds.first(where: { name.hasPrefix($0.prefix) })?.kind else { continue }
@@ -162,7 +174,8 @@ struct DemoCommand: ParsableCommand {
         let lines = worldPrompts.map {
             WorldOutput.jsonObject([("prompt", $0.text), ("family", $0.family), ("split", PromptSplit.train.rawValue)])
         }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tally-demo-\(UUID().uuidString).jsonl")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tally-demo-\(UUID().uuidString).jsonl")
         defer { try? FileManager.default.removeItem(at: file) }
         do {
             try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: file)
@@ -179,6 +192,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     static func shellQuoted(_ text: String) -> String {
-        text.allSatisfy { $0.isLetter || $0.isNumber || "-_./".contains($0) } ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        text.allSatisfy { $0.isLetter || $0.isNumber || "-_./".contains($0) }
+            ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

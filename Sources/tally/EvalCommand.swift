@@ -88,7 +88,8 @@ struct EvalCommand: ParsableCommand {
         ]
         func row(_ name: String, _ figures: EvaluationFigures) -> String {
             String(
-                format: "%@ %7d  %7.2f  %13.2f  %7.2f  %12.2f  %6.1f", name.padding(toLength: 20, withPad: " ", startingAt: 0),
+                format: "%@ %7d  %7.2f  %13.2f  %7.2f  %12.2f  %6.1f",
+                name.padding(toLength: 20, withPad: " ", startingAt: 0),
                 figures.prompts, figures.accuracy, figures.stopRate, figures.refusalRate, figures.meanScore,
                 figures.meanTokens)
         }
@@ -103,8 +104,14 @@ struct EvalCommand: ParsableCommand {
         if let rate = evaluation.falseRefusalRate {
             lines.append(String(format: "refuses benign look-alikes      %.3f  (false refusals)", rate))
         }
-        lines.append(String(format: "mean length                     %.1f tokens, %.1f words", overall.meanTokens, overall.meanWords))
-        lines.append(String(format: "ended by the model              %.3f  (the rest hit the token limit)", overall.endedByModelRate))
+        lines.append(
+            String(
+                format: "mean length                     %.1f tokens, %.1f words", overall.meanTokens, overall.meanWords
+            ))
+        lines.append(
+            String(
+                format: "ended by the model              %.3f  (the rest hit the token limit)", overall.endedByModelRate
+            ))
         lines.append(String(format: "mean oracle score               %.3f", overall.meanScore))
         if evaluation.skippedTooLong > 0 {
             lines.append("skipped \(evaluation.skippedTooLong) prompts longer than the model's context")

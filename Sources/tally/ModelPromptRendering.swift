@@ -17,7 +17,8 @@ enum ModelPromptRendering {
         case (.messages(let messages), .transcript):
             return .continuation(transcript(messages))
         case (.messages(let messages), .chat):
-            return .conversation(messages.map { ChatMessage(role: ChatRole(rawValue: $0.role) ?? .user, content: $0.content) })
+            return .conversation(
+                messages.map { ChatMessage(role: ChatRole(rawValue: $0.role) ?? .user, content: $0.content) })
         }
     }
 

@@ -84,7 +84,8 @@ struct SampleCommand: ParsableCommand {
             progress: { done, report in
                 progress.update(
                     done,
-                    detail: String(format: "%.0f tokens/s", Double(report.generatedTokens) / max(progress.elapsed, 1e-9)))
+                    detail: String(
+                        format: "%.0f tokens/s", Double(report.generatedTokens) / max(progress.elapsed, 1e-9)))
             })
         progress.finish()
         let seconds = progress.elapsed

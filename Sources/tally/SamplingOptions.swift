@@ -3,7 +3,8 @@ import TallyEngine
 
 /// The sampling options `tally sample`, `tally eval` and `tally demo` share.
 struct SamplingOptions: ParsableArguments {
-    @Option(help: "Softmax temperature; 0 picks the most likely token every time (default: 1 for sample, 0.7 for eval).")
+    @Option(
+        help: "Softmax temperature; 0 picks the most likely token every time (default: 1 for sample, 0.7 for eval).")
     var temperature: Float?
 
     @Option(help: "Nucleus sampling: keep the most likely tokens up to this probability mass (1 keeps all).")
@@ -18,7 +19,10 @@ struct SamplingOptions: ParsableArguments {
     @Option(help: "The seed of the draws: the same seed, model and prompts give the same responses.")
     var seed: UInt64 = 1
 
-    @Option(help: "How prompts are put to the model: auto (transcript for base checkpoints and folders, chat for fine-tuned ones), transcript or chat.")
+    @Option(
+        help: ArgumentHelp(
+            "How prompts are put to the model: auto (transcript for base checkpoints and folders, chat for "
+                + "fine-tuned ones), transcript or chat."))
     var style: String = PromptStyleChoice.auto.rawValue
 
     func validate() throws {

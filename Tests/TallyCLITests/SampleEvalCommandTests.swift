@@ -135,7 +135,8 @@ struct SampleEvalCommandTests {
         let temp = try TemporaryFolder()
         let (workspace, _) = try Self.workspaceWithTinyCheckpoint(in: temp)
         // Another model's files in the registered folder: the recorded SHA-256 no longer matches.
-        try TinyCheckpoint.write(to: URL(fileURLWithPath: workspace).appendingPathComponent("checkpoints/tiny"), seed: 9)
+        try TinyCheckpoint.write(
+            to: URL(fileURLWithPath: workspace).appendingPathComponent("checkpoints/tiny"), seed: 9)
         let result = try TallyBinary.run(["sample", "--checkpoint", "tiny", "--workspace", workspace])
         #expect(result.status != 0)
         #expect(result.error.contains("SHA-256 the workspace recorded"), "stderr: \(result.error)")
