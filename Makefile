@@ -37,15 +37,17 @@ demo: release
 base-model: release
 	bash scripts/base-model.sh "$(TALLY)" datasets/base-model
 
-## test: build and pass every test.
+## test: build and pass every test. Tests run one at a time: the CPU-heavy engine tests would otherwise
+## hold every cooperative thread and delay the async network and terminal tests past their deadlines.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --no-parallel
 
 ## bench: print the benchmark figures.
 bench: release
 	$(TALLY) bench engine
 	$(TALLY) bench import
+	$(TALLY) bench tui --items 100000
 
 clean:
 	rm -rf .build $(DEMO_WORKSPACE)

@@ -8,7 +8,7 @@ let fastMath: [SwiftSetting] = [
 
 let package = Package(
     name: "Tally",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tally", targets: ["tally"])
     ],

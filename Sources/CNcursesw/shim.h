@@ -8,8 +8,13 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #endif
 #include <locale.h>
+#include <stdio.h>
 #include <wchar.h>
 #include <ncursesw/curses.h>
+
+/// Column width of a wide character under the current locale (glibc's table, the one ncurses uses).
+extern int wcwidth(wchar_t c);
+static inline int tally_wcwidth(int c) { return wcwidth((wchar_t)c); }
 
 static inline WINDOW *tally_stdscr(void) { return stdscr; }
 static inline int tally_lines(void) { return LINES; }
@@ -31,6 +36,33 @@ static inline int tally_put_cell(int y, int x, const wchar_t *text, attr_t attrs
     cchar_t cell;
     if (setcchar(&cell, text, attrs, pair, NULL) != OK) return ERR;
     return mvadd_wch(y, x, &cell);
+}
+
+/// Starts curses on /dev/null instead of the terminal (for benchmarks): same painting work, no screen.
+static inline SCREEN *tally_newterm_headless(const char *term, int rows, int cols) {
+    FILE *out = fopen("/dev/null", "w");
+    FILE *in = fopen("/dev/null", "r");
+    if (out == NULL || in == NULL) return NULL;
+    SCREEN *screen = newterm(term, out, in);
+    if (screen != NULL) {
+        set_term(screen);
+        resizeterm(rows, cols);
+    }
+    return screen;
+}
+
+/// Reads back the text ncurses holds for a cell of stdscr (spacing character plus combining marks).
+static inline int tally_read_cell(int y, int x, wchar_t *text, int capacity) {
+    cchar_t cell;
+    attr_t attrs;
+    short pair;
+    wchar_t buffer[CCHARW_MAX + 1];
+    if (capacity < 1 || mvwin_wch(stdscr, y, x, &cell) == ERR) return ERR;
+    if (getcchar(&cell, buffer, &attrs, &pair, NULL) == ERR) return ERR;
+    int i = 0;
+    for (; i < capacity - 1 && i < CCHARW_MAX && buffer[i] != 0; i++) text[i] = buffer[i];
+    text[i] = 0;
+    return OK;
 }
 
 #endif

@@ -16,6 +16,22 @@ public struct AgreementReport: Hashable, Codable, Sendable {
     public var rankingAlpha: Double?
     /// Units (task, response) ranked by at least two labelers.
     public var rankingUnits: Int
+
+    private enum CodingKeys: String, CodingKey {
+        case comparisonLabelPairs, comparisonAgreement, rankingResponsePairs, rankingPairAgreement, rankingAlpha
+        case rankingUnits
+    }
+
+    /// Writes missing figures as `null` (rather than leaving the keys out) for scripts.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(comparisonLabelPairs, forKey: .comparisonLabelPairs)
+        try container.encode(comparisonAgreement, forKey: .comparisonAgreement)
+        try container.encode(rankingResponsePairs, forKey: .rankingResponsePairs)
+        try container.encode(rankingPairAgreement, forKey: .rankingPairAgreement)
+        try container.encode(rankingAlpha, forKey: .rankingAlpha)
+        try container.encode(rankingUnits, forKey: .rankingUnits)
+    }
 }
 
 /// Krippendorff's alpha and pairwise agreement, as pure functions.

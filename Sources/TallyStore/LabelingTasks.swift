@@ -5,6 +5,11 @@ import GRDB
 public struct DraftSuggestion: Hashable, Sendable {
     public var id: Int64
     public var text: String
+
+    public init(id: Int64, text: String) {
+        self.id = id
+        self.text = text
+    }
 }
 
 /// A response to rank or compare, with model critiques of it. Its origin and checkpoint are hidden.
@@ -12,6 +17,12 @@ public struct CandidateResponse: Hashable, Sendable {
     public var id: Int64
     public var text: String
     public var critiques: [String]
+
+    public init(id: Int64, text: String, critiques: [String] = []) {
+        self.id = id
+        self.text = text
+        self.critiques = critiques
+    }
 }
 
 /// Write the answer you would want for this prompt.
@@ -24,6 +35,17 @@ public struct DemonstrationTask: Hashable, Sendable {
     public var drafts: [DraftSuggestion]
     /// The labeler's own autosaved text, when they left this task before submitting.
     public var savedDraftText: String?
+
+    public init(
+        assignmentID: Int64, taskID: Int64, prompt: Prompt, drafts: [DraftSuggestion] = [],
+        savedDraftText: String? = nil
+    ) {
+        self.assignmentID = assignmentID
+        self.taskID = taskID
+        self.prompt = prompt
+        self.drafts = drafts
+        self.savedDraftText = savedDraftText
+    }
 }
 
 /// Order these 2–9 responses from best to worst, ties allowed.
@@ -34,6 +56,13 @@ public struct RankingTask: Hashable, Sendable {
     /// In the order to display them: shuffled per assignment (the same order every time this labeler
     /// opens the task, a different one for the next labeler) so that position does not bias rankings.
     public var responses: [CandidateResponse]
+
+    public init(assignmentID: Int64, taskID: Int64, prompt: Prompt, responses: [CandidateResponse]) {
+        self.assignmentID = assignmentID
+        self.taskID = taskID
+        self.prompt = prompt
+        self.responses = responses
+    }
 }
 
 /// Which of two responses is better?
@@ -43,6 +72,16 @@ public struct ComparisonTask: Hashable, Sendable {
     public var prompt: Prompt
     public var responseA: CandidateResponse
     public var responseB: CandidateResponse
+
+    public init(
+        assignmentID: Int64, taskID: Int64, prompt: Prompt, responseA: CandidateResponse, responseB: CandidateResponse
+    ) {
+        self.assignmentID = assignmentID
+        self.taskID = taskID
+        self.prompt = prompt
+        self.responseA = responseA
+        self.responseB = responseB
+    }
 }
 
 /// How many tasks of each kind a labeler can still do.
@@ -50,6 +89,12 @@ public struct QueueCounts: Hashable, Codable, Sendable {
     public var demonstrations: Int
     public var rankings: Int
     public var comparisons: Int
+
+    public init(demonstrations: Int, rankings: Int, comparisons: Int) {
+        self.demonstrations = demonstrations
+        self.rankings = rankings
+        self.comparisons = comparisons
+    }
 }
 
 extension TallyDatabase {

@@ -62,6 +62,12 @@ public struct Labeler: Hashable, Sendable {
     public var id: Int64
     public var name: String
     public var role: LabelerRole
+
+    public init(id: Int64, name: String, role: LabelerRole) {
+        self.id = id
+        self.name = name
+        self.role = role
+    }
 }
 
 /// One version of the labeling guidelines, identified by the SHA-256 of its text.
@@ -69,6 +75,12 @@ public struct InstructionVersion: Hashable, Sendable {
     public var id: Int64
     public var hash: String
     public var text: String
+
+    public init(id: Int64, hash: String, text: String) {
+        self.id = id
+        self.hash = hash
+        self.text = text
+    }
 }
 
 /// Who wrote a response: a person, or a model (then usually a checkpoint).

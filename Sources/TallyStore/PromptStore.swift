@@ -7,6 +7,13 @@ public struct Prompt: Hashable, Sendable {
     public var content: PromptContent
     public var source: String
     public var split: Split
+
+    public init(id: Int64, content: PromptContent, source: String, split: Split) {
+        self.id = id
+        self.content = content
+        self.source = source
+        self.split = split
+    }
 }
 
 /// Reading and writing prompt rows.

@@ -8,10 +8,11 @@ struct BenchEngine: ParsableCommand {
         commandName: "engine",
         abstract: "Benchmark the transformer engine (training, sampling, sgemm, memory).",
         discussion: """
-            For each config (tiny, small, bpe: GPT-2 shapes from BENCH.md, random tokens) prints one JSON line:
-            config, params, train_tokens_per_s (forward + backward + AdamW), gen_tokens_per_s_b1 and
-            gen_tokens_per_s_b8 (8-token prompt, 64 new tokens), sgemm_gflops (measured in the same run), mfu,
-            peak_rss_mb. Progress goes to standard error.
+            For each config (tiny, small, bpe: the GPT-2 shapes of BENCH.md, trained on random tokens) prints one \
+            JSON line: config, params, train_tokens_per_s (forward, backward, clipping and an AdamW step per \
+            batch), gen_tokens_per_s_b1 and gen_tokens_per_s_b8 (an 8-token prompt and 64 new tokens, or as many \
+            as the context holds), sgemm_gflops (measured in the same run), mfu, peak_rss_mb (while training), \
+            micro_batch and openblas_core. Progress goes to standard error.
             """
     )
 
@@ -23,6 +24,9 @@ struct BenchEngine: ParsableCommand {
 
     @Option(help: "Sequences per micro-batch (gradient accumulation); default keeps activations under 100 MB.")
     var microBatch: Int?
+
+    @Flag(help: "Also report (on standard error) how training time splits over the engine's kernels.")
+    var profile = false
 
     func validate() throws {
         if let configName, !BenchmarkConfiguration.all.contains(where: { $0.name == configName }) {
@@ -37,10 +41,14 @@ struct BenchEngine: ParsableCommand {
         encoder.outputFormatting = [.sortedKeys]
         for configuration in BenchmarkConfiguration.all where configName == nil || configName == configuration.name {
             if let microBatch, configuration.batchSize % microBatch != 0 {
-                throw ValidationError("--micro-batch \(microBatch) does not divide \(configuration.name)'s batch "
-                                      + "of \(configuration.batchSize)")
+                throw ValidationError(
+                    "--micro-batch \(microBatch) does not divide \(configuration.name)'s batch "
+                        + "of \(configuration.batchSize)")
             }
-            let result = try EngineBenchmark.run(configuration, steps: steps, microBatch: microBatch) { line in
+            let result = try EngineBenchmark.run(
+                configuration, steps: steps, microBatch: microBatch,
+                profile: profile
+            ) { line in
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }
             print(String(decoding: try encoder.encode(result), as: UTF8.self))

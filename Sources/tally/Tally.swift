@@ -7,9 +7,9 @@ struct Tally: ParsableCommand {
         commandName: "tally",
         abstract: "A terminal workbench for human feedback on language models.",
         subcommands: [
-            Init.self, Import.self, Export.self, Status.self, TokenizerCommand.self, Pretrain.self, Generate.self,
-            SampleCommand.self, EvalCommand.self, CheckpointCommand.self, DemoCommand.self, Bench.self, Debug.self,
-            WorldCommand.self, SimulateCommand.self,
+            Init.self, Import.self, Export.self, Status.self, Label.self, TokenizerCommand.self, Pretrain.self,
+            Generate.self, SampleCommand.self, EvalCommand.self, CheckpointCommand.self, DemoCommand.self, Bench.self,
+            Debug.self, WorldCommand.self, SimulateCommand.self,
         ]
     )
 

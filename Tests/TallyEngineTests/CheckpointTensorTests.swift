@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TallyEngine
 
 @Suite struct CheckpointTensorTests {
@@ -51,18 +52,19 @@ import Testing
         #expect(throws: EngineError.invalidTensor("\"transformer.ln_f.bias\" is missing (expected shape [8])")) {
             try model.loadHuggingFaceTensors(entries)
         }
-        entries["transformer.ln_f.bias"] = TensorEntry(name: "transformer.ln_f.bias", shape: [9],
-                                                       values: Array(repeating: 0, count: 9))
+        entries["transformer.ln_f.bias"] = TensorEntry(
+            name: "transformer.ln_f.bias", shape: [9],
+            values: Array(repeating: 0, count: 9))
         #expect(throws: EngineError.self) { try model.loadHuggingFaceTensors(entries) }
     }
 
     @Test func configJSONUsesHuggingFaceKeys() throws {
         let json = """
-        {"model_type": "llama", "vocab_size": 32000, "hidden_size": 64, "intermediate_size": 172,
-         "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
-         "max_position_embeddings": 128, "rms_norm_eps": 1e-6, "rope_theta": 10000.0,
-         "tie_word_embeddings": false, "bos_token_id": 1, "eos_token_id": [2, 3]}
-        """
+            {"model_type": "llama", "vocab_size": 32000, "hidden_size": 64, "intermediate_size": 172,
+             "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+             "max_position_embeddings": 128, "rms_norm_eps": 1e-6, "rope_theta": 10000.0,
+             "tie_word_embeddings": false, "bos_token_id": 1, "eos_token_id": [2, 3]}
+            """
         let config = try ModelConfig.decode(Data(json.utf8), source: "config.json")
         #expect(config.architecture == .llama && config.width == 64 && config.kvHeads == 2 && config.headSize == 16)
         #expect(config.eosTokenIds == [2, 3] && config.normEpsilon == 1e-6)
@@ -72,7 +74,9 @@ import Testing
         let text = String(decoding: gpt2, as: UTF8.self)
         #expect(text.contains("\"n_embd\":8") && text.contains("\"GPT2LMHeadModel\""))
         #expect(throws: ModelConfigError(source: "bad.json", message: "n_embd (10) is not divisible by n_head (4)")) {
-            try ModelConfig.decode(Data(#"{"model_type":"gpt2","vocab_size":5,"n_embd":10,"n_layer":1,"n_head":4,"n_positions":8}"#.utf8), source: "bad.json")
+            try ModelConfig.decode(
+                Data(#"{"model_type":"gpt2","vocab_size":5,"n_embd":10,"n_layer":1,"n_head":4,"n_positions":8}"#.utf8),
+                source: "bad.json")
         }
         #expect(throws: ModelConfigError(source: "c.json", message: "\"vocab_size\" is missing")) {
             try ModelConfig.decode(Data(#"{"model_type":"gpt2"}"#.utf8), source: "c.json")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TallyEngine
 
 /// A float buffer for op tests: the kernels take raw pointers.
@@ -58,11 +59,13 @@ func expectGradient(
         if error > allowed {
             failures += 1
             if failures <= 3 {
-                Issue.record("\(label)[\(index)]: analytic \(exact), numeric \(numeric)", sourceLocation: sourceLocation)
+                Issue.record(
+                    "\(label)[\(index)]: analytic \(exact), numeric \(numeric)", sourceLocation: sourceLocation)
             }
         }
         index += stride
     }
-    #expect(failures == 0, "\(label): \(failures) elements off (worst error/allowed \(worst))",
-            sourceLocation: sourceLocation)
+    #expect(
+        failures == 0, "\(label): \(failures) elements off (worst error/allowed \(worst))",
+        sourceLocation: sourceLocation)
 }

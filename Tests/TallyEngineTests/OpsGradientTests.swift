@@ -1,4 +1,6 @@
+import Foundation
 import Testing
+
 @testable import TallyEngine
 
 // Every op's backward pass against central finite differences of a random projection of its output.
@@ -16,8 +18,9 @@ import Testing
             return projected(out, r)
         }
         let dx = TestBuffer(zeros: x.count), dw = TestBuffer(zeros: w.count), db = TestBuffer(zeros: b.count)
-        linearBackward(dinp: dx.pointer, dweight: dw.pointer, dbias: db.pointer, dout: r.pointer, inp: x.pointer,
-                       weight: w.pointer, rows: rows, inDim: inDim, outDim: outDim)
+        linearBackward(
+            dinp: dx.pointer, dweight: dw.pointer, dbias: db.pointer, dout: r.pointer, inp: x.pointer,
+            weight: w.pointer, rows: rows, inDim: inDim, outDim: outDim)
         expectGradient("linear dx", x: x, analytic: dx.array, loss: loss)
         expectGradient("linear dw", x: w, analytic: dw.array, loss: loss)
         expectGradient("linear db", x: b, analytic: db.array, loss: loss)
@@ -44,16 +47,18 @@ import Testing
         let r = TestBuffer(random: rows * channels, seed: 10)
         let out = TestBuffer(zeros: rows * channels), mean = TestBuffer(zeros: rows), rstd = TestBuffer(zeros: rows)
         func loss() -> Double {
-            layerNormForward(out.pointer, mean: mean.pointer, rstd: rstd.pointer, x.pointer, weight: w.pointer,
-                             bias: b.pointer, rows: rows, channels: channels, epsilon: 1e-5)
+            layerNormForward(
+                out.pointer, mean: mean.pointer, rstd: rstd.pointer, x.pointer, weight: w.pointer,
+                bias: b.pointer, rows: rows, channels: channels, epsilon: 1e-5)
             return projected(out, r)
         }
         _ = loss()
         let dx = TestBuffer(zeros: x.count), dw = TestBuffer(zeros: w.count), db = TestBuffer(zeros: b.count)
         let scratch = TestBuffer(zeros: 2 * channels * ComputeThreads.count)
-        layerNormBackward(dinp: dx.pointer, dweight: dw.pointer, dbias: db.pointer, dout: r.pointer, inp: x.pointer,
-                          weight: w.pointer, mean: mean.pointer, rstd: rstd.pointer, rows: rows, channels: channels,
-                          scratch: scratch.pointer)
+        layerNormBackward(
+            dinp: dx.pointer, dweight: dw.pointer, dbias: db.pointer, dout: r.pointer, inp: x.pointer,
+            weight: w.pointer, mean: mean.pointer, rstd: rstd.pointer, rows: rows, channels: channels,
+            scratch: scratch.pointer)
         expectGradient("layerNorm dx", x: x, analytic: dx.array, epsilon: 1e-3, loss: loss)
         expectGradient("layerNorm dw", x: w, analytic: dw.array, epsilon: 1e-3, loss: loss)
         expectGradient("layerNorm db", x: b, analytic: db.array, epsilon: 1e-3, loss: loss)
@@ -66,15 +71,17 @@ import Testing
         let r = TestBuffer(random: rows * channels, seed: 13)
         let out = TestBuffer(zeros: rows * channels), rstd = TestBuffer(zeros: rows)
         func loss() -> Double {
-            rmsNormForward(out.pointer, rstd: rstd.pointer, x.pointer, weight: w.pointer, rows: rows,
-                           channels: channels, epsilon: 1e-5)
+            rmsNormForward(
+                out.pointer, rstd: rstd.pointer, x.pointer, weight: w.pointer, rows: rows,
+                channels: channels, epsilon: 1e-5)
             return projected(out, r)
         }
         _ = loss()
         let dx = TestBuffer(zeros: x.count), dw = TestBuffer(zeros: w.count)
         let scratch = TestBuffer(zeros: channels * ComputeThreads.count)
-        rmsNormBackward(dinp: dx.pointer, dweight: dw.pointer, dout: r.pointer, inp: x.pointer, weight: w.pointer,
-                        rstd: rstd.pointer, rows: rows, channels: channels, scratch: scratch.pointer)
+        rmsNormBackward(
+            dinp: dx.pointer, dweight: dw.pointer, dout: r.pointer, inp: x.pointer, weight: w.pointer,
+            rstd: rstd.pointer, rows: rows, channels: channels, scratch: scratch.pointer)
         expectGradient("rmsNorm dx", x: x, analytic: dx.array, epsilon: 1e-3, loss: loss)
         expectGradient("rmsNorm dw", x: w, analytic: dw.array, epsilon: 1e-3, loss: loss)
     }
@@ -114,27 +121,32 @@ import Testing
         expectGradient("swiglu dx", x: x, analytic: dx.array, epsilon: 1e-3, loss: loss)
     }
 
-    @Test(arguments: [(4, 4, false), (4, 2, true), (2, 1, true)])
-    func attention(heads: Int, kvHeads: Int, masked: Bool) {
-        let shape = AttentionShape(batch: 2, length: 5, heads: heads, kvHeads: kvHeads, headSize: 3)
+    /// Length 37 runs the causal products in several row blocks (16 rows each).
+    @Test(arguments: [(4, 4, false, 5), (4, 2, true, 5), (2, 1, true, 5), (2, 1, false, 37)])
+    func attention(heads: Int, kvHeads: Int, masked: Bool, length: Int) {
+        let shape = AttentionShape(batch: 2, length: length, heads: heads, kvHeads: kvHeads, headSize: 3)
         let rows = shape.batch * shape.length
         let qkv = TestBuffer(random: rows * shape.rowStride, seed: 18)
         let r = TestBuffer(random: rows * shape.outputWidth, seed: 19)
         // Second sequence: left padding on its first two tokens, as a batched generation prompt would have.
-        let mask = TestBuffer([1, 1, 1, 1, 1, 0, 0, 1, 1, 1])
+        let mask = TestBuffer([Float](repeating: 1, count: length) + [0, 0] + [Float](repeating: 1, count: length - 2))
         let out = TestBuffer(zeros: rows * shape.outputWidth)
         let probabilities = TestBuffer(zeros: shape.batch * heads * shape.squareSize)
         func loss() -> Double {
-            attentionForward(out.pointer, probabilities: probabilities.pointer, qkv: qkv.pointer,
-                             keyMask: masked ? mask.pointer : nil, shape: shape)
+            attentionForward(
+                out.pointer, probabilities: probabilities.pointer, qkv: qkv.pointer,
+                keyMask: masked ? mask.pointer : nil, shape: shape)
             return projected(out, r)
         }
         _ = loss()
         let dqkv = TestBuffer(zeros: qkv.count)
         let scratch = TestBuffer(zeros: ComputeThreads.count * shape.squareSize)
-        attentionBackward(dqkv: dqkv.pointer, dout: r.pointer, probabilities: probabilities.pointer,
-                          qkv: qkv.pointer, shape: shape, scratch: scratch.pointer)
-        expectGradient("attention dqkv", x: qkv, analytic: dqkv.array, epsilon: 1e-3, loss: loss)
+        attentionBackward(
+            dqkv: dqkv.pointer, dout: r.pointer, probabilities: probabilities.pointer,
+            qkv: qkv.pointer, shape: shape, scratch: scratch.pointer)
+        expectGradient(
+            "attention dqkv", x: qkv, analytic: dqkv.array, epsilon: 1e-3, stride: length > 16 ? 5 : 1,
+            loss: loss)
         // Causality: probabilities above the diagonal are exactly zero, rows sum to one.
         for unit in 0..<(shape.batch * heads) {
             for t in 0..<shape.length {
@@ -152,6 +164,23 @@ import Testing
         }
     }
 
+    @Test func aHugeScoreOnAPaddedKeyChangesNothing() {
+        let shape = AttentionShape(batch: 1, length: 3, heads: 1, kvHeads: 1, headSize: 2)
+        // Token 0 is padding; its key is enormous, so an unmasked softmax would give it all the weight.
+        let qkv = TestBuffer([1, 1, 500, 500, 7, 7, /**/ 1, 1, 0.1, 0.2, 1, 2, /**/ 1, 1, 0.3, 0.1, 3, 4])
+        let mask = TestBuffer([0, 1, 1])
+        let out = TestBuffer(zeros: 6)
+        let probabilities = TestBuffer(zeros: 9)
+        attentionForward(
+            out.pointer, probabilities: probabilities.pointer, qkv: qkv.pointer, keyMask: mask.pointer,
+            shape: shape)
+        let p = probabilities.array
+        #expect(p[0..<3] == [0, 0, 0], "a query with no real key attends to nothing")
+        #expect(p[3] == 0 && p[4] == 1)
+        #expect(p[6] == 0 && abs(p[7] + p[8] - 1) < 1e-6)
+        #expect(abs(out.pointer[2] - 1) < 1e-6 && abs(out.pointer[3] - 2) < 1e-6, "query 1 sees only key 1")
+    }
+
     @Test func rotaryBackwardIsTheTransposeRotation() {
         let rows = 3, headSize = 4, heads = 3, stride = heads * headSize + 2
         let table = RotaryTable(headSize: headSize, maxPositions: 8, theta: 10_000)
@@ -163,15 +192,17 @@ import Testing
         func loss() -> Double {
             out.pointer.update(from: x.pointer, count: x.count)
             positions.withUnsafeBufferPointer {
-                rotaryApply(out.pointer, positions: $0.baseAddress!, rows: rows, rowStride: stride,
-                            rotatedHeads: heads, table: table, inverse: false)
+                rotaryApply(
+                    out.pointer, positions: $0.baseAddress!, rows: rows, rowStride: stride,
+                    rotatedHeads: heads, table: table, inverse: false)
             }
             return projected(out, r)
         }
         let dx = TestBuffer(r.array)
         positions.withUnsafeBufferPointer {
-            rotaryApply(dx.pointer, positions: $0.baseAddress!, rows: rows, rowStride: stride, rotatedHeads: heads,
-                        table: table, inverse: true)
+            rotaryApply(
+                dx.pointer, positions: $0.baseAddress!, rows: rows, rowStride: stride, rotatedHeads: heads,
+                table: table, inverse: true)
         }
         expectGradient("rotary dx", x: x, analytic: dx.array, epsilon: 1e-3, loss: loss)
     }
@@ -185,13 +216,15 @@ import Testing
         let r = TestBuffer(random: rows * channels, seed: 24)
         let out = TestBuffer(zeros: rows * channels)
         func loss() -> Double {
-            embeddingForward(out.pointer, tokens: tokens, positions: positions, tokenTable: wte.pointer,
-                             positionTable: wpe.pointer, rows: rows, channels: channels)
+            embeddingForward(
+                out.pointer, tokens: tokens, positions: positions, tokenTable: wte.pointer,
+                positionTable: wpe.pointer, rows: rows, channels: channels)
             return projected(out, r)
         }
         let dwte = TestBuffer(zeros: wte.count), dwpe = TestBuffer(zeros: wpe.count)
-        embeddingBackward(tokenTableGradient: dwte.pointer, positionTableGradient: dwpe.pointer, dout: r.pointer,
-                          tokens: tokens, positions: positions, rows: rows, channels: channels)
+        embeddingBackward(
+            tokenTableGradient: dwte.pointer, positionTableGradient: dwpe.pointer, dout: r.pointer,
+            tokens: tokens, positions: positions, rows: rows, channels: channels)
         expectGradient("embedding dwte", x: wte, analytic: dwte.array, loss: loss)
         expectGradient("embedding dwpe", x: wpe, analytic: dwpe.array, loss: loss)
     }
@@ -205,18 +238,18 @@ import Testing
         let logProbs = TestBuffer(zeros: rows)
         func loss() -> Double {
             work.pointer.update(from: logits.pointer, count: logits.count)
-            softmaxWithTargetLogProbs(work.pointer, targets: targets, targetLogProbs: logProbs.pointer, rows: rows,
-                                      vocabulary: vocabulary)
+            softmaxWithTargetLogProbs(
+                work.pointer, targets: targets, targetLogProbs: logProbs.pointer, rows: rows,
+                vocabulary: vocabulary)
             var total: Double = 0
             for row in 0..<rows { total -= Double(weights.pointer[row]) * Double(logProbs.pointer[row]) }
             return total
         }
         _ = loss()
         #expect(logProbs.pointer[1] == 0)
-        crossEntropyBackward(work.pointer, targets: targets, weights: weights.pointer, rows: rows,
-                             vocabulary: vocabulary)
+        crossEntropyBackward(
+            work.pointer, targets: targets, weights: weights.pointer, rows: rows,
+            vocabulary: vocabulary)
         expectGradient("cross-entropy dlogits", x: logits, analytic: work.array, epsilon: 1e-3, loss: loss)
     }
 }
-
-import Foundation

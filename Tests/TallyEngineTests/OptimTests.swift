@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TallyEngine
 
 @Suite struct OptimTests {
@@ -77,8 +78,9 @@ import Testing
         let resumed = try TransformerModel(config: TinyConfigs.gpt2, seed: 99)
         try resumed.loadHuggingFaceTensors(Dictionary(uniqueKeysWithValues: weights.map { ($0.name, $0) }))
         let resumedOptimizer = AdamW(model: resumed)
-        try resumedOptimizer.importState(step: savedStep,
-                                         tensors: Dictionary(uniqueKeysWithValues: state.map { ($0.name, $0) }))
+        try resumedOptimizer.importState(
+            step: savedStep,
+            tensors: Dictionary(uniqueKeysWithValues: state.map { ($0.name, $0) }))
         for _ in 0..<2 { try step(resumed, resumedOptimizer) }
         #expect(memcmp(straight.parameters, resumed.parameters, straight.parameterCount * 4) == 0)
         #expect(throws: EngineError.self) { try resumedOptimizer.importState(step: 1, tensors: [:]) }

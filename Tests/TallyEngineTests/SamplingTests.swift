@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TallyEngine
 
 @Suite struct SamplingTests {
@@ -22,8 +23,9 @@ import Testing
         let V = config.vocabSize
         // Prefill three tokens of each sequence together, then feed the rest one at a time.
         let decoder = KVCacheDecoder(model: model, sequences: 2, capacity: 8, maxEntries: 6)
-        var logits = decoder.forward(tokens: [1, 2, 3, 7, 8, 9], sequences: [0, 0, 0, 1, 1, 1],
-                                     positions: [0, 1, 2, 0, 1, 2], logitsFor: [0, 1, 2, 3, 4, 5])
+        var logits = try decoder.forward(
+            tokens: [1, 2, 3, 7, 8, 9], sequences: [0, 0, 0, 1, 1, 1],
+            positions: [0, 1, 2, 0, 1, 2], logitsFor: [0, 1, 2, 3, 4, 5])
         for (k, (row, t)) in [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)].enumerated() {
             let expected = Array(model.probabilities(row: row, position: t))
             for (a, b) in zip(softmax(logits, at: k, vocabulary: V), expected) { #expect(abs(a - b) < 1e-5) }
@@ -31,8 +33,9 @@ import Testing
         for t in 3..<6 {
             let tokens: [Int32] = t < 4 ? [sequences[0][t], sequences[1][t]] : [sequences[0][t]]
             let rows: [Int32] = t < 4 ? [0, 1] : [0]
-            logits = decoder.forward(tokens: tokens, sequences: rows, positions: rows.map { _ in Int32(t) },
-                                     logitsFor: Array(0..<rows.count))
+            logits = try decoder.forward(
+                tokens: tokens, sequences: rows, positions: rows.map { _ in Int32(t) },
+                logitsFor: Array(0..<rows.count))
             for (k, row) in rows.enumerated() {
                 let expected = Array(model.probabilities(row: Int(row), position: t))
                 for (a, b) in zip(softmax(logits, at: k, vocabulary: V), expected) { #expect(abs(a - b) < 1e-5) }
@@ -46,7 +49,8 @@ import Testing
         randomize(adapters.parameters, count: adapters.count, seed: 2, scale: 0.5)
         try model.forward(try TokenBatch(sequences: [[3, 4, 5, 6]]))
         let decoder = KVCacheDecoder(model: model, sequences: 1, capacity: 4, maxEntries: 3)
-        let logits = decoder.forward(tokens: [3, 4, 5], sequences: [0, 0, 0], positions: [0, 1, 2], logitsFor: [2])
+        let logits = try decoder.forward(
+            tokens: [3, 4, 5], sequences: [0, 0, 0], positions: [0, 1, 2], logitsFor: [2])
         let expected = Array(model.probabilities(row: 0, position: 2))
         for (a, b) in zip(softmax(logits, at: 0, vocabulary: 13), expected) { #expect(abs(a - b) < 1e-5) }
     }
@@ -70,16 +74,19 @@ import Testing
     @Test func stopsAtEndOfSequenceOrBudget() throws {
         let model = try TransformerModel(config: TinyConfigs.gpt2, seed: 1)
         let everything = Set((0..<11).map { Int32($0) })
-        let stopped = try model.generate(prompts: [[1], [2, 3]],
-                                         settings: SamplingSettings(maxNewTokens: 5, seed: 1, stopTokens: everything))
+        let stopped = try model.generate(
+            prompts: [[1], [2, 3]],
+            settings: SamplingSettings(maxNewTokens: 5, seed: 1, stopTokens: everything))
         #expect(stopped.allSatisfy { $0.tokens.count == 1 && $0.finishReason == .endOfSequence })
-        let budget = try model.generate(prompts: [[1], [2, 3]],
-                                        settings: SamplingSettings(maxNewTokens: 5, seed: 1, stopTokens: []))
+        let budget = try model.generate(
+            prompts: [[1], [2, 3]],
+            settings: SamplingSettings(maxNewTokens: 5, seed: 1, stopTokens: []))
         #expect(budget.allSatisfy { $0.tokens.count == 5 && $0.logProbs.count == 5 && $0.finishReason == .length })
         // The context (8 positions) caps a sequence too: prompt and completion, less the last token (which is
         // never fed back), fit in it, so a training forward pass can score the whole sequence.
-        let capped = try model.generate(prompts: [[1, 2, 3, 4, 5, 6]],
-                                        settings: SamplingSettings(maxNewTokens: 10, seed: 1, stopTokens: []))
+        let capped = try model.generate(
+            prompts: [[1, 2, 3, 4, 5, 6]],
+            settings: SamplingSettings(maxNewTokens: 10, seed: 1, stopTokens: []))
         #expect(capped[0].tokens.count == 3 && capped[0].finishReason == .length)
     }
 
@@ -88,24 +95,79 @@ import Testing
         randomize(model.parameters, count: model.parameterCount, seed: 3, scale: 0.3)
         let prompt: [Int32] = [1, 2, 3]
         // Plain sampling at temperature 1: the full forward's log-probabilities of the sampled tokens.
-        let plain = try model.generate(prompts: [prompt], settings: SamplingSettings(maxNewTokens: 4, seed: 9,
-                                                                                     stopTokens: []))[0]
+        let plain = try model.generate(
+            prompts: [prompt],
+            settings: SamplingSettings(
+                maxNewTokens: 4, seed: 9,
+                stopTokens: []))[0]
         let full = prompt + plain.tokens
         try model.forward(try TokenBatch(sequences: [full], promptLengths: [prompt.count]))
         let reference = Array(model.targetLogProbs).suffix(plain.tokens.count)
         for (a, b) in zip(plain.logProbs, reference) { #expect(abs(a - b) < 1e-4) }
         // top-k = 1 leaves one token of probability 1; greedy reports 0.
-        let top1 = try model.generate(prompts: [prompt], settings: SamplingSettings(maxNewTokens: 3, topK: 1, seed: 1,
-                                                                                    stopTokens: []))[0]
+        let top1 = try model.generate(
+            prompts: [prompt],
+            settings: SamplingSettings(
+                maxNewTokens: 3, topK: 1, seed: 1,
+                stopTokens: []))[0]
         #expect(top1.logProbs.allSatisfy { abs($0) < 1e-6 })
-        let greedy = try model.generate(prompts: [prompt], settings: SamplingSettings(maxNewTokens: 3, temperature: 0,
-                                                                                      stopTokens: []))[0]
+        let greedy = try model.generate(
+            prompts: [prompt],
+            settings: SamplingSettings(
+                maxNewTokens: 3, temperature: 0,
+                stopTokens: []))[0]
         #expect(greedy.tokens == top1.tokens && greedy.logProbs == [0, 0, 0])
         // Truncation renormalises: a kept token is at least as likely as before.
-        let nucleus = try model.generate(prompts: [prompt], settings: SamplingSettings(maxNewTokens: 1, topP: 0.5,
-                                                                                       seed: 4, stopTokens: []))[0]
+        let nucleus = try model.generate(
+            prompts: [prompt],
+            settings: SamplingSettings(
+                maxNewTokens: 1, topP: 0.5,
+                seed: 4, stopTokens: []))[0]
         try model.forward(try TokenBatch(sequences: [prompt + nucleus.tokens], promptLengths: [prompt.count]))
         #expect(nucleus.logProbs[0] >= Array(model.targetLogProbs).last! - 1e-6)
+    }
+
+    @Test func topKAndTopPKeepTheRightTokens() {
+        let logits: [Float] = [0, 5, 1, 4, 3, 2, 5]
+        let exps = logits.map { Foundation.exp($0) }
+        var random = EngineRandom(seed: 1)
+        var chooser = TokenChooser(vocabulary: 7, settings: SamplingSettings(maxNewTokens: 1, topK: 3))
+        defer { chooser.deallocate() }
+        var seen = Set<Int32>()
+        for _ in 0..<300 {
+            let (token, logProb) = logits.withUnsafeBufferPointer { chooser.choose($0.baseAddress!, random: &random) }
+            seen.insert(token)
+            let mass = exps[1] + exps[6] + exps[3]
+            #expect(abs(logProb - Foundation.log(exps[Int(token)] / mass)) < 1e-5)
+        }
+        #expect(seen == [1, 6, 3])
+        #expect(Array(chooser.order[0..<3]) == [1, 6, 3], "most likely first, ties by id")
+        // Nucleus 0.5: the two tokens at logit 5 hold about 0.6 of the mass, so only they remain.
+        var nucleus = TokenChooser(vocabulary: 7, settings: SamplingSettings(maxNewTokens: 1, topP: 0.5))
+        defer { nucleus.deallocate() }
+        seen = []
+        for _ in 0..<200 {
+            seen.insert(logits.withUnsafeBufferPointer { nucleus.choose($0.baseAddress!, random: &random) }.token)
+        }
+        #expect(seen == [1, 6])
+        #expect(Array(nucleus.order) == [1, 6, 3, 4, 5, 2, 0])
+    }
+
+    @Test func decoderRejectsEntriesOutsideItsCache() throws {
+        let model = try TransformerModel(config: TinyConfigs.gpt2, seed: 1)
+        let decoder = KVCacheDecoder(model: model, sequences: 1, capacity: 4, maxEntries: 2)
+        #expect(throws: EngineError.self) {
+            try decoder.forward(tokens: [1], sequences: [0], positions: [4], logitsFor: [0])
+        }
+        #expect(throws: EngineError.self) {
+            try decoder.forward(tokens: [1], sequences: [1], positions: [0], logitsFor: [0])
+        }
+        #expect(throws: EngineError.self) {
+            try decoder.forward(tokens: [1, 2, 3], sequences: [0, 0, 0], positions: [0, 1, 2], logitsFor: [0])
+        }
+        #expect(throws: EngineError.self) {
+            try decoder.forward(tokens: [1], sequences: [0], positions: [0], logitsFor: [1])
+        }
     }
 
     @Test func badSettingsAndPromptsAreRejected() throws {

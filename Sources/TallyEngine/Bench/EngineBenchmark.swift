@@ -56,11 +56,16 @@ public struct EngineBenchmarkResult: Codable, Sendable {
 public enum EngineBenchmark {
     /// Runs the benchmark for `configuration`: `steps` timed training steps after one warm-up step, with the
     /// batch processed in micro-batches of `microBatch` sequences (nil: chosen to keep activations small).
-    public static func run(_ configuration: BenchmarkConfiguration, steps: Int, microBatch: Int?,
-                           progress: (String) -> Void = { _ in }) throws -> EngineBenchmarkResult {
+    /// With `profile`, reports through `progress` how the timed training steps' time splits over the kinds of
+    /// kernels (see ``EngineProfile``).
+    public static func run(
+        _ configuration: BenchmarkConfiguration, steps: Int, microBatch: Int?,
+        profile: Bool = false,
+        progress: (String) -> Void = { _ in }
+    ) throws -> EngineBenchmarkResult {
         resetPeakMemory()
-        let gflops = sgemmGigaflops()
-        progress("\(configuration.name): sgemm \(String(format: "%.1f", gflops)) GFLOP/s")
+        // The machine may be shared: sgemm is measured right before and right after training, averaged.
+        let gflopsBefore = sgemmGigaflops()
         let config = configuration.model
         let micro = microBatch ?? defaultMicroBatch(configuration)
         var trainRate: Double = 0
@@ -68,9 +73,12 @@ public enum EngineBenchmark {
         do {
             let model = try TransformerModel(config: config, seed: 1)
             parameterCount = model.parameterCount
-            trainRate = try trainingTokensPerSecond(model: model, configuration: configuration, steps: steps,
-                                                    microBatch: micro, progress: progress)
+            trainRate = try trainingTokensPerSecond(
+                model: model, configuration: configuration, steps: steps,
+                microBatch: micro, profile: profile, progress: progress)
         }
+        let gflops = (gflopsBefore + sgemmGigaflops()) / 2
+        progress("\(configuration.name): sgemm \(String(format: "%.1f", gflops)) GFLOP/s")
         let peak = peakMemoryMegabytes()
         let sampling = try generationTokensPerSecond(config: config)
         let flopsPerToken = trainingFlopsPerToken(config)
@@ -84,8 +92,7 @@ public enum EngineBenchmark {
     /// 6N + 12·L·C·T with N the parameters without position embeddings (BENCH.md).
     public static func trainingFlopsPerToken(_ config: ModelConfig) -> Double {
         let positions = config.architecture == .gpt2 ? config.contextLength * config.width : 0
-        let model = try? TransformerModel(config: config, seed: 0)
-        let n = Double((model?.parameterCount ?? 0) - positions)
+        let n = Double(ParameterLayout(config: config, scalarHead: false).count - positions)
         return 6 * n + 12 * Double(config.layers * config.width * config.contextLength)
     }
 
@@ -93,15 +100,18 @@ public enum EngineBenchmark {
     static func defaultMicroBatch(_ configuration: BenchmarkConfiguration) -> Int {
         var best = 1
         for candidate in 1...configuration.batchSize where configuration.batchSize % candidate == 0 {
-            let layout = ActivationLayout(config: configuration.model, batch: candidate,
-                                          length: configuration.model.contextLength, loraRank: 0)
+            let layout = ActivationLayout(
+                config: configuration.model, batch: candidate,
+                length: configuration.model.contextLength, loraRank: 0)
             if layout.count * 4 <= 100_000_000 { best = candidate }
         }
         return best
     }
 
-    static func trainingTokensPerSecond(model: TransformerModel, configuration: BenchmarkConfiguration, steps: Int,
-                                        microBatch: Int, progress: (String) -> Void) throws -> Double {
+    static func trainingTokensPerSecond(
+        model: TransformerModel, configuration: BenchmarkConfiguration, steps: Int,
+        microBatch: Int, profile: Bool, progress: (String) -> Void
+    ) throws -> Double {
         let config = configuration.model
         let T = config.contextLength
         let B = configuration.batchSize
@@ -131,6 +141,9 @@ public enum EngineBenchmark {
             return loss
         }
         _ = try step()  // warm-up: first touches, OpenBLAS buffers
+        EngineProfile.reset()
+        EngineProfile.enabled = profile
+        defer { EngineProfile.enabled = false }
         let start = DispatchTime.now().uptimeNanoseconds
         var loss: Float = 0
         for index in 0..<steps {
@@ -138,12 +151,21 @@ public enum EngineBenchmark {
             if (index + 1) % max(1, steps / 4) == 0 {
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 let eta = elapsed / Double(index + 1) * Double(steps - index - 1)
-                progress("\(configuration.name): step \(index + 1)/\(steps), loss \(String(format: "%.3f", loss)), "
-                         + "\(String(format: "%.0f", Double((index + 1) * B * T) / elapsed)) tok/s, "
-                         + "ETA \(String(format: "%.0f", eta)) s")
+                progress(
+                    "\(configuration.name): step \(index + 1)/\(steps), loss \(String(format: "%.3f", loss)), "
+                        + "\(String(format: "%.0f", Double((index + 1) * B * T) / elapsed)) tok/s, "
+                        + "ETA \(String(format: "%.0f", eta)) s")
             }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        if profile {
+            let parts = EngineProfile.seconds.filter { $0.seconds > 0 }
+            let accounted = parts.reduce(0) { $0 + $1.seconds }
+            let split = parts.map { "\($0.part) \(String(format: "%.1f", 100 * $0.seconds / seconds))%" }
+            progress(
+                "\(configuration.name): training time: " + split.joined(separator: ", ")
+                    + ", other \(String(format: "%.1f", 100 * (seconds - accounted) / seconds))%")
+        }
         return Double(steps * B * T) / seconds
     }
 
@@ -183,8 +205,9 @@ public enum EngineBenchmark {
         for i in 0..<(n * k) { b[i] = random.nextUniform() - 0.5 }
         c.initialize(repeating: 0, count: m * n)
         func product() {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b,
-                        Int32(k), 0, c, Int32(n))
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b,
+                Int32(k), 0, c, Int32(n))
         }
         product()
         var best = Double.infinity

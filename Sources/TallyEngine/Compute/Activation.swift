@@ -15,6 +15,8 @@ private func geluArgument16(_ x: Vector16) -> Vector16 {
 
 /// out = ½x(1 + tanh(√(2/π)(x + 0.044715x³))), elementwise over `count` floats.
 func geluForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, count: Int) {
+    let profileStart = EngineProfile.start()
+    defer { EngineProfile.stop(.activation, profileStart) }
     parallelRanges(count, minimumPerThread: 4096) { range in
         var i = range.lowerBound
         while i + 16 <= range.upperBound {
@@ -34,7 +36,10 @@ func geluForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>
 }
 
 /// dinp = dout · GELU′(inp) (overwrites dinp; dinp may be dout).
-func geluBackward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, dout: UnsafePointer<Float>, count: Int) {
+func geluBackward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, dout: UnsafePointer<Float>, count: Int)
+{
+    let profileStart = EngineProfile.start()
+    defer { EngineProfile.stop(.activation, profileStart) }
     parallelRanges(count, minimumPerThread: 4096) { range in
         var i = range.lowerBound
         while i + 16 <= range.upperBound {
@@ -60,6 +65,8 @@ func geluBackward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, 
 
 /// SwiGLU over rows of `[gate | up]` (2·hidden floats): out[row, i] = silu(gate[i]) · up[i], silu(g) = g·σ(g).
 func swigluForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, rows: Int, hidden: Int) {
+    let profileStart = EngineProfile.start()
+    defer { EngineProfile.stop(.activation, profileStart) }
     parallelRanges(rows, minimumPerThread: max(1, 4096 / hidden)) { range in
         for row in range {
             let gate = inp + row * 2 * hidden
@@ -84,6 +91,8 @@ func swigluForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Floa
 func swigluBackward(
     dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, dout: UnsafePointer<Float>, rows: Int, hidden: Int
 ) {
+    let profileStart = EngineProfile.start()
+    defer { EngineProfile.stop(.activation, profileStart) }
     parallelRanges(rows, minimumPerThread: max(1, 4096 / hidden)) { range in
         for row in range {
             let gate = inp + row * 2 * hidden

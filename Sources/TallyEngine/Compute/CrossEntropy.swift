@@ -9,6 +9,8 @@ func softmaxWithTargetLogProbs(
     _ logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>, targetLogProbs: UnsafeMutablePointer<Float>,
     rows: Int, vocabulary: Int
 ) {
+    let profileStart = EngineProfile.start()
+    defer { EngineProfile.stop(.softmaxLoss, profileStart) }
     parallelRanges(rows, minimumPerThread: max(1, 8192 / vocabulary)) { range in
         for row in range {
             let x = logits + row * vocabulary
@@ -28,6 +30,8 @@ func crossEntropyBackward(
     _ probabilities: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>, weights: UnsafePointer<Float>,
     rows: Int, vocabulary: Int
 ) {
+    let profileStart = EngineProfile.start()
+    defer { EngineProfile.stop(.softmaxLoss, profileStart) }
     parallelRanges(rows, minimumPerThread: max(1, 8192 / vocabulary)) { range in
         for row in range {
             let x = probabilities + row * vocabulary

@@ -5,6 +5,8 @@ func embeddingForward(
     _ out: UnsafeMutablePointer<Float>, tokens: UnsafePointer<Int32>, positions: UnsafePointer<Int32>,
     tokenTable: UnsafePointer<Float>, positionTable: UnsafePointer<Float>?, rows: Int, channels: Int
 ) {
+    let profileStart = EngineProfile.start()
+    defer { EngineProfile.stop(.embedding, profileStart) }
     parallelRanges(rows, minimumPerThread: 16) { range in
         for row in range {
             let y = out + row * channels
@@ -20,6 +22,8 @@ func embeddingBackward(
     tokenTableGradient: UnsafeMutablePointer<Float>?, positionTableGradient: UnsafeMutablePointer<Float>?,
     dout: UnsafePointer<Float>, tokens: UnsafePointer<Int32>, positions: UnsafePointer<Int32>, rows: Int, channels: Int
 ) {
+    let profileStart = EngineProfile.start()
+    defer { EngineProfile.stop(.embedding, profileStart) }
     parallelRanges(channels, minimumPerThread: 16) { range in
         for row in 0..<rows {
             let g = dout + row * channels
@@ -37,6 +41,8 @@ func embeddingBackward(
 
 /// out += inp elementwise (the residual connection; its backward is the identity on both branches).
 func residualAdd(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, count: Int) {
+    let profileStart = EngineProfile.start()
+    defer { EngineProfile.stop(.residual, profileStart) }
     parallelRanges(count, minimumPerThread: 16_384) { range in
         addScaled(out + range.lowerBound, inp + range.lowerBound, range.count)
     }

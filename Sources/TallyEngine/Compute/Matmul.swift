@@ -9,6 +9,8 @@ func linearForward(
     _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
     _ bias: UnsafePointer<Float>?, rows: Int, inDim: Int, outDim: Int, accumulate: Bool = false
 ) {
+    let profileStart = EngineProfile.start()
+    defer { EngineProfile.stop(.linear, profileStart) }
     var beta: Float = accumulate ? 1 : 0
     if let bias, !accumulate {
         parallelRanges(rows, minimumPerThread: max(1, 16_384 / outDim)) { range in
@@ -16,13 +18,39 @@ func linearForward(
         }
         beta = 1
     }
+    if rows <= smallProductRows {
+        // Decoding: a few rows against a weight. OpenBLAS's own two-thread split of such products is slower
+        // than one thread; splitting the outputs over the cores, one BLAS thread each, is faster, and small
+        // products are fastest on one thread alone.
+        let split = outDim >= 256 && rows * outDim * inDim >= 1 << 18
+        withSingleThreadedBLAS {
+            parallelRanges(outDim, minimumPerThread: split ? 128 : outDim + 1) { range in
+                productRows(
+                    out + range.lowerBound, inp, weight + range.lowerBound * inDim, beta: beta, rows: rows,
+                    inDim: inDim, outDim: range.count, outStride: outDim)
+            }
+        }
+    } else {
+        productRows(out, inp, weight, beta: beta, rows: rows, inDim: inDim, outDim: outDim, outStride: outDim)
+    }
+}
+
+/// Up to this many rows, ``linearForward`` treats a product as a decoding step.
+let smallProductRows = 16
+
+/// out[rows, outDim] (row stride outStride) = inp · weightᵀ + beta · out, by sgemv for one row.
+@inline(__always)
+private func productRows(
+    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, beta: Float,
+    rows: Int, inDim: Int, outDim: Int, outStride: Int
+) {
     if rows == 1 {
         cblas_sgemv(
             CblasRowMajor, CblasNoTrans, Int32(outDim), Int32(inDim), 1, weight, Int32(inDim), inp, 1, beta, out, 1)
     } else {
         cblas_sgemm(
             CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outDim), Int32(inDim),
-            1, inp, Int32(inDim), weight, Int32(inDim), beta, out, Int32(outDim))
+            1, inp, Int32(inDim), weight, Int32(inDim), beta, out, Int32(outStride))
     }
 }
 
@@ -34,6 +62,8 @@ func linearBackward(
     dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
     rows: Int, inDim: Int, outDim: Int, accumulateInput: Bool = false
 ) {
+    let profileStart = EngineProfile.start()
+    defer { EngineProfile.stop(.linear, profileStart) }
     if let dinp {
         cblas_sgemm(
             CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(inDim), Int32(outDim),

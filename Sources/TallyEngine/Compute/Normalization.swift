@@ -9,6 +9,8 @@ func layerNormForward(
     _ inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
     rows: Int, channels: Int, epsilon: Float
 ) {
+    let profileStart = EngineProfile.start()
+    defer { EngineProfile.stop(.normalization, profileStart) }
     parallelRanges(rows, minimumPerThread: 8) { range in
         for row in range {
             let x = inp + row * channels
@@ -35,6 +37,8 @@ func layerNormBackward(
     mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, rows: Int, channels: Int,
     scratch: UnsafeMutablePointer<Float>
 ) {
+    let profileStart = EngineProfile.start()
+    defer { EngineProfile.stop(.normalization, profileStart) }
     let threads = sliceCount(rows, minimumPerThread: 8)
     scratch.initialize(repeating: 0, count: 2 * channels * threads)
     parallelSlices(rows, minimumPerThread: 8) { range, thread in
@@ -76,6 +80,8 @@ func rmsNormForward(
     _ out: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
     weight: UnsafePointer<Float>, rows: Int, channels: Int, epsilon: Float
 ) {
+    let profileStart = EngineProfile.start()
+    defer { EngineProfile.stop(.normalization, profileStart) }
     parallelRanges(rows, minimumPerThread: 8) { range in
         for row in range {
             let x = inp + row * channels
@@ -93,6 +99,8 @@ func rmsNormBackward(
     inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, rstd: UnsafePointer<Float>, rows: Int, channels: Int,
     scratch: UnsafeMutablePointer<Float>
 ) {
+    let profileStart = EngineProfile.start()
+    defer { EngineProfile.stop(.normalization, profileStart) }
     let threads = sliceCount(rows, minimumPerThread: 8)
     scratch.initialize(repeating: 0, count: channels * threads)
     parallelSlices(rows, minimumPerThread: 8) { range, thread in

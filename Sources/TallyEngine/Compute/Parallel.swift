@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// How many threads the engine's own (non-BLAS) kernels split their work over: one per core.
 public enum ComputeThreads {
@@ -7,45 +8,69 @@ public enum ComputeThreads {
     public static let count: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
 }
 
-/// How many slices ``parallelRanges`` cuts `count` items into: at most one per core, and none smaller
+/// How many workers ``parallelSlices`` runs for `count` items: at most one per core, and none with fewer
 /// than `minimumPerThread` items (a dispatch costs microseconds, which small loops do not repay).
 @inline(__always)
 func sliceCount(_ count: Int, minimumPerThread: Int) -> Int {
     max(1, min(ComputeThreads.count, count / max(1, minimumPerThread)))
 }
 
-/// Runs `body` on contiguous slices of `0..<count`, at most one slice per core (see ``sliceCount``),
-/// and returns when all are done.
+/// Runs `body` on contiguous chunks of `0..<count` spread over the cores, and returns when all are done.
+/// Chunks write disjoint output, so they may go to whichever worker is free: the machine may be shared, so
+/// the work is cut into a few chunks per worker, taken from a common counter, and a worker that gets less
+/// CPU time takes fewer chunks instead of holding everyone up.
 @inline(__always)
 func parallelRanges(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
-    parallelSlices(count, minimumPerThread: minimumPerThread) { range, _ in body(range) }
+    guard count > 0 else { return }
+    let workers = sliceCount(count, minimumPerThread: minimumPerThread)
+    if workers == 1 {
+        body(0..<count)
+        return
+    }
+    let chunks = min(4 * workers, max(workers, count / max(1, minimumPerThread)))
+    let next = Atomic<Int>(0)
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        while true {
+            let chunk = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            if chunk >= chunks { return }
+            body((count * chunk / chunks)..<(count * (chunk + 1) / chunks))
+        }
+    }
 }
 
-/// Like ``parallelRanges``, also passing the slice's index in `0..<sliceCount(count, minimumPerThread)`
-/// so each slice can use its own scratch memory.
+/// Runs `body(range, worker)` on ``sliceCount(_:minimumPerThread:)`` contiguous slices of `0..<count`,
+/// slice `worker` on worker `worker`, so that each may accumulate into its own scratch memory. The slices
+/// are fixed by `count` and the number of cores alone — never by which thread ran first — so partial sums
+/// combined in worker order give bit-identical results run after run (training is reproducible and a
+/// resumed run follows the uninterrupted one exactly).
 @inline(__always)
 func parallelSlices(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>, Int) -> Void) {
     guard count > 0 else { return }
-    let threads = sliceCount(count, minimumPerThread: minimumPerThread)
-    if threads == 1 {
+    let workers = sliceCount(count, minimumPerThread: minimumPerThread)
+    if workers == 1 {
         body(0..<count, 0)
         return
     }
-    DispatchQueue.concurrentPerform(iterations: threads) { index in
-        body((count * index / threads)..<(count * (index + 1) / threads), index)
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        body((count * worker / workers)..<(count * (worker + 1) / workers), worker)
     }
 }
 
-/// Runs `body(index, thread)` for every index in `0..<count`, spread over the cores in contiguous slices;
-/// `thread` (in `0..<ComputeThreads.count`) lets each slice use its own scratch memory.
+/// Runs `body(index, worker)` for every index in `0..<count`, each index taken by whichever of the workers
+/// (one per core) is free; `worker` (in `0..<ComputeThreads.count`) lets each use its own scratch memory.
 @inline(__always)
-func parallelForEach(_ count: Int, _ body: (_ index: Int, _ thread: Int) -> Void) {
-    let threads = min(ComputeThreads.count, count)
-    if threads <= 1 {
+func parallelForEach(_ count: Int, _ body: (_ index: Int, _ worker: Int) -> Void) {
+    let workers = min(ComputeThreads.count, count)
+    if workers <= 1 {
         for index in 0..<count { body(index, 0) }
         return
     }
-    DispatchQueue.concurrentPerform(iterations: threads) { thread in
-        for index in (count * thread / threads)..<(count * (thread + 1) / threads) { body(index, thread) }
+    let next = Atomic<Int>(0)
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        while true {
+            let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            if index >= count { return }
+            body(index, worker)
+        }
     }
 }

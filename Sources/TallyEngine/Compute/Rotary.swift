@@ -32,6 +32,8 @@ func rotaryApply(
     _ data: UnsafeMutablePointer<Float>, positions: UnsafePointer<Int32>, rows: Int, rowStride: Int,
     rotatedHeads: Int, table: RotaryTable, inverse: Bool
 ) {
+    let profileStart = EngineProfile.start()
+    defer { EngineProfile.stop(.attention, profileStart) }
     let half = table.headSize / 2
     let sign: Float = inverse ? -1 : 1
     parallelRanges(rows, minimumPerThread: 16) { range in

@@ -16,12 +16,21 @@ func store16(_ value: Vector16, _ pointer: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Vector16.self)
 }
 
+typealias Bits16 = SIMD16<UInt32>
+
+// Note: Swift's generic SIMD helpers (`clamped`, `pointwiseMin`, float-to-int conversion) compile to
+// lane-by-lane scalar code; comparisons with `replacing(with:where:)` and bit casts stay vectorised.
+
 /// e^x for 16 lanes: x = n·ln2 + r with |r| ≤ ln2/2, e^r by a degree-7 Taylor polynomial (relative error
-/// below 1e-8), 2^n built in the exponent bits. Inputs are clamped to the range where fp32 e^x is normal.
+/// below 1e-7), 2^n built in the exponent bits. Inputs are clamped to the range where fp32 e^x is normal.
 @inline(__always)
 func exp16(_ input: Vector16) -> Vector16 {
-    let x = input.clamped(lowerBound: Vector16(repeating: -87.0), upperBound: Vector16(repeating: 88.0))
-    let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
+    var x = input.replacing(with: 88.0, where: input .> 88.0)
+    x = x.replacing(with: -87.0, where: x .< -87.0)
+    // Adding 1.5·2^23 rounds x·log2(e) to an integer n held in the low mantissa bits of t.
+    let shifter: Float = 12_582_912
+    let t = x * 1.442_695_04 + shifter
+    let n = t - shifter
     let r = x - n * 0.693_145_751_953_125 - n * 1.428_606_765_330_187e-6
     var p = Vector16(repeating: 1.0 / 5040.0)
     p = p * r + 1.0 / 720.0
@@ -31,21 +40,18 @@ func exp16(_ input: Vector16) -> Vector16 {
     p = p * r + 0.5
     p = p * r + 1.0
     p = p * r + 1.0
-    let exponent = (SIMD16<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-    return p * unsafeBitCast(exponent, to: Vector16.self)
+    let biased = unsafeBitCast(t, to: Bits16.self) &- 0x4B40_0000 &+ 127
+    return p * unsafeBitCast(biased &<< 23, to: Vector16.self)
 }
 
-/// tanh for 16 lanes from e^(-2|x|): tanh|x| = (1 − e)/(1 + e), sign restored.
+/// tanh for 16 lanes from e = e^(−2|x|): tanh|x| = (1 − e)/(1 + e), with x's sign put back.
 @inline(__always)
 func tanh16(_ x: Vector16) -> Vector16 {
-    let e = exp16(-2 * abs16(x))
+    let bits = unsafeBitCast(x, to: Bits16.self)
+    let magnitude = unsafeBitCast(bits & 0x7FFF_FFFF, to: Vector16.self)
+    let e = exp16(-2 * magnitude)
     let t = (1 - e) / (1 + e)
-    return x.replacing(with: -t, where: x .< 0).replacing(with: t, where: x .>= 0)
-}
-
-@inline(__always)
-func abs16(_ x: Vector16) -> Vector16 {
-    x.replacing(with: -x, where: x .< 0)
+    return unsafeBitCast(unsafeBitCast(t, to: Bits16.self) | (bits & 0x8000_0000), to: Vector16.self)
 }
 
 /// The logistic sigmoid 1/(1+e^−x) for 16 lanes.
@@ -97,7 +103,8 @@ func maximum(_ a: UnsafePointer<Float>, _ count: Int) -> Float {
     var best = Vector16(repeating: -Float.infinity)
     var i = 0
     while i + 16 <= count {
-        best = pointwiseMax(best, load16(a + i))
+        let x = load16(a + i)
+        best = best.replacing(with: x, where: x .> best)
         i += 16
     }
     var result = best.max()

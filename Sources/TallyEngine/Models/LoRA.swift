@@ -13,8 +13,11 @@ public enum LoRATarget: String, CaseIterable, Sendable {
 
 /// LoRA hyperparameters: W x + (alpha / rank) · B A x, with A [rank, in] and B [out, rank].
 public struct LoRAConfiguration: Equatable, Sendable {
+    /// The rank r of A [r, in] and B [out, r].
     public var rank: Int
+    /// The scale numerator: updates are multiplied by alpha / rank.
     public var alpha: Float
+    /// The projections adapted in every block.
     public var targets: Set<LoRATarget>
 
     public init(rank: Int, alpha: Float, targets: Set<LoRATarget> = Set(LoRATarget.allCases)) {
@@ -23,6 +26,7 @@ public struct LoRAConfiguration: Equatable, Sendable {
         self.targets = targets
     }
 
+    /// alpha / rank.
     public var scale: Float { alpha / Float(rank) }
 }
 
@@ -32,11 +36,15 @@ public struct LoRAConfiguration: Equatable, Sendable {
 /// With ``enabled`` false the model runs exactly as its base weights: that is the reference model for
 /// DPO and PPO, without a second copy of the weights.
 public final class LoRAAdapters {
+    /// Rank, alpha and targets.
     public let configuration: LoRAConfiguration
     /// Whether forward passes apply the adapters.
     public var enabled = true
+    /// Every A and B, laid out as ``slots`` says.
     public let parameters: UnsafeMutablePointer<Float>
+    /// Their gradients, same layout.
     public let gradients: UnsafeMutablePointer<Float>
+    /// Number of floats in ``parameters``.
     public let count: Int
     /// (name, offset, shape) of each A and B, e.g. `h.0.attention.lora_A` [rank, C].
     public private(set) var slots: [ParameterSlot] = []
@@ -63,10 +71,14 @@ public final class LoRAAdapters {
                 let b = total
                 total += outDim * configuration.rank
                 layer[target] = (a, b, inDim, outDim)
-                slots.append(ParameterSlot(name: "h.\(l).\(target.rawValue).lora_A", shape: [configuration.rank, inDim],
-                                           offset: a, group: .layer(l), decays: false))
-                slots.append(ParameterSlot(name: "h.\(l).\(target.rawValue).lora_B", shape: [outDim, configuration.rank],
-                                           offset: b, group: .layer(l), decays: false))
+                slots.append(
+                    ParameterSlot(
+                        name: "h.\(l).\(target.rawValue).lora_A", shape: [configuration.rank, inDim],
+                        offset: a, group: .layer(l), decays: false))
+                slots.append(
+                    ParameterSlot(
+                        name: "h.\(l).\(target.rawValue).lora_B", shape: [outDim, configuration.rank],
+                        offset: b, group: .layer(l), decays: false))
             }
             offsets.append(layer)
         }
@@ -90,40 +102,51 @@ public final class LoRAAdapters {
     func zeroGradients() { gradients.update(repeating: 0, count: max(1, count)) }
 
     /// out += scale · (inp·Aᵀ)·Bᵀ, keeping inp·Aᵀ in `intermediate` for the backward pass.
-    func forward(_ target: LoRATarget, layer: Int, out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                 intermediate: UnsafeMutablePointer<Float>, rows: Int) {
+    func forward(
+        _ target: LoRATarget, layer: Int, out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+        intermediate: UnsafeMutablePointer<Float>, rows: Int
+    ) {
         guard let o = offsets[layer][target] else { return }
         let r = Int32(rank)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), r, Int32(o.inDim), 1, inp, Int32(o.inDim),
-                    parameters + o.a, Int32(o.inDim), 0, intermediate, r)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(o.outDim), r, configuration.scale,
-                    intermediate, r, parameters + o.b, r, 1, out, Int32(o.outDim))
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), r, Int32(o.inDim), 1, inp, Int32(o.inDim),
+            parameters + o.a, Int32(o.inDim), 0, intermediate, r)
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(o.outDim), r, configuration.scale,
+            intermediate, r, parameters + o.b, r, 1, out, Int32(o.outDim))
     }
 
     /// Backward of ``forward(_:layer:out:inp:intermediate:rows:)``: dB, dA accumulate; dinp += the adapter's part.
-    func backward(_ target: LoRATarget, layer: Int, dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
-                  inp: UnsafePointer<Float>, intermediate: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-                  rows: Int) {
+    func backward(
+        _ target: LoRATarget, layer: Int, dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+        inp: UnsafePointer<Float>, intermediate: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+        rows: Int
+    ) {
         guard let o = offsets[layer][target] else { return }
         let r = Int32(rank)
         let scale = configuration.scale
         // dB += scale · doutᵀ · u;  du = scale · dout · B;  dA += duᵀ · inp;  dinp += du · A
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(o.outDim), r, Int32(rows), scale, dout,
-                    Int32(o.outDim), intermediate, r, 1, gradients + o.b, r)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), r, Int32(o.outDim), scale, dout,
-                    Int32(o.outDim), parameters + o.b, r, 0, scratch, r)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r, Int32(o.inDim), Int32(rows), 1, scratch, r, inp,
-                    Int32(o.inDim), 1, gradients + o.a, Int32(o.inDim))
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(o.inDim), r, 1, scratch, r,
-                    parameters + o.a, Int32(o.inDim), 1, dinp, Int32(o.inDim))
+        cblas_sgemm(
+            CblasRowMajor, CblasTrans, CblasNoTrans, Int32(o.outDim), r, Int32(rows), scale, dout,
+            Int32(o.outDim), intermediate, r, 1, gradients + o.b, r)
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), r, Int32(o.outDim), scale, dout,
+            Int32(o.outDim), parameters + o.b, r, 0, scratch, r)
+        cblas_sgemm(
+            CblasRowMajor, CblasTrans, CblasNoTrans, r, Int32(o.inDim), Int32(rows), 1, scratch, r, inp,
+            Int32(o.inDim), 1, gradients + o.a, Int32(o.inDim))
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(o.inDim), r, 1, scratch, r,
+            parameters + o.a, Int32(o.inDim), 1, dinp, Int32(o.inDim))
     }
 
     /// W += scale · B·A for one adapted projection whose weight is at `weight` ([out, in]).
     func merge(_ target: LoRATarget, layer: Int, into weight: UnsafeMutablePointer<Float>) {
         guard let o = offsets[layer][target] else { return }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(o.outDim), Int32(o.inDim), Int32(rank),
-                    configuration.scale, parameters + o.b, Int32(rank), parameters + o.a, Int32(o.inDim), 1, weight,
-                    Int32(o.inDim))
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(o.outDim), Int32(o.inDim), Int32(rank),
+            configuration.scale, parameters + o.b, Int32(rank), parameters + o.a, Int32(o.inDim), 1, weight,
+            Int32(o.inDim))
     }
 }
 
@@ -157,5 +180,36 @@ extension TransformerModel {
         frozenGroups = []
         arenaCapacity = 0
         shape = nil
+    }
+}
+
+extension LoRAAdapters {
+    /// The adapters' tensors under the engine's names (`h.{i}.{target}.lora_A` [rank, in], `lora_B` [out, rank]),
+    /// for checkpoints and resuming.
+    public func tensors() -> [TensorEntry] {
+        slots.map { slot in
+            TensorEntry(
+                name: slot.name, shape: slot.shape,
+                values: Array(UnsafeBufferPointer(start: parameters + slot.offset, count: slot.count)))
+        }
+    }
+
+    /// Loads tensors written by ``tensors()``; throws naming the first missing or mis-shaped one, before
+    /// changing anything.
+    public func load(_ entries: [String: TensorEntry]) throws {
+        for slot in slots {
+            guard let entry = entries[slot.name] else {
+                throw EngineError.invalidTensor("LoRA tensor \"\(slot.name)\" is missing")
+            }
+            guard entry.shape == slot.shape, entry.values.count == slot.count else {
+                throw EngineError.invalidTensor(
+                    "LoRA tensor \"\(slot.name)\" has shape \(entry.shape); expected \(slot.shape)")
+            }
+        }
+        for slot in slots {
+            entries[slot.name]!.values.withUnsafeBufferPointer {
+                (parameters + slot.offset).update(from: $0.baseAddress!, count: slot.count)
+            }
+        }
     }
 }

@@ -175,7 +175,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             throw ModelConfigError(source: source, message: "\"\(key.stringValue)\" is missing")
         } catch let DecodingError.typeMismatch(_, context) {
             let key = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw ModelConfigError(source: source, message: "\"\(key)\" has the wrong type: \(context.debugDescription)")
+            throw ModelConfigError(
+                source: source, message: "\"\(key)\" has the wrong type: \(context.debugDescription)")
         } catch {
             throw ModelConfigError(source: source, message: "not a valid config.json (\(error))")
         }
@@ -212,10 +213,13 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         guard let architecture else {
             return try fail("model_type \"\(modelType)\" is not supported (use \"gpt2\" or \"llama\")")
         }
-        let keys: (String, String, String, String, String) = architecture == .gpt2
+        let keys: (String, String, String, String, String) =
+            architecture == .gpt2
             ? ("n_embd", "n_layer", "n_head", "n_positions", "n_inner")
-            : ("hidden_size", "num_hidden_layers", "num_attention_heads", "max_position_embeddings",
-               "intermediate_size")
+            : (
+                "hidden_size", "num_hidden_layers", "num_attention_heads", "max_position_embeddings",
+                "intermediate_size"
+            )
         if vocabSize <= 0 { try fail("vocab_size must be positive") }
         if width <= 0 { try fail("\(keys.0) must be positive") }
         if layers <= 0 { try fail("\(keys.1) must be positive") }

@@ -20,7 +20,9 @@ public struct ParameterSlot: Sendable {
     public var shape: [Int]
     /// Offset in floats into the parameter (and gradient) buffer.
     public var offset: Int
+    /// Number of floats.
     public var count: Int { shape.reduce(1, *) }
+    /// The group that freezes it.
     public var group: ParameterGroup
     /// Whether AdamW applies weight decay (matrices yes; biases, norms, embeddings' 1-D parts no).
     public var decays: Bool
@@ -65,8 +67,9 @@ struct ParameterLayout {
             if gpt2 { o.norm1Bias = add("h.\(l).norm1.bias", [C], g, decays: false) }
             o.qkvWeight = add("h.\(l).qkv.weight", [qkvRows, C], g, decays: true)
             if gpt2 { o.qkvBias = add("h.\(l).qkv.bias", [qkvRows], g, decays: false) }
-            o.attentionProjectionWeight = add("h.\(l).attn_proj.weight", [C, config.heads * config.headSize], g,
-                                              decays: true)
+            o.attentionProjectionWeight = add(
+                "h.\(l).attn_proj.weight", [C, config.heads * config.headSize], g,
+                decays: true)
             if gpt2 { o.attentionProjectionBias = add("h.\(l).attn_proj.bias", [C], g, decays: false) }
             o.norm2Weight = add("h.\(l).norm2.weight", [C], g, decays: false)
             if gpt2 { o.norm2Bias = add("h.\(l).norm2.bias", [C], g, decays: false) }

@@ -11,7 +11,9 @@
 /// // tokens [5, 6, 7], targets [-1, 7, 8]
 /// ```
 public struct TokenBatch: Sendable {
+    /// Number of rows (sequences).
     public var batchSize: Int
+    /// Tokens per row.
     public var length: Int
     /// batchSize × length input tokens, row-major.
     public var tokens: [Int32]
@@ -35,6 +37,10 @@ public struct TokenBatch: Sendable {
     /// which defaults to the longest sequence minus one.
     public init(sequences: [[Int32]], promptLengths: [Int]? = nil, length: Int? = nil, padToken: Int32 = 0) throws {
         guard !sequences.isEmpty else { throw EngineError.invalidBatch("a batch needs at least one sequence") }
+        if let promptLengths, promptLengths.count != sequences.count {
+            throw EngineError.invalidBatch(
+                "\(promptLengths.count) prompt lengths for \(sequences.count) sequences; give one per sequence")
+        }
         let longest = sequences.map(\.count).max() ?? 0
         let width = length ?? max(1, longest - 1)
         var tokens = [Int32](repeating: padToken, count: sequences.count * width)
@@ -55,6 +61,28 @@ public struct TokenBatch: Sendable {
             }
         }
         self.init(batchSize: sequences.count, length: width, tokens: tokens, targets: targets, attentionMask: mask)
+    }
+
+    /// Builds a batch that feeds whole sequences, every token as input and no targets: what a reward or value
+    /// model scores (see ``TransformerModel/rewards(_:)``). Rows are right-padded with `padToken`.
+    public init(scoring sequences: [[Int32]], length: Int? = nil, padToken: Int32 = 0) throws {
+        guard !sequences.isEmpty else { throw EngineError.invalidBatch("a batch needs at least one sequence") }
+        let width = length ?? (sequences.map(\.count).max() ?? 1)
+        var tokens = [Int32](repeating: padToken, count: sequences.count * width)
+        var mask = [Float](repeating: 0, count: sequences.count * width)
+        for (row, sequence) in sequences.enumerated() {
+            guard !sequence.isEmpty else { throw EngineError.invalidBatch("sequence \(row) is empty") }
+            guard sequence.count <= width else {
+                throw EngineError.invalidBatch("sequence \(row) has \(sequence.count) tokens; at most \(width) fit")
+            }
+            for (t, token) in sequence.enumerated() {
+                tokens[row * width + t] = token
+                mask[row * width + t] = 1
+            }
+        }
+        self.init(
+            batchSize: sequences.count, length: width, tokens: tokens,
+            targets: [Int32](repeating: -1, count: sequences.count * width), attentionMask: mask)
     }
 
     /// The index of each row's last real token (where reward models read their score).

@@ -27,7 +27,9 @@ extension TransformerModel {
             guard outputs.contains(.scalar), valueGradients.count == rows else {
                 throw EngineError.invalidArgument("valueGradients needs \(rows) values and a forward pass with .scalar")
             }
-            valueGradients.withUnsafeBufferPointer { activation(s.valueGradients).update(from: $0.baseAddress!, count: rows) }
+            valueGradients.withUnsafeBufferPointer {
+                activation(s.valueGradients).update(from: $0.baseAddress!, count: rows)
+            }
         }
         backwardPass(layout: s, languageModel: logProbGradients != nil, scalar: valueGradients != nil)
         lastOutputs = nil  // the probabilities are now gradients
@@ -53,24 +55,28 @@ extension TransformerModel {
         // Heads: the gradient at the final norm's output gathers in dNorm.
         if languageModel {
             let dLogits = activation(s.logits)
-            crossEntropyBackward(dLogits, targets: targetsPointer, weights: activation(s.logProbWeights), rows: rows,
-                                 vocabulary: config.vocabSize)
-            linearBackward(dinp: dNorm, dweight: gradient(layout.languageModelHead, headGroup), dbias: nil,
-                           dout: dLogits, inp: activation(s.finalNorm), weight: parameters + layout.languageModelHead,
-                           rows: rows, inDim: C, outDim: config.vocabSize)
+            crossEntropyBackward(
+                dLogits, targets: targetsPointer, weights: activation(s.logProbWeights), rows: rows,
+                vocabulary: config.vocabSize)
+            linearBackward(
+                dinp: dNorm, dweight: gradient(layout.languageModelHead, headGroup), dbias: nil,
+                dout: dLogits, inp: activation(s.finalNorm), weight: parameters + layout.languageModelHead,
+                rows: rows, inDim: C, outDim: config.vocabSize)
         } else {
             dNorm.update(repeating: 0, count: rows * C)
         }
         if scalar {
-            linearBackward(dinp: dNorm, dweight: gradient(layout.scalarHead, .scalarHead), dbias: nil,
-                           dout: activation(s.valueGradients), inp: activation(s.finalNorm),
-                           weight: parameters + layout.scalarHead, rows: rows, inDim: C, outDim: 1,
-                           accumulateInput: true)
+            linearBackward(
+                dinp: dNorm, dweight: gradient(layout.scalarHead, .scalarHead), dbias: nil,
+                dout: activation(s.valueGradients), inp: activation(s.finalNorm),
+                weight: parameters + layout.scalarHead, rows: rows, inDim: C, outDim: 1,
+                accumulateInput: true)
         }
         let last = s.layers[config.layers - 1].residual3
-        normBackward(dinp: dResidual, dout: dNorm, input: activation(last), weight: layout.finalNormWeight,
-                     bias: layout.finalNormBias, mean: s.finalMean, rstd: s.finalRstd, group: .finalNorm, rows: rows,
-                     scratch: activation(s.reduceScratch))
+        normBackward(
+            dinp: dResidual, dout: dNorm, input: activation(last), weight: layout.finalNormWeight,
+            bias: layout.finalNormBias, mean: s.finalMean, rstd: s.finalRstd, group: .finalNorm, rows: rows,
+            scratch: activation(s.reduceScratch))
 
         let dQKV = activation(s.dQKV)
         let dAttention = activation(s.dAttentionOutput)
@@ -81,54 +87,66 @@ extension TransformerModel {
             let a = s.layers[l]
             let g = ParameterGroup.layer(l)
             // MLP: residual3 = residual2 + fcProj(act(fc(norm2(residual2)))).
-            linearBackward(dinp: dFCActivation, dweight: gradient(w.fcProjectionWeight, g),
-                           dbias: gradient(w.fcProjectionBias, g), dout: dResidual, inp: activation(a.fcActivation),
-                           weight: parameters + w.fcProjectionWeight, rows: rows, inDim: hidden, outDim: C)
+            linearBackward(
+                dinp: dFCActivation, dweight: gradient(w.fcProjectionWeight, g),
+                dbias: gradient(w.fcProjectionBias, g), dout: dResidual, inp: activation(a.fcActivation),
+                weight: parameters + w.fcProjectionWeight, rows: rows, inDim: hidden, outDim: C)
             if useLoRA, let lora {
-                lora.backward(.mlpDown, layer: l, dinp: dFCActivation, dout: dResidual, inp: activation(a.fcActivation),
-                              intermediate: activation(a.loraFCProjection), scratch: activation(s.dLoRA), rows: rows)
+                lora.backward(
+                    .mlpDown, layer: l, dinp: dFCActivation, dout: dResidual, inp: activation(a.fcActivation),
+                    intermediate: activation(a.loraFCProjection), scratch: activation(s.dLoRA), rows: rows)
             }
             if gpt2 {
                 geluBackward(dinp: dFC, inp: activation(a.fc), dout: dFCActivation, count: rows * hidden)
             } else {
                 swigluBackward(dinp: dFC, inp: activation(a.fc), dout: dFCActivation, rows: rows, hidden: hidden)
             }
-            linearBackward(dinp: dNorm, dweight: gradient(w.fcWeight, g), dbias: gradient(w.fcBias, g), dout: dFC,
-                           inp: activation(a.norm2), weight: parameters + w.fcWeight, rows: rows, inDim: C,
-                           outDim: fcWidth)
+            linearBackward(
+                dinp: dNorm, dweight: gradient(w.fcWeight, g), dbias: gradient(w.fcBias, g), dout: dFC,
+                inp: activation(a.norm2), weight: parameters + w.fcWeight, rows: rows, inDim: C,
+                outDim: fcWidth)
             if useLoRA, let lora {
-                lora.backward(.mlpUp, layer: l, dinp: dNorm, dout: dFC, inp: activation(a.norm2),
-                              intermediate: activation(a.loraFC), scratch: activation(s.dLoRA), rows: rows)
+                lora.backward(
+                    .mlpUp, layer: l, dinp: dNorm, dout: dFC, inp: activation(a.norm2),
+                    intermediate: activation(a.loraFC), scratch: activation(s.dLoRA), rows: rows)
             }
-            normBackward(dinp: dResidual, dout: dNorm, input: activation(a.residual2), weight: w.norm2Weight,
-                         bias: w.norm2Bias, mean: a.norm2Mean, rstd: a.norm2Rstd, group: g, rows: rows,
-                         scratch: activation(s.reduceScratch))
+            normBackward(
+                dinp: dResidual, dout: dNorm, input: activation(a.residual2), weight: w.norm2Weight,
+                bias: w.norm2Bias, mean: a.norm2Mean, rstd: a.norm2Rstd, group: g, rows: rows,
+                scratch: activation(s.reduceScratch))
             // Attention: residual2 = input + proj(attention(qkv(norm1(input)))).
-            linearBackward(dinp: dAttention, dweight: gradient(w.attentionProjectionWeight, g),
-                           dbias: gradient(w.attentionProjectionBias, g), dout: dResidual,
-                           inp: activation(a.attentionOutput), weight: parameters + w.attentionProjectionWeight,
-                           rows: rows, inDim: attentionWidth, outDim: C)
+            linearBackward(
+                dinp: dAttention, dweight: gradient(w.attentionProjectionWeight, g),
+                dbias: gradient(w.attentionProjectionBias, g), dout: dResidual,
+                inp: activation(a.attentionOutput), weight: parameters + w.attentionProjectionWeight,
+                rows: rows, inDim: attentionWidth, outDim: C)
             if useLoRA, let lora {
-                lora.backward(.attentionOutput, layer: l, dinp: dAttention, dout: dResidual,
-                              inp: activation(a.attentionOutput), intermediate: activation(a.loraAttentionProjection),
-                              scratch: activation(s.dLoRA), rows: rows)
+                lora.backward(
+                    .attentionOutput, layer: l, dinp: dAttention, dout: dResidual,
+                    inp: activation(a.attentionOutput), intermediate: activation(a.loraAttentionProjection),
+                    scratch: activation(s.dLoRA), rows: rows)
             }
-            attentionBackward(dqkv: dQKV, dout: dAttention, probabilities: activation(a.probabilities),
-                              qkv: activation(a.qkv), shape: attentionShape, scratch: activation(s.attentionScratch))
+            attentionBackward(
+                dqkv: dQKV, dout: dAttention, probabilities: activation(a.probabilities),
+                qkv: activation(a.qkv), shape: attentionShape, scratch: activation(s.attentionScratch))
             if let rotary {
-                rotaryApply(dQKV, positions: positionsPointer, rows: rows, rowStride: qkvWidth,
-                            rotatedHeads: config.heads + config.kvHeads, table: rotary, inverse: true)
+                rotaryApply(
+                    dQKV, positions: positionsPointer, rows: rows, rowStride: qkvWidth,
+                    rotatedHeads: config.heads + config.kvHeads, table: rotary, inverse: true)
             }
-            linearBackward(dinp: dNorm, dweight: gradient(w.qkvWeight, g), dbias: gradient(w.qkvBias, g), dout: dQKV,
-                           inp: activation(a.norm1), weight: parameters + w.qkvWeight, rows: rows, inDim: C,
-                           outDim: qkvWidth)
+            linearBackward(
+                dinp: dNorm, dweight: gradient(w.qkvWeight, g), dbias: gradient(w.qkvBias, g), dout: dQKV,
+                inp: activation(a.norm1), weight: parameters + w.qkvWeight, rows: rows, inDim: C,
+                outDim: qkvWidth)
             if useLoRA, let lora {
-                lora.backward(.attention, layer: l, dinp: dNorm, dout: dQKV, inp: activation(a.norm1),
-                              intermediate: activation(a.loraQKV), scratch: activation(s.dLoRA), rows: rows)
+                lora.backward(
+                    .attention, layer: l, dinp: dNorm, dout: dQKV, inp: activation(a.norm1),
+                    intermediate: activation(a.loraQKV), scratch: activation(s.dLoRA), rows: rows)
             }
-            normBackward(dinp: dResidual, dout: dNorm, input: activation(a.input), weight: w.norm1Weight,
-                         bias: w.norm1Bias, mean: a.norm1Mean, rstd: a.norm1Rstd, group: g, rows: rows,
-                         scratch: activation(s.reduceScratch))
+            normBackward(
+                dinp: dResidual, dout: dNorm, input: activation(a.input), weight: w.norm1Weight,
+                bias: w.norm1Bias, mean: a.norm1Mean, rstd: a.norm1Rstd, group: g, rows: rows,
+                scratch: activation(s.reduceScratch))
         }
         if !frozenGroups.contains(.embeddings) {
             embeddingBackward(
@@ -138,17 +156,21 @@ extension TransformerModel {
         }
     }
 
-    func normBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafeMutablePointer<Float>,
-                      input: UnsafeMutablePointer<Float>, weight: Int, bias: Int, mean: Int, rstd: Int,
-                      group: ParameterGroup, rows: Int, scratch: UnsafeMutablePointer<Float>) {
+    func normBackward(
+        dinp: UnsafeMutablePointer<Float>, dout: UnsafeMutablePointer<Float>,
+        input: UnsafeMutablePointer<Float>, weight: Int, bias: Int, mean: Int, rstd: Int,
+        group: ParameterGroup, rows: Int, scratch: UnsafeMutablePointer<Float>
+    ) {
         if config.architecture == .gpt2 {
-            layerNormBackward(dinp: dinp, dweight: gradient(weight, group), dbias: gradient(bias, group), dout: dout,
-                              inp: input, weight: parameters + weight, mean: activation(mean), rstd: activation(rstd),
-                              rows: rows, channels: config.width, scratch: scratch)
+            layerNormBackward(
+                dinp: dinp, dweight: gradient(weight, group), dbias: gradient(bias, group), dout: dout,
+                inp: input, weight: parameters + weight, mean: activation(mean), rstd: activation(rstd),
+                rows: rows, channels: config.width, scratch: scratch)
         } else {
-            rmsNormBackward(dinp: dinp, dweight: gradient(weight, group), dout: dout, inp: input,
-                            weight: parameters + weight, rstd: activation(rstd), rows: rows, channels: config.width,
-                            scratch: scratch)
+            rmsNormBackward(
+                dinp: dinp, dweight: gradient(weight, group), dout: dout, inp: input,
+                weight: parameters + weight, rstd: activation(rstd), rows: rows, channels: config.width,
+                scratch: scratch)
         }
     }
 }

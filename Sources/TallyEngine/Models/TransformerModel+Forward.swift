@@ -38,11 +38,13 @@ extension TransformerModel {
         }
         guard batch.tokens.count == rows, batch.targets.count == rows, (batch.attentionMask?.count ?? rows) == rows
         else {
-            throw EngineError.invalidBatch("tokens, targets and mask must each hold batchSize × length = \(rows) values")
+            throw EngineError.invalidBatch(
+                "tokens, targets and mask must each hold batchSize × length = \(rows) values")
         }
         let vocabulary = Int32(config.vocabSize)
         for (index, token) in batch.tokens.enumerated() where token < 0 || token >= vocabulary {
-            throw EngineError.invalidBatch("token \(token) at index \(index) is outside the vocabulary (0..<\(vocabulary))")
+            throw EngineError.invalidBatch(
+                "token \(token) at index \(index) is outside the vocabulary (0..<\(vocabulary))")
         }
         for (index, target) in batch.targets.enumerated() where target < -1 || target >= vocabulary {
             throw EngineError.invalidBatch("target \(target) at index \(index) is outside the vocabulary (or -1)")
@@ -61,6 +63,7 @@ extension TransformerModel {
         } else {
             mask.update(repeating: 1, count: rows)
         }
+        maskHasPadding = batch.attentionMask?.contains(0) ?? false
         let positions = integers + 2 * rows
         for b in 0..<batch.batchSize {
             var seen: Int32 = 0
@@ -97,77 +100,98 @@ extension TransformerModel {
             let w = layout.layers[l]
             let a = s.layers[l]
             let input = activation(a.input)
-            normForward(a.norm1, mean: a.norm1Mean, rstd: a.norm1Rstd, input: input, weight: w.norm1Weight,
-                        bias: w.norm1Bias, rows: rows, epsilon: eps)
-            linearForward(activation(a.qkv), activation(a.norm1), parameters + w.qkvWeight, parameter(w.qkvBias),
-                          rows: rows, inDim: C, outDim: qkvWidth)
+            normForward(
+                a.norm1, mean: a.norm1Mean, rstd: a.norm1Rstd, input: input, weight: w.norm1Weight,
+                bias: w.norm1Bias, rows: rows, epsilon: eps)
+            linearForward(
+                activation(a.qkv), activation(a.norm1), parameters + w.qkvWeight, parameter(w.qkvBias),
+                rows: rows, inDim: C, outDim: qkvWidth)
             if useLoRA, let lora {
-                lora.forward(.attention, layer: l, out: activation(a.qkv), inp: activation(a.norm1),
-                             intermediate: activation(a.loraQKV), rows: rows)
+                lora.forward(
+                    .attention, layer: l, out: activation(a.qkv), inp: activation(a.norm1),
+                    intermediate: activation(a.loraQKV), rows: rows)
             }
             if let rotary {
-                rotaryApply(activation(a.qkv), positions: positionsPointer, rows: rows, rowStride: qkvWidth,
-                            rotatedHeads: config.heads + config.kvHeads, table: rotary, inverse: false)
+                rotaryApply(
+                    activation(a.qkv), positions: positionsPointer, rows: rows, rowStride: qkvWidth,
+                    rotatedHeads: config.heads + config.kvHeads, table: rotary, inverse: false)
             }
-            attentionForward(activation(a.attentionOutput), probabilities: activation(a.probabilities),
-                             qkv: activation(a.qkv), keyMask: activation(s.keyMask), shape: attentionShape)
-            linearForward(activation(a.residual2), activation(a.attentionOutput),
-                          parameters + w.attentionProjectionWeight, parameter(w.attentionProjectionBias),
-                          rows: rows, inDim: attentionWidth, outDim: C)
+            attentionForward(
+                activation(a.attentionOutput), probabilities: activation(a.probabilities),
+                qkv: activation(a.qkv), keyMask: maskHasPadding ? activation(s.keyMask) : nil,
+                shape: attentionShape)
+            linearForward(
+                activation(a.residual2), activation(a.attentionOutput),
+                parameters + w.attentionProjectionWeight, parameter(w.attentionProjectionBias),
+                rows: rows, inDim: attentionWidth, outDim: C)
             if useLoRA, let lora {
-                lora.forward(.attentionOutput, layer: l, out: activation(a.residual2),
-                             inp: activation(a.attentionOutput), intermediate: activation(a.loraAttentionProjection),
-                             rows: rows)
+                lora.forward(
+                    .attentionOutput, layer: l, out: activation(a.residual2),
+                    inp: activation(a.attentionOutput), intermediate: activation(a.loraAttentionProjection),
+                    rows: rows)
             }
             residualAdd(activation(a.residual2), input, count: rows * C)
-            normForward(a.norm2, mean: a.norm2Mean, rstd: a.norm2Rstd, input: activation(a.residual2),
-                        weight: w.norm2Weight, bias: w.norm2Bias, rows: rows, epsilon: eps)
-            linearForward(activation(a.fc), activation(a.norm2), parameters + w.fcWeight, parameter(w.fcBias),
-                          rows: rows, inDim: C, outDim: fcWidth)
+            normForward(
+                a.norm2, mean: a.norm2Mean, rstd: a.norm2Rstd, input: activation(a.residual2),
+                weight: w.norm2Weight, bias: w.norm2Bias, rows: rows, epsilon: eps)
+            linearForward(
+                activation(a.fc), activation(a.norm2), parameters + w.fcWeight, parameter(w.fcBias),
+                rows: rows, inDim: C, outDim: fcWidth)
             if useLoRA, let lora {
-                lora.forward(.mlpUp, layer: l, out: activation(a.fc), inp: activation(a.norm2),
-                             intermediate: activation(a.loraFC), rows: rows)
+                lora.forward(
+                    .mlpUp, layer: l, out: activation(a.fc), inp: activation(a.norm2),
+                    intermediate: activation(a.loraFC), rows: rows)
             }
             if gpt2 {
                 geluForward(activation(a.fcActivation), activation(a.fc), count: rows * hidden)
             } else {
                 swigluForward(activation(a.fcActivation), activation(a.fc), rows: rows, hidden: hidden)
             }
-            linearForward(activation(a.residual3), activation(a.fcActivation), parameters + w.fcProjectionWeight,
-                          parameter(w.fcProjectionBias), rows: rows, inDim: hidden, outDim: C)
+            linearForward(
+                activation(a.residual3), activation(a.fcActivation), parameters + w.fcProjectionWeight,
+                parameter(w.fcProjectionBias), rows: rows, inDim: hidden, outDim: C)
             if useLoRA, let lora {
-                lora.forward(.mlpDown, layer: l, out: activation(a.residual3), inp: activation(a.fcActivation),
-                             intermediate: activation(a.loraFCProjection), rows: rows)
+                lora.forward(
+                    .mlpDown, layer: l, out: activation(a.residual3), inp: activation(a.fcActivation),
+                    intermediate: activation(a.loraFCProjection), rows: rows)
             }
             residualAdd(activation(a.residual3), activation(a.residual2), count: rows * C)
         }
 
         let last = s.layers[config.layers - 1].residual3
-        normForward(s.finalNorm, mean: s.finalMean, rstd: s.finalRstd, input: activation(last),
-                    weight: layout.finalNormWeight, bias: layout.finalNormBias, rows: rows, epsilon: eps)
+        normForward(
+            s.finalNorm, mean: s.finalMean, rstd: s.finalRstd, input: activation(last),
+            weight: layout.finalNormWeight, bias: layout.finalNormBias, rows: rows, epsilon: eps)
         if outputs.contains(.languageModel) {
-            linearForward(activation(s.logits), activation(s.finalNorm), parameters + layout.languageModelHead, nil,
-                          rows: rows, inDim: C, outDim: config.vocabSize)
-            softmaxWithTargetLogProbs(activation(s.logits), targets: targetsPointer,
-                                      targetLogProbs: activation(s.targetLogProbs), rows: rows,
-                                      vocabulary: config.vocabSize)
+            linearForward(
+                activation(s.logits), activation(s.finalNorm), parameters + layout.languageModelHead, nil,
+                rows: rows, inDim: C, outDim: config.vocabSize)
+            softmaxWithTargetLogProbs(
+                activation(s.logits), targets: targetsPointer,
+                targetLogProbs: activation(s.targetLogProbs), rows: rows,
+                vocabulary: config.vocabSize)
         }
         if outputs.contains(.scalar) {
-            linearForward(activation(s.values), activation(s.finalNorm), parameters + layout.scalarHead, nil,
-                          rows: rows, inDim: C, outDim: 1)
+            linearForward(
+                activation(s.values), activation(s.finalNorm), parameters + layout.scalarHead, nil,
+                rows: rows, inDim: C, outDim: 1)
         }
     }
 
     /// LayerNorm for GPT-2 (weight and bias), RMSNorm for Llama (weight only).
-    func normForward(_ out: Int, mean: Int, rstd: Int, input: UnsafeMutablePointer<Float>, weight: Int, bias: Int,
-                     rows: Int, epsilon: Float) {
+    func normForward(
+        _ out: Int, mean: Int, rstd: Int, input: UnsafeMutablePointer<Float>, weight: Int, bias: Int,
+        rows: Int, epsilon: Float
+    ) {
         if config.architecture == .gpt2 {
-            layerNormForward(activation(out), mean: activation(mean), rstd: activation(rstd), input,
-                             weight: parameters + weight, bias: parameters + bias, rows: rows,
-                             channels: config.width, epsilon: epsilon)
+            layerNormForward(
+                activation(out), mean: activation(mean), rstd: activation(rstd), input,
+                weight: parameters + weight, bias: parameters + bias, rows: rows,
+                channels: config.width, epsilon: epsilon)
         } else {
-            rmsNormForward(activation(out), rstd: activation(rstd), input, weight: parameters + weight, rows: rows,
-                           channels: config.width, epsilon: epsilon)
+            rmsNormForward(
+                activation(out), rstd: activation(rstd), input, weight: parameters + weight, rows: rows,
+                channels: config.width, epsilon: epsilon)
         }
     }
 

@@ -44,7 +44,8 @@ extension TransformerModel {
         let mappings = huggingFaceMappings()
         var found: [TensorEntry] = []
         for mapping in mappings {
-            let candidate = tensors[mapping.name]
+            let candidate =
+                tensors[mapping.name]
                 ?? (mapping.name.hasPrefix("transformer.") ? tensors[String(mapping.name.dropFirst(12))] : nil)
             guard let entry = candidate else {
                 throw EngineError.invalidTensor("\"\(mapping.name)\" is missing (expected shape \(mapping.shape))")
@@ -79,8 +80,10 @@ extension TransformerModel {
             let qkvWidth = 3 * C
             let hidden = config.mlpWidth
             func conv1D(_ name: String, inDim: Int, outDim: Int, _ offset: Int) {
-                result.append(HuggingFaceMapping(name: name, shape: [inDim, outDim], offset: offset,
-                                                 layout: .transposed(rows: outDim, columns: inDim)))
+                result.append(
+                    HuggingFaceMapping(
+                        name: name, shape: [inDim, outDim], offset: offset,
+                        layout: .transposed(rows: outDim, columns: inDim)))
             }
             plain("transformer.wte.weight", [config.vocabSize, C], layout.tokenEmbedding)
             plain("transformer.wpe.weight", [config.contextLength, C], layout.positionEmbedding)

@@ -2,9 +2,13 @@ import Foundation
 
 /// One tensor the optimizer updates: parameters and gradients of `count` floats.
 public struct TrainableTensor {
+    /// The tensor's name (``ParameterSlot/name`` or a LoRA slot name).
     public var name: String
+    /// Its values, inside the model's (or the adapters') flat buffer.
     public var parameters: UnsafeMutablePointer<Float>
+    /// Its gradients, same layout.
     public var gradients: UnsafeMutablePointer<Float>
+    /// Number of floats.
     public var count: Int
     /// Whether AdamW applies weight decay to it.
     public var decays: Bool
@@ -16,14 +20,18 @@ extension TransformerModel {
     public var trainableTensors: [TrainableTensor] {
         var result: [TrainableTensor] = []
         for slot in layout.slots where !frozenGroups.contains(slot.group) {
-            result.append(TrainableTensor(name: slot.name, parameters: parameters + slot.offset,
-                                          gradients: gradients + slot.offset, count: slot.count, decays: slot.decays))
+            result.append(
+                TrainableTensor(
+                    name: slot.name, parameters: parameters + slot.offset,
+                    gradients: gradients + slot.offset, count: slot.count, decays: slot.decays))
         }
         if let lora, lora.enabled {
             for slot in lora.slots {
-                result.append(TrainableTensor(name: slot.name, parameters: lora.parameters + slot.offset,
-                                              gradients: lora.gradients + slot.offset, count: slot.count,
-                                              decays: slot.decays))
+                result.append(
+                    TrainableTensor(
+                        name: slot.name, parameters: lora.parameters + slot.offset,
+                        gradients: lora.gradients + slot.offset, count: slot.count,
+                        decays: slot.decays))
             }
         }
         return result
@@ -77,5 +85,16 @@ extension TransformerModel {
         try forward(batch, outputs: .scalar)
         let values = scalarOutputs
         return batch.lastTokenIndices.enumerated().map { row, last in values[row * batch.length + last] }
+    }
+}
+
+extension TransformerModel {
+    /// An independent copy of the weights (not the adapters, gradients or activations): a frozen reference
+    /// model for DPO or PPO when LoRA is not used.
+    public func copy() throws -> TransformerModel {
+        let twin = try TransformerModel(config: config, seed: 0, scalarHead: hasScalarHead)
+        twin.parameters.update(from: parameters, count: parameterCount)
+        twin.frozenGroups = frozenGroups
+        return twin
     }
 }

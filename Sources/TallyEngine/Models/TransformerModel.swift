@@ -32,6 +32,8 @@ public final class TransformerModel {
     var integerCapacity = 0
     var shape: ActivationLayout?
     var lastOutputs: ForwardOutputs?
+    /// Whether the current batch has padding for attention to skip (without, the plain causal path runs).
+    var maskHasPadding = false
 
     /// Builds a model with freshly initialised weights (GPT-2's scheme: N(0, 0.02), residual projections
     /// N(0, 0.02/√(2L)), norms 1, biases 0), deterministic for `seed`. With `scalarHead`, the model also has
@@ -66,7 +68,8 @@ public final class TransformerModel {
         for slot in layout.slots {
             let p = parameters + slot.offset
             if slot.shape.count == 1 {
-                let isNormWeight = slot.name.hasSuffix("norm1.weight") || slot.name.hasSuffix("norm2.weight")
+                let isNormWeight =
+                    slot.name.hasSuffix("norm1.weight") || slot.name.hasSuffix("norm2.weight")
                     || slot.name == "norm_f.weight"
                 p.initialize(repeating: isNormWeight ? 1 : 0, count: slot.count)
             } else {

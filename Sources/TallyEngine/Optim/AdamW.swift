@@ -2,8 +2,11 @@ import Foundation
 
 /// AdamW's hyperparameters (Loshchilov and Hutter): decoupled weight decay, bias-corrected moments.
 public struct AdamWSettings: Equatable, Sendable {
+    /// Decay rate of the first-moment (mean) estimate.
     public var beta1: Float
+    /// Decay rate of the second-moment estimate.
     public var beta2: Float
+    /// Added to the root of the second moment.
     public var epsilon: Float
     /// Decay applied to tensors marked `decays` (matrices), as θ ← θ − lr·λ·θ.
     public var weightDecay: Float
@@ -29,6 +32,7 @@ public struct AdamWSettings: Equatable, Sendable {
 ///
 /// The set of tensors is fixed when the optimizer is made: freeze groups or attach LoRA first.
 public final class AdamW {
+    /// Hyperparameters; may change between steps.
     public var settings: AdamWSettings
     /// Number of updates made so far (bias correction uses it).
     public private(set) var stepCount = 0
@@ -77,6 +81,8 @@ public final class AdamW {
     /// Scales the gradients so their global norm is at most `maxNorm`; returns the norm before clipping.
     @discardableResult
     public func clipGradients(maxNorm: Float) -> Float {
+        let profileStart = EngineProfile.start()
+        defer { EngineProfile.stop(.optimizer, profileStart) }
         let norm = gradientNorm()
         if norm > maxNorm && norm.isFinite {
             let factor = maxNorm / (norm + 1e-6)
@@ -87,6 +93,8 @@ public final class AdamW {
 
     /// One AdamW update of every trainable tensor from its gradient.
     public func step(learningRate: Float) {
+        let profileStart = EngineProfile.start()
+        defer { EngineProfile.stop(.optimizer, profileStart) }
         stepCount += 1
         let b1 = settings.beta1
         let b2 = settings.beta2
@@ -135,10 +143,14 @@ public final class AdamW {
         var entries: [TensorEntry] = []
         for (index, tensor) in tensors.enumerated() {
             let offset = stateOffsets[index]
-            entries.append(TensorEntry(name: tensor.name + ".exp_avg", shape: [tensor.count],
-                                       values: Array(UnsafeBufferPointer(start: firstMoment + offset, count: tensor.count))))
-            entries.append(TensorEntry(name: tensor.name + ".exp_avg_sq", shape: [tensor.count],
-                                       values: Array(UnsafeBufferPointer(start: secondMoment + offset, count: tensor.count))))
+            entries.append(
+                TensorEntry(
+                    name: tensor.name + ".exp_avg", shape: [tensor.count],
+                    values: Array(UnsafeBufferPointer(start: firstMoment + offset, count: tensor.count))))
+            entries.append(
+                TensorEntry(
+                    name: tensor.name + ".exp_avg_sq", shape: [tensor.count],
+                    values: Array(UnsafeBufferPointer(start: secondMoment + offset, count: tensor.count))))
         }
         return (stepCount, entries)
     }

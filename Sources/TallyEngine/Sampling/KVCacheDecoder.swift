@@ -11,11 +11,12 @@ import Foundation
 ///
 /// ```swift
 /// let decoder = KVCacheDecoder(model: model, sequences: 2, capacity: 64, maxEntries: 16)
-/// let logits = decoder.forward(tokens: [5, 6, 7], sequences: [0, 0, 1], positions: [0, 1, 0],
+/// let logits = try decoder.forward(tokens: [5, 6, 7], sequences: [0, 0, 1], positions: [0, 1, 0],
 ///                              logitsFor: [1, 2])   // next-token logits after "5 6" and after "7"
 /// ```
 public final class KVCacheDecoder {
     let model: TransformerModel
+    /// How many sequences the cache holds.
     public let sequences: Int
     /// Positions per sequence the cache holds.
     public let capacity: Int
@@ -81,12 +82,30 @@ public final class KVCacheDecoder {
 
     /// Runs the entries through the model (see the type's documentation) and returns the next-token logits
     /// after each entry listed in `logitsFor`, as [logitsFor.count, vocabulary] floats valid until the next
-    /// call. Positions must be below ``capacity`` and sequences below ``sequences``.
+    /// call. Throws, changing nothing, for a position at or beyond ``capacity``, a sequence index at or beyond
+    /// ``sequences``, a token outside the vocabulary, or more than ``maxEntries`` entries.
     public func forward(tokens: [Int32], sequences rows: [Int32], positions: [Int32], logitsFor: [Int])
-        -> UnsafeMutableBufferPointer<Float>
+        throws -> UnsafeMutableBufferPointer<Float>
     {
         let count = tokens.count
-        precondition(count <= maxEntries && rows.count == count && positions.count == count, "entries exceed maxEntries")
+        guard count <= maxEntries, rows.count == count, positions.count == count else {
+            throw EngineError.invalidArgument(
+                "\(count) tokens with \(rows.count) sequence indices and \(positions.count) positions; "
+                    + "they must match and be at most \(maxEntries)")
+        }
+        for i in 0..<count {
+            guard tokens[i] >= 0 && Int(tokens[i]) < model.config.vocabSize else {
+                throw EngineError.invalidArgument("token \(tokens[i]) is outside the vocabulary")
+            }
+            guard rows[i] >= 0 && Int(rows[i]) < sequences, positions[i] >= 0 && Int(positions[i]) < capacity else {
+                throw EngineError.invalidArgument(
+                    "entry \(i): sequence \(rows[i]) position \(positions[i]) is outside the cache "
+                        + "(\(sequences) sequences × \(capacity) positions)")
+            }
+        }
+        if let bad = logitsFor.first(where: { $0 < 0 || $0 >= count }) {
+            throw EngineError.invalidArgument("logitsFor names entry \(bad) of \(count)")
+        }
         for i in 0..<count {
             integers[i] = tokens[i]
             integers[maxEntries + i] = rows[i]
@@ -120,27 +139,32 @@ public final class KVCacheDecoder {
 
         func normalize(_ input: UnsafeMutablePointer<Float>, weight: Int, bias: Int, rows count: Int) {
             if gpt2 {
-                layerNormForward(norm, mean: scratch + o.mean, rstd: scratch + o.rstd, input,
-                                 weight: parameters + weight, bias: parameters + bias, rows: count, channels: C,
-                                 epsilon: eps)
+                layerNormForward(
+                    norm, mean: scratch + o.mean, rstd: scratch + o.rstd, input,
+                    weight: parameters + weight, bias: parameters + bias, rows: count, channels: C,
+                    epsilon: eps)
             } else {
-                rmsNormForward(norm, rstd: scratch + o.rstd, input, weight: parameters + weight, rows: count,
-                               channels: C, epsilon: eps)
+                rmsNormForward(
+                    norm, rstd: scratch + o.rstd, input, weight: parameters + weight, rows: count,
+                    channels: C, epsilon: eps)
             }
         }
 
-        embeddingForward(x, tokens: tokens, positions: positions, tokenTable: parameters + layout.tokenEmbedding,
-                         positionTable: model.parameter(layout.positionEmbedding), rows: M, channels: C)
+        embeddingForward(
+            x, tokens: tokens, positions: positions, tokenTable: parameters + layout.tokenEmbedding,
+            positionTable: model.parameter(layout.positionEmbedding), rows: M, channels: C)
         let layerStride = sequences * config.kvHeads * capacity * hs
         for l in 0..<config.layers {
             let w = layout.layers[l]
             normalize(x, weight: w.norm1Weight, bias: w.norm1Bias, rows: M)
-            linearForward(qkv, norm, parameters + w.qkvWeight, model.parameter(w.qkvBias), rows: M, inDim: C,
-                          outDim: qkvWidth)
+            linearForward(
+                qkv, norm, parameters + w.qkvWeight, model.parameter(w.qkvBias), rows: M, inDim: C,
+                outDim: qkvWidth)
             lora?.forward(.attention, layer: l, out: qkv, inp: norm, intermediate: scratch + o.lora, rows: M)
             if let rotary = model.rotary {
-                rotaryApply(qkv, positions: positions, rows: M, rowStride: qkvWidth,
-                            rotatedHeads: config.heads + config.kvHeads, table: rotary, inverse: false)
+                rotaryApply(
+                    qkv, positions: positions, rows: M, rowStride: qkvWidth,
+                    rotatedHeads: config.heads + config.kvHeads, table: rotary, inverse: false)
             }
             let layerKeys = keys + l * layerStride
             let layerValues = values + l * layerStride
@@ -148,30 +172,37 @@ public final class KVCacheDecoder {
                 for g in 0..<config.kvHeads {
                     let slot = ((Int(rows[i]) * config.kvHeads + g) * capacity + Int(positions[i])) * hs
                     (layerKeys + slot).update(from: qkv + i * qkvWidth + (config.heads + g) * hs, count: hs)
-                    (layerValues + slot).update(from: qkv + i * qkvWidth + (config.heads + config.kvHeads + g) * hs,
-                                                count: hs)
+                    (layerValues + slot).update(
+                        from: qkv + i * qkvWidth + (config.heads + config.kvHeads + g) * hs,
+                        count: hs)
                 }
             }
-            cachedAttention(count: M, qkv: qkv, qkvWidth: qkvWidth, out: attention, layerKeys: layerKeys,
-                            layerValues: layerValues, rows: rows, positions: positions)
-            linearForward(projected, attention, parameters + w.attentionProjectionWeight,
-                          model.parameter(w.attentionProjectionBias), rows: M, inDim: attentionWidth, outDim: C)
-            lora?.forward(.attentionOutput, layer: l, out: projected, inp: attention, intermediate: scratch + o.lora,
-                          rows: M)
+            cachedAttention(
+                count: M, qkv: qkv, qkvWidth: qkvWidth, out: attention, layerKeys: layerKeys,
+                layerValues: layerValues, rows: rows, positions: positions)
+            linearForward(
+                projected, attention, parameters + w.attentionProjectionWeight,
+                model.parameter(w.attentionProjectionBias), rows: M, inDim: attentionWidth, outDim: C)
+            lora?.forward(
+                .attentionOutput, layer: l, out: projected, inp: attention, intermediate: scratch + o.lora,
+                rows: M)
             residualAdd(x, projected, count: M * C)
             normalize(x, weight: w.norm2Weight, bias: w.norm2Bias, rows: M)
-            linearForward(scratch + o.fc, norm, parameters + w.fcWeight, model.parameter(w.fcBias), rows: M,
-                          inDim: C, outDim: fcWidth)
+            linearForward(
+                scratch + o.fc, norm, parameters + w.fcWeight, model.parameter(w.fcBias), rows: M,
+                inDim: C, outDim: fcWidth)
             lora?.forward(.mlpUp, layer: l, out: scratch + o.fc, inp: norm, intermediate: scratch + o.lora, rows: M)
             if gpt2 {
                 geluForward(scratch + o.activation, scratch + o.fc, count: M * hidden)
             } else {
                 swigluForward(scratch + o.activation, scratch + o.fc, rows: M, hidden: hidden)
             }
-            linearForward(projected, scratch + o.activation, parameters + w.fcProjectionWeight,
-                          model.parameter(w.fcProjectionBias), rows: M, inDim: hidden, outDim: C)
-            lora?.forward(.mlpDown, layer: l, out: projected, inp: scratch + o.activation,
-                          intermediate: scratch + o.lora, rows: M)
+            linearForward(
+                projected, scratch + o.activation, parameters + w.fcProjectionWeight,
+                model.parameter(w.fcProjectionBias), rows: M, inDim: hidden, outDim: C)
+            lora?.forward(
+                .mlpDown, layer: l, out: projected, inp: scratch + o.activation,
+                intermediate: scratch + o.lora, rows: M)
             residualAdd(x, projected, count: M * C)
         }
         // Only the requested entries go through the final norm and the vocabulary projection.
@@ -180,16 +211,21 @@ public final class KVCacheDecoder {
         let K = logitsFor.count
         normalize(selected, weight: layout.finalNormWeight, bias: layout.finalNormBias, rows: K)
         let logits = scratch + o.logits
-        linearForward(logits, norm, parameters + layout.languageModelHead, nil, rows: K, inDim: C,
-                      outDim: config.vocabSize)
+        linearForward(
+            logits, norm, parameters + layout.languageModelHead, nil, rows: K, inDim: C,
+            outDim: config.vocabSize)
         return UnsafeMutableBufferPointer(start: logits, count: K * config.vocabSize)
     }
 
     /// Each entry's query heads attend over positions 0...position of the entry's sequence in the cache.
-    private func cachedAttention(count M: Int, qkv: UnsafeMutablePointer<Float>, qkvWidth: Int,
-                                 out: UnsafeMutablePointer<Float>, layerKeys: UnsafeMutablePointer<Float>,
-                                 layerValues: UnsafeMutablePointer<Float>, rows: UnsafePointer<Int32>,
-                                 positions: UnsafePointer<Int32>) {
+    private func cachedAttention(
+        count M: Int, qkv: UnsafeMutablePointer<Float>, qkvWidth: Int,
+        out: UnsafeMutablePointer<Float>, layerKeys: UnsafeMutablePointer<Float>,
+        layerValues: UnsafeMutablePointer<Float>, rows: UnsafePointer<Int32>,
+        positions: UnsafePointer<Int32>
+    ) {
+        let profileStart = EngineProfile.start()
+        defer { EngineProfile.stop(.decodeAttention, profileStart) }
         let config = model.config
         let hs = config.headSize
         let heads = config.heads
@@ -198,7 +234,11 @@ public final class KVCacheDecoder {
         let scale = 1 / Float(hs).squareRoot()
         let capacity = self.capacity
         let scoresBase = scratch + offsets.scores
-        parallelForEach(M * heads) { unit, thread in
+        // Short caches are cheaper on one thread than the cost of waking a second.
+        var longest = 0
+        for i in 0..<M { longest = max(longest, Int(positions[i]) + 1) }
+        let units = M * heads * longest * hs >= 1 << 16 ? M * heads : 0
+        let body: (Int, Int) -> Void = { unit, thread in
             let i = unit / heads
             let h = unit % heads
             let g = h / groupSize
@@ -213,6 +253,11 @@ public final class KVCacheDecoder {
             y.initialize(repeating: 0, count: hs)
             let inverse = 1 / total
             for s in 0..<length { addScaled(y, layerValues + base + s * hs, hs, alpha: scores[s] * inverse) }
+        }
+        if units > 0 {
+            parallelForEach(units, body)
+        } else {
+            for unit in 0..<(M * heads) { body(unit, 0) }
         }
     }
 }

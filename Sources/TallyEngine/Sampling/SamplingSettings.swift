@@ -17,8 +17,10 @@ public struct SamplingSettings: Equatable, Sendable {
     /// Tokens that end a sequence (kept as its last token); nil uses the model config's `eos_token_id`.
     public var stopTokens: Set<Int32>?
 
-    public init(maxNewTokens: Int, temperature: Float = 1, topK: Int = 0, topP: Float = 1, seed: UInt64 = 0,
-                stopTokens: Set<Int32>? = nil) {
+    public init(
+        maxNewTokens: Int, temperature: Float = 1, topK: Int = 0, topP: Float = 1, seed: UInt64 = 0,
+        stopTokens: Set<Int32>? = nil
+    ) {
         self.maxNewTokens = maxNewTokens
         self.temperature = temperature
         self.topK = topK

@@ -17,6 +17,36 @@ struct TokenChooser {
 
     func deallocate() { probabilities.deallocate() }
 
+    /// Puts the `count` most likely tokens of `scores`, most likely first, in `order[0..<count]`; ties go to
+    /// the lower token id so the choice is deterministic. A min-heap of `count` keeps this O(V log count).
+    mutating func selectMostLikely(_ count: Int, from scores: UnsafePointer<Float>) {
+        func before(_ a: Int32, _ b: Int32) -> Bool {  // a ranks above b
+            scores[Int(a)] > scores[Int(b)] || (scores[Int(a)] == scores[Int(b)] && a < b)
+        }
+        order.withUnsafeMutableBufferPointer { heap in
+            // heap[0..<count] is a heap whose root is the lowest-ranked token kept so far.
+            func siftDown(_ start: Int) {
+                var i = start
+                while true {
+                    let left = 2 * i + 1
+                    if left >= count { return }
+                    var lowest = left
+                    if left + 1 < count && before(heap[lowest], heap[left + 1]) { lowest = left + 1 }
+                    if before(heap[lowest], heap[i]) { return }
+                    heap.swapAt(i, lowest)
+                    i = lowest
+                }
+            }
+            for i in 0..<count { heap[i] = Int32(i) }
+            for i in stride(from: count / 2 - 1, through: 0, by: -1) { siftDown(i) }
+            for token in count..<vocabulary where before(Int32(token), heap[0]) {
+                heap[0] = Int32(token)
+                siftDown(0)
+            }
+            heap[0..<count].sort(by: before)
+        }
+    }
+
     mutating func choose(_ logits: UnsafePointer<Float>, random: inout EngineRandom) -> (token: Int32, logProb: Float) {
         if settings.temperature == 0 {
             var best = 0
@@ -29,10 +59,8 @@ struct TokenChooser {
         let filtered = settings.topK > 0 && settings.topK < vocabulary || settings.topP < 1
         var kept = vocabulary
         if filtered {
-            // Most likely first; ties broken by token id so the choice is deterministic.
-            for i in 0..<vocabulary { order[i] = Int32(i) }
-            order.sort { p[Int($0)] > p[Int($1)] || (p[Int($0)] == p[Int($1)] && $0 < $1) }
-            if settings.topK > 0 { kept = min(kept, settings.topK) }
+            kept = settings.topK > 0 ? min(vocabulary, settings.topK) : vocabulary
+            selectMostLikely(kept, from: p)
         }
         let largest = filtered ? p[Int(order[0])] : maximum(p, vocabulary)
         let total = exponentiateInPlace(p, vocabulary, shift: largest)

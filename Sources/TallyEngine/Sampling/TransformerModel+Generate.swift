@@ -28,8 +28,9 @@ extension TransformerModel {
         let longest = prompts.map(\.count).max()!
         let capacity = min(config.contextLength, longest + settings.maxNewTokens)
         let promptTokens = prompts.reduce(0) { $0 + $1.count }
-        let decoder = KVCacheDecoder(model: self, sequences: prompts.count, capacity: capacity,
-                                     maxEntries: max(promptTokens, prompts.count))
+        let decoder = KVCacheDecoder(
+            model: self, sequences: prompts.count, capacity: capacity,
+            maxEntries: max(promptTokens, prompts.count))
         let stops = settings.stopTokens ?? Set(config.eosTokenIds.map { Int32($0) })
         var chooser = TokenChooser(vocabulary: config.vocabSize, settings: settings)
         defer { chooser.deallocate() }
@@ -52,7 +53,7 @@ extension TransformerModel {
         }
         var active = Array(0..<prompts.count)
         var nextPosition = prompts.map(\.count)
-        var logits = decoder.forward(tokens: tokens, sequences: rows, positions: positions, logitsFor: lastEntries)
+        var logits = try decoder.forward(tokens: tokens, sequences: rows, positions: positions, logitsFor: lastEntries)
         while !active.isEmpty {
             var stillActive: [Int] = []
             tokens.removeAll(keepingCapacity: true)
@@ -74,8 +75,9 @@ extension TransformerModel {
             }
             active = stillActive
             if active.isEmpty { break }
-            logits = decoder.forward(tokens: tokens, sequences: rows, positions: positions,
-                                     logitsFor: Array(0..<active.count))
+            logits = try decoder.forward(
+                tokens: tokens, sequences: rows, positions: positions,
+                logitsFor: Array(0..<active.count))
         }
         return results
     }

@@ -1,0 +1,219 @@
+import Foundation
+
+/// Pairwise comparison: two responses side by side (stacked on narrow terminals), a verdict
+/// (A / B / tie / both bad) and how strong the preference is.
+public final class CompareScreen: Screen {
+    public private(set) var task: ComparisonItem?
+    public private(set) var choice: ComparisonChoice?
+    public private(set) var strength = 2
+    private var scroll = ScrollState()
+    private var viewHeight = 8
+    private var startedAt = Date()
+    private var loaded = false
+    /// What the screen waits for (loading, saving); keys typed meanwhile are applied when it is done.
+    public private(set) var waitingFor: String?
+    private var keysWhileWaiting: [Key] = []
+
+    public static let strengthNames = [1: "slightly", 2: "clearly", 3: "much"]
+
+    public init() {}
+
+    public var title: String {
+        guard let task else { return "Compare" }
+        return "Compare · prompt #\(task.promptID)"
+    }
+
+    public var bindings: [KeyBinding] {
+        [
+            KeyBinding("a ←", "A is better", hint: true, bar: "A"),
+            KeyBinding("b →", "B is better", hint: true, bar: "B"),
+            KeyBinding("t", "tie", hint: true),
+            KeyBinding("x", "both bad", hint: true),
+            KeyBinding("1 2 3", "slightly / clearly / much better", hint: true, bar: "strength"),
+            KeyBinding("j/k PgDn/PgUp", "scroll both"),
+            KeyBinding("s Enter", "submit", hint: true),
+        ]
+    }
+
+    public func didAppear(context: LabelingContext) {
+        if !loaded { loadNext(context: context) }
+    }
+
+    public func labelsChanged(context: LabelingContext) {
+        loadNext(context: context)
+    }
+
+    /// Claims the next comparison in the background; the screen shows it when it arrives.
+    func loadNext(context: LabelingContext) {
+        loaded = true
+        waitingFor = "Loading the next comparison…"
+        let service = context.service
+        context.writer.run({ try service.nextComparison() }) { [weak self] result in
+            self?.install(result, context: context)
+        }
+    }
+
+    private func install(_ result: Result<ComparisonItem?, Error>, context: LabelingContext) {
+        waitingFor = nil
+        switch result {
+        case .success(let next): task = next
+        case .failure(let error):
+            context.report(error, while: "load the next comparison")
+            task = nil
+        }
+        choice = nil
+        strength = 2
+        scroll = ScrollState()
+        startedAt = context.now()
+        let replay = keysWhileWaiting
+        keysWhileWaiting.removeAll()
+        for key in replay { _ = handle(key, context: context) }
+    }
+
+    public func handle(_ key: Key, context: LabelingContext) -> ScreenCommand {
+        if waitingFor != nil {
+            if key == .escape || key == .control("q") || key == .character("q") { return .unhandled }
+            keysWhileWaiting.append(key)
+            return .handled
+        }
+        guard let task else {
+            if key == .character("n") || key == .enter {
+                loadNext(context: context)
+                return .handled
+            }
+            return .unhandled
+        }
+        switch key {
+        case .character("a"), .left, .character("h"): choice = .first
+        case .character("b"), .right, .character("l"): choice = .second
+        case .character("t"), .character("="): choice = .tie
+        case .character("x"): choice = .bothBad
+        case .character("1"), .character("2"), .character("3"):
+            if case .character(let digit) = key, let value = digit.wholeNumberValue { strength = value }
+        case .down, .character("j"): scroll.offset += 1
+        case .up, .character("k"): scroll.offset = max(0, scroll.offset - 1)
+        case .pageDown, .character(" "): scroll.offset += max(1, viewHeight - 1)
+        case .pageUp: scroll.offset = max(0, scroll.offset - max(1, viewHeight - 1))
+        case .character("s"), .enter, .control("s"):
+            submit(task, context: context)
+        default: return .unhandled
+        }
+        return .handled
+    }
+
+    private func submit(_ task: ComparisonItem, context: LabelingContext) {
+        guard let choice else {
+            context.notify("Choose a (A better), b (B better), t (tie) or x (both bad) first.", .warning)
+            return
+        }
+        let submission = ComparisonSubmission(
+            assignmentID: task.assignmentID, promptID: task.promptID, firstResponseID: task.first.responseID,
+            secondResponseID: task.second.responseID,
+            choice: choice, strength: choice == .first || choice == .second ? strength : 0,
+            instructionVersion: context.instructions.version,
+            secondsSpent: context.now().timeIntervalSince(startedAt))
+        // Commit in the background, then claim the next comparison.
+        waitingFor = "Saving…"
+        let service = context.service
+        context.writer.run({ () -> Result<ComparisonItem?, Error> in
+            try service.submit(submission)
+            return Result { try service.nextComparison() }
+        }) { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .success(let next):
+                context.notify("Saved comparison for prompt #\(task.promptID). (u undoes)", .success)
+                self.install(next, context: context)
+            case .failure(let error):
+                self.waitingFor = nil
+                self.keysWhileWaiting.removeAll()
+                context.report(error, while: "save the comparison")
+            }
+        }
+    }
+
+    var verdict: String {
+        guard let choice else { return "no verdict yet" }
+        let how = Self.strengthNames[strength] ?? ""
+        switch choice {
+        case .first: return "A is \(how) better"
+        case .second: return "B is \(how) better"
+        case .tie: return "tie"
+        case .bothBad: return "both bad"
+        }
+    }
+
+    public func draw(into grid: inout CellGrid, area: Rect, context: LabelingContext) {
+        if task == nil, let waitingFor {
+            grid.put(waitingFor, row: area.row + 1, column: area.column + 2, style: .muted)
+            return
+        }
+        guard let task else {
+            grid.put(
+                "No comparisons are waiting for you. Press q to go back, n to look again.",
+                row: area.row + 1, column: area.column + 2, style: .muted)
+            return
+        }
+        let promptLines = ConversationView.lines(task.conversation, width: area.width - 3)
+        let promptHeight = max(1, min(promptLines.count, area.height / 4))
+        Box.rule(into: &grid, row: area.row, column: area.column, width: area.width, label: "Prompt")
+        var promptScroll = ScrollState()
+        TextLayout.drawScrolled(
+            promptLines, into: &grid,
+            rect: Rect(
+                row: area.row + 1, column: area.column + 1,
+                width: area.width - 1, height: promptHeight),
+            scroll: &promptScroll)
+        let top = area.row + 1 + promptHeight
+        Box.rule(
+            into: &grid, row: top, column: area.column, width: area.width,
+            label: "Verdict: " + verdict + (waitingFor.map { " · " + $0 } ?? ""),
+            style: .accent)
+        let bodyTop = top + 1
+        let bodyHeight = area.row + area.height - bodyTop
+        if area.width >= 100 {
+            let half = (area.width - 1) / 2
+            viewHeight = bodyHeight - 1
+            drawResponse(
+                into: &grid, label: "A", response: task.first, highlighted: choice == .first,
+                rect: Rect(row: bodyTop, column: area.column, width: half, height: bodyHeight))
+            for y in bodyTop..<max(bodyTop, bodyTop + bodyHeight) {
+                grid.put("│", row: y, column: area.column + half, style: .muted)
+            }
+            drawResponse(
+                into: &grid, label: "B", response: task.second, highlighted: choice == .second,
+                rect: Rect(
+                    row: bodyTop, column: area.column + half + 1, width: area.width - half - 1,
+                    height: bodyHeight))
+        } else {
+            let upper = bodyHeight / 2
+            viewHeight = upper - 1
+            drawResponse(
+                into: &grid, label: "A", response: task.first, highlighted: choice == .first,
+                rect: Rect(row: bodyTop, column: area.column, width: area.width, height: upper))
+            drawResponse(
+                into: &grid, label: "B", response: task.second, highlighted: choice == .second,
+                rect: Rect(
+                    row: bodyTop + upper, column: area.column, width: area.width,
+                    height: bodyHeight - upper))
+        }
+    }
+
+    private func drawResponse(
+        into grid: inout CellGrid, label: String, response: ShownResponse,
+        highlighted: Bool, rect: Rect
+    ) {
+        guard rect.height >= 2 else { return }
+        let style: Style = highlighted ? .selected : Style(.muted, bold: true)
+        grid.fill(row: rect.row, column: rect.column, width: rect.width, height: 1, style: style)
+        grid.put(" Response \(label)" + (highlighted ? " ✓" : ""), row: rect.row, column: rect.column, style: style)
+        let lines = ConversationView.responseLines(response.text, width: rect.width - 3)
+        var local = scroll
+        TextLayout.drawScrolled(
+            lines, into: &grid,
+            rect: Rect(
+                row: rect.row + 1, column: rect.column + 1,
+                width: rect.width - 1, height: rect.height - 1),
+            scroll: &local)
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import TallyStore
+import TallyTUI
+
+/// `tally label`: the full-screen labeling program.
+struct Label: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "label",
+        abstract: "Write demonstrations, rank and compare responses in a full-screen terminal UI.",
+        discussion: """
+            Keys: ? shows the keys of the current screen, q or Esc backs out, u undoes your last submitted \
+            label. Half-written demonstrations are saved as you type and come back next time.
+
+            Drafts and critiques: set TALLY_DRAFT_BASE_URL (e.g. http://localhost:8000/v1), TALLY_DRAFT_MODEL \
+            and TALLY_DRAFT_API_KEY to have an OpenAI-compatible chat-completions server write them ahead of you. \
+            Colours follow NO_COLOR.
+            """)
+
+    @Option(name: .customLong("as"), help: ArgumentHelp("Your labeler name (default: $USER).", valueName: "name"))
+    var name: String?
+
+    @Option(name: .long, help: "The role given to a new labeler: labeler or admin (existing labelers keep theirs).")
+    var role: String = "labeler"
+
+    @Option(name: .long, help: "How many model drafts to offer beside each demonstration (when a drafter is set).")
+    var drafts: Int = 2
+
+    @Option(name: .long, help: "Seconds of quiet after typing before a half-written demonstration is saved.")
+    var autosaveDelay: Double = 1
+
+    @OptionGroup var workspace: WorkspaceOption
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let labelerName = (name ?? environment["USER"]).map({ $0.trimmingCharacters(in: .whitespaces) }),
+            !labelerName.isEmpty
+        else {
+            throw ValidationError("no labeler name: pass --as NAME (or set $USER)")
+        }
+        guard let labelerRole = LabelerRole(rawValue: role) else {
+            throw ValidationError("--role must be labeler or admin, not \(role)")
+        }
+        guard (0...9).contains(drafts) else { throw ValidationError("--drafts must be between 0 and 9") }
+        guard autosaveDelay >= 0 else { throw ValidationError("--autosave-delay cannot be negative") }
+        guard isatty(STDIN_FILENO) != 0, isatty(STDOUT_FILENO) != 0 else {
+            TerminalText.printError("error: tally label needs a terminal (standard input and output are not one)")
+            throw ExitCode.failure
+        }
+        let service = try reportingErrors { () -> StoreLabelingService in
+            let (workspace, database) = try workspace.open()
+            return try StoreLabelingService(
+                workspace: workspace, database: database, labelerName: labelerName,
+                role: labelerRole)
+        }
+        let drafter = ChatCompletionsDrafter.Configuration(environment: environment)
+            .map { ChatCompletionsDrafter(configuration: $0) }
+        let board = DraftBoard(drafter: drafter, draftsPerPrompt: drafts)
+        let app = try reportingErrors { try LabelingApp(service: service, drafts: board) }
+        app.context.autosaveDelay = autosaveDelay
+        let terminal: NcursesTerminal
+        do {
+            terminal = try NcursesTerminal(environment: environment)
+        } catch {
+            TerminalText.printError("error: \(error)")
+            throw ExitCode.failure
+        }
+        TerminalRunner.run(app, terminal: terminal)
+    }
+}

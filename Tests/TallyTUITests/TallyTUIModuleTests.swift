@@ -1,6 +1,0 @@
-import Testing
-@testable import TallyTUI
-
-@Test func moduleIsLinked() {
-    #expect(TallyTUIModule.name == "TallyTUI")
-}
