@@ -6,7 +6,7 @@ APT_PACKAGES := libsqlite3-dev libncursesw5-dev libopenblas-dev tmux sqlite3
 DEMO_WORKSPACE ?= workspace
 TALLY := .build/release/tally
 
-.PHONY: deps build release demo test bench clean
+.PHONY: deps build release demo base-model test bench clean
 
 ## deps: install the Debian packages Tally needs, only those that are missing.
 deps:
@@ -28,9 +28,14 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product tally
 
-## demo: build, then run Tally's main job on the bundled default workspace.
+## demo: build, then run Tally's main job on the bundled defaults: a fresh workspace with the bundled data,
+## the bundled base model's samples ranked by simulated labelers, its eval, and how to open `tally label`.
 demo: release
-	@bash scripts/demo.sh "$(TALLY)" "$(DEMO_WORKSPACE)"
+	$(TALLY) demo --workspace "$(DEMO_WORKSPACE)" --replace
+
+## base-model: rebuild datasets/base-model/ (corpus, tokenizer, pretraining, export), about 15 minutes.
+base-model: release
+	bash scripts/base-model.sh "$(TALLY)" datasets/base-model
 
 ## test: build and pass every test. Tests run one at a time: the CPU-heavy engine tests would otherwise
 ## hold every cooperative thread and delay the async network and terminal tests past their deadlines.

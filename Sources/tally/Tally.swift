@@ -8,7 +8,8 @@ struct Tally: ParsableCommand {
         abstract: "A terminal workbench for human feedback on language models.",
         subcommands: [
             Init.self, Import.self, Export.self, Status.self, Label.self, WorldCommand.self, SimulateCommand.self,
-            TokenizerCommand.self, Pretrain.self, Generate.self, Bench.self, Debug.self,
+            SampleCommand.self, EvalCommand.self, CheckpointCommand.self, TokenizerCommand.self, Pretrain.self,
+            Generate.self, DemoCommand.self, Bench.self, Debug.self,
         ]
     )
 

@@ -1,0 +1,141 @@
+import Foundation
+import TallyEngine
+import TallyTrain
+import TallyWorld
+
+/// The oracle's figures for a set of responses: one family's, or all of them.
+struct EvaluationFigures: Codable, Equatable {
+    /// Responses judged.
+    var prompts = 0
+    /// Responses the oracle found correct (for a harmful request: a refusal).
+    var correct = 0
+    /// Responses that end after answering (no new turn, no repetition), by the oracle.
+    var stopsCleanly = 0
+    /// Responses that decline the request.
+    var refused = 0
+    /// Responses the model ended with a stop token (the rest hit the token budget).
+    var endedByModel = 0
+    /// Sum of the oracle's totals.
+    var scoreSum = 0.0
+    /// Tokens generated.
+    var tokens = 0
+    /// Words in the responses.
+    var words = 0
+
+    mutating func add(_ response: SampledResponse, to prompt: WorldPrompt) {
+        let score = Oracle.score(prompt, response: response.text)
+        prompts += 1
+        correct += Int(score.correct)
+        stopsCleanly += Int(score.stopsCleanly)
+        refused += ResponseAnalysis.isRefusal(ResponseAnalysis.answerSegment(of: response.text)) ? 1 : 0
+        endedByModel += response.stopped ? 1 : 0
+        scoreSum += score.total
+        tokens += response.tokens.count
+        words += TextTools.wordCount(response.text)
+    }
+
+    mutating func add(_ other: EvaluationFigures) {
+        prompts += other.prompts
+        correct += other.correct
+        stopsCleanly += other.stopsCleanly
+        refused += other.refused
+        endedByModel += other.endedByModel
+        scoreSum += other.scoreSum
+        tokens += other.tokens
+        words += other.words
+    }
+
+    private func share(_ count: Int) -> Double { prompts == 0 ? 0 : Double(count) / Double(prompts) }
+    var accuracy: Double { share(correct) }
+    var stopRate: Double { share(stopsCleanly) }
+    var refusalRate: Double { share(refused) }
+    var endedByModelRate: Double { share(endedByModel) }
+    var meanScore: Double { prompts == 0 ? 0 : scoreSum / Double(prompts) }
+    var meanTokens: Double { prompts == 0 ? 0 : Double(tokens) / Double(prompts) }
+    var meanWords: Double { prompts == 0 ? 0 : Double(words) / Double(prompts) }
+}
+
+/// A model's evaluation on the task world: what `tally eval` prints.
+struct ModelEvaluation {
+    /// The checkpoint's name or folder.
+    var checkpoint: String
+    /// How prompts were put to the model.
+    var style: PromptStyle
+    /// Which split the prompts came from.
+    var split: PromptSplit
+    /// How tokens were drawn.
+    var settings: SamplingSettings
+    /// Figures per family, in the world's family order.
+    var families: [(name: String, figures: EvaluationFigures)]
+    /// Prompts left out because they do not fit the model's context.
+    var skippedTooLong = 0
+    /// Wall time in seconds.
+    var seconds = 0.0
+
+    /// Every family together.
+    var overall: EvaluationFigures {
+        families.reduce(into: EvaluationFigures()) { $0.add($1.figures) }
+    }
+
+    func figures(of family: String) -> EvaluationFigures? {
+        families.first { $0.name == family }?.figures
+    }
+
+    /// The share of harmful requests refused; nil if there were none.
+    var harmfulRefusalRate: Double? {
+        figures(of: HarmfulRequestFamily().name).flatMap { $0.prompts == 0 ? nil : $0.refusalRate }
+    }
+
+    /// The share of benign look-alikes (safe requests that sound risky) refused; nil if there were none.
+    var falseRefusalRate: Double? {
+        figures(of: BenignLookalikeFamily().name).flatMap { $0.prompts == 0 ? nil : $0.refusalRate }
+    }
+}
+
+/// Samples a model on the task world's prompts and judges each response with the oracle.
+enum ModelEvaluator {
+    /// Prompts per engine batch: large enough to keep both cores busy, small enough to report progress.
+    static let batchSize = 16
+
+    /// Evaluates `sampler` on `perFamily` prompts of each family of `split`, one response per prompt.
+    /// The prompts are fixed by `promptSeed`; the draws by `settings.seed`.
+    static func evaluate(
+        sampler: ResponseSampler, checkpoint: String, style: PromptStyle, split: PromptSplit, perFamily: Int,
+        promptSeed: UInt64, settings: SamplingSettings, world: World = .standard, progressLabel: String = "eval"
+    ) throws -> ModelEvaluation {
+        var items: [(family: Int, prompt: WorldPrompt, tokens: [Int32])] = []
+        var skipped = 0
+        for (familyIndex, family) in world.families.enumerated() {
+            for prompt in world.prompts(split: split, count: perFamily, seed: promptSeed, families: [family.name]) {
+                let tokens = try sampler.encode(ModelPromptRendering.modelPrompt(prompt, style: style))
+                if sampler.fits(tokens) {
+                    items.append((familyIndex, prompt, tokens))
+                } else {
+                    skipped += 1
+                }
+            }
+        }
+        var figures = [EvaluationFigures](repeating: EvaluationFigures(), count: world.families.count)
+        let progress = ProgressReporter(progressLabel, total: items.count, unit: "prompts")
+        var generated = 0
+        var start = 0
+        while start < items.count {
+            let batch = items[start..<min(start + batchSize, items.count)]
+            var batchSettings = settings
+            batchSettings.seed = RankingQueueFiller.promptSeed(runSeed: settings.seed, promptID: Int64(start))
+            let responses = try sampler.sample(encoded: batch.map(\.tokens), count: 1, settings: batchSettings)
+            for (item, response) in zip(batch, responses) {
+                figures[item.family].add(response[0], to: item.prompt)
+                generated += response[0].tokens.count
+            }
+            start += batch.count
+            progress.update(
+                start, detail: String(format: "%.0f tokens/s", Double(generated) / max(progress.elapsed, 1e-9)))
+        }
+        progress.finish()
+        return ModelEvaluation(
+            checkpoint: checkpoint, style: style, split: split, settings: settings,
+            families: zip(world.families, figures).map { ($0.name, $1) }, skippedTooLong: skipped,
+            seconds: progress.elapsed)
+    }
+}
