@@ -18,6 +18,32 @@ extension Workspace {
         return folder
     }
 
+    /// Copies the guideline files (`*.md`, `*.txt`) of `source` into the workspace's instructions folder,
+    /// replacing what is there, so labels made from now on record that version. Returns the folder.
+    ///
+    /// ```swift
+    /// try workspace.installInstructions(from: URL(fileURLWithPath: "instructions"))
+    /// ```
+    @discardableResult
+    public func installInstructions(from source: URL) throws -> URL {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: source.path)) ?? [])
+            .filter { $0.hasSuffix(".md") || $0.hasSuffix(".txt") }.sorted()
+        guard !names.isEmpty else {
+            throw WorkspaceError.noGuidelines(source.path)
+        }
+        let folder = instructionsURL
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for old in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        where old.hasSuffix(".md") || old.hasSuffix(".txt") {
+            try FileManager.default.removeItem(at: folder.appendingPathComponent(old))
+        }
+        for name in names {
+            let data = try Data(contentsOf: source.appendingPathComponent(name))
+            try data.write(to: folder.appendingPathComponent(name), options: .atomic)
+        }
+        return folder
+    }
+
     /// The guidelines a new workspace starts with; edit them, and labels record which version applied.
     public static let starterGuidelines = """
         # Labeling guidelines

@@ -104,6 +104,7 @@ public enum WorkspaceError: Error, CustomStringConvertible, Equatable {
     case notAWorkspace(String, via: String)
     case alreadyExists(String)
     case cannotCreate(String, reason: String)
+    case noGuidelines(String)
 
     public var description: String {
         switch self {
@@ -117,6 +118,8 @@ public enum WorkspaceError: Error, CustomStringConvertible, Equatable {
             return "\(path) already holds a Tally workspace (\(Workspace.databaseFileName))"
         case .cannotCreate(let path, let reason):
             return "cannot create a workspace in \(path): \(reason)"
+        case .noGuidelines(let path):
+            return "\(path) holds no guidelines (*.md or *.txt files); point --instructions at a folder that does"
         }
     }
 }

@@ -30,6 +30,9 @@ struct DemoCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The folder holding the bundled datasets and base-model/.", valueName: "dir"))
     var datasets: String = "datasets"
 
+    @Option(help: ArgumentHelp("The labeling guidelines the workspace starts with.", valueName: "dir"))
+    var instructions: String = "instructions"
+
     @Option(help: "Task-world train prompts to import and sample for.")
     var prompts: Int = 200
 
@@ -153,7 +156,11 @@ struct DemoCommand: ParsableCommand {
             }
         }
         let created = try Workspace.create(at: folder)
-        print("created \(created.root.path)")
+        let guidelines = try created.installInstructions(from: URL(fileURLWithPath: instructions, isDirectory: true))
+        let database = try created.openDatabase()
+        defer { database.close() }
+        let version = try database.recordInstructions(fromFolder: guidelines)
+        print("created \(created.root.path) (guidelines from \(instructions)/, version \(version?.hash.prefix(12) ?? "-"))")
         return created
     }
 

@@ -15,13 +15,22 @@ struct Init: ParsableCommand {
     @Argument(help: ArgumentHelp("The folder to create the workspace in.", valueName: "dir"))
     var directory: String = "."
 
+    @Option(
+        help: ArgumentHelp(
+            "A folder of labeling guidelines (*.md, *.txt) to start from, e.g. Tally's own instructions/; "
+                + "without it the workspace gets short starter guidelines.",
+            valueName: "dir"))
+    var instructions: String?
+
     func run() throws {
         try reportingErrors {
             let folder = URL(fileURLWithPath: directory, isDirectory: true)
             let workspace = try Workspace.create(at: folder)
-            let instructions = try workspace.writeStarterInstructions()
+            let instructionsFolder =
+                try instructions.map { try workspace.installInstructions(from: URL(fileURLWithPath: $0)) }
+                ?? workspace.writeStarterInstructions()
             let database = try workspace.openDatabase()
-            let version = try database.recordInstructions(fromFolder: instructions)
+            let version = try database.recordInstructions(fromFolder: instructionsFolder)
             database.close()
             print("Created a Tally workspace in \(TerminalText.sanitized(workspace.root.path))")
             print("  database:     \(Workspace.databaseFileName)")

@@ -20,6 +20,8 @@ struct SimulationWorker {
 
     func run() throws {
         let labeler = try database.labeler(named: Self.labelerName(index), role: .labeler)
+        // Labels record the guidelines they were made under, as the TUI's do.
+        let instructionVersionID = try database.currentInstructionVersion()?.id
         var simulated = SimulatedLabeler(seed: StableHash.combine(seed, UInt64(index)), noise: noise)
         let world = World()
         let kinds: [TaskKind] = [.ranking, .demonstration, .comparison]
@@ -47,7 +49,7 @@ struct SimulationWorker {
                 try database.submitRanking(
                     assignmentID: task.assignmentID, tiers: tiers, noneAcceptable: ranking.noneAcceptable,
                     flags: Self.flags(ranking, responseIDs: task.responses.map(\.id)),
-                    secondsSpent: Date().timeIntervalSince(started))
+                    secondsSpent: Date().timeIntervalSince(started), instructionVersionID: instructionVersionID)
                 Self.emit("label ranking \(task.taskID) \(Self.encode(tiers))")
             case .demonstration:
                 guard let task = try database.nextDemonstrationTask(for: labeler) else {
@@ -62,7 +64,7 @@ struct SimulationWorker {
                 try database.submitDemonstration(
                     assignmentID: task.assignmentID, text: simulated.demonstrate(prompt),
                     flags: SimulatedLabeler.promptFlags(prompt).map { LabelFlag(kind: Self.kind(of: $0)) },
-                    secondsSpent: Date().timeIntervalSince(started))
+                    secondsSpent: Date().timeIntervalSince(started), instructionVersionID: instructionVersionID)
                 Self.emit("label demonstration \(task.taskID) -")
             case .comparison:
                 guard let task = try database.nextComparisonTask(for: labeler) else {
@@ -84,7 +86,7 @@ struct SimulationWorker {
                 }
                 try database.submitComparison(
                     assignmentID: task.assignmentID, outcome: outcome, flags: Self.flags(ranking, responseIDs: ids),
-                    secondsSpent: Date().timeIntervalSince(started))
+                    secondsSpent: Date().timeIntervalSince(started), instructionVersionID: instructionVersionID)
                 Self.emit("label comparison \(task.taskID) \(Self.encode(ranking.tiers.map { $0.map { ids[$0] } }))")
             }
             submitted += 1

@@ -149,10 +149,14 @@ struct SampleEvalCommandTests {
         let datasets = temp.url.appendingPathComponent("datasets")
         try TinyCheckpoint.write(to: datasets.appendingPathComponent("base-model"))
         _ = try temp.file("datasets/prompts-starter.jsonl", ["What is 17 + 26?", "Reverse the word \"lantern\"."])
+        let guidelines = "# Guidelines\n\nAnswer correctly and stop.\n"
+        try FileManager.default.createDirectory(
+            at: temp.url.appendingPathComponent("guides"), withIntermediateDirectories: true)
+        try Data(guidelines.utf8).write(to: temp.url.appendingPathComponent("guides/guidelines.md"))
         let result = try TallyBinary.run(
             [
-                "demo", "--workspace", "demo-ws", "--datasets", datasets.path, "--prompts", "6", "--labelers", "2",
-                "--leave", "3", "--eval-per-family", "1", "--max-new-tokens", "6",
+                "demo", "--workspace", "demo-ws", "--datasets", datasets.path, "--instructions", "guides",
+                "--prompts", "6", "--labelers", "2", "--leave", "3", "--eval-per-family", "1", "--max-new-tokens", "6",
             ], in: temp.url)
         #expect(result.status == 0, "stderr: \(result.error)")
         #expect(result.output.contains("tally label --workspace demo-ws"), "stdout: \(result.output)")
@@ -163,6 +167,17 @@ struct SampleEvalCommandTests {
         #expect(status.responses >= 6 * 4)
         #expect(status.rankings + status.demonstrations > 0)
         #expect(status.openTasks.values.reduce(0, +) >= 3)
+
+        // The workspace starts from the given guidelines, and every simulated label records that version.
+        let installed = try String(
+            contentsOf: temp.url.appendingPathComponent("demo-ws/instructions/guidelines.md"), encoding: .utf8)
+        #expect(installed == guidelines)
+        #expect(try database.currentInstructionVersion()?.text.contains("Answer correctly and stop.") == true)
+        let unversioned = try sqlite(
+            temp.url.appendingPathComponent("demo-ws/tally.sqlite"),
+            "SELECT (SELECT COUNT(*) FROM ranking WHERE instructionVersionId IS NULL)"
+                + " + (SELECT COUNT(*) FROM demonstration WHERE instructionVersionId IS NULL)")
+        #expect(unversioned == "0")
 
         // A second run refuses to touch the workspace unless told to replace it.
         let again = try TallyBinary.run(
@@ -202,4 +217,17 @@ struct CheckpointCommandTests {
         #expect(again.error.contains("already has a checkpoint named \"copy\""), "stderr: \(again.error)")
         #expect(try database.checkpoints().count == 2)
     }
+}
+
+/// The first line the sqlite3 command prints for `query` on `database`.
+private func sqlite(_ database: URL, _ query: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["sqlite3", database.path, query]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }
