@@ -23,6 +23,16 @@ struct Label: ParsableCommand {
     @Option(name: .long, help: "The role given to a new labeler: labeler or admin (existing labelers keep theirs).")
     var role: String = "labeler"
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The workspace checkpoint that writes drafts and critiques on the embedded engine when no endpoint "
+                + "is set (default: the newest checkpoint).", valueName: "name"))
+    var draftCheckpoint: String?
+
+    @Flag(name: .long, help: "Offer no model drafts or critiques.")
+    var noDrafts = false
+
     @Option(name: .long, help: "How many model drafts to offer beside each demonstration (when a drafter is set).")
     var drafts: Int = 2
 
@@ -53,8 +63,7 @@ struct Label: ParsableCommand {
                 workspace: workspace, database: database, labelerName: labelerName,
                 role: labelerRole)
         }
-        let drafter = ChatCompletionsDrafter.Configuration(environment: environment)
-            .map { ChatCompletionsDrafter(configuration: $0) }
+        let drafter = try reportingErrors { try chooseDrafter(environment: environment) }
         let board = DraftBoard(drafter: drafter, draftsPerPrompt: drafts)
         let app = try reportingErrors { try LabelingApp(service: service, drafts: board) }
         app.context.autosaveDelay = autosaveDelay
@@ -66,5 +75,26 @@ struct Label: ParsableCommand {
             throw ExitCode.failure
         }
         TerminalRunner.run(app, terminal: terminal)
+    }
+
+    /// The endpoint when TALLY_DRAFT_BASE_URL is set; else the `--draft-checkpoint` (by default the workspace's
+    /// newest checkpoint) on the embedded engine; none with `--no-drafts` or when the workspace has no model.
+    private func chooseDrafter(environment: [String: String]) throws -> (any Drafter)? {
+        if noDrafts { return nil }
+        if let configuration = ChatCompletionsDrafter.Configuration(environment: environment) {
+            return ChatCompletionsDrafter(configuration: configuration)
+        }
+        let (found, database) = try workspace.open()
+        defer { database.close() }
+        let records = try database.checkpoints()
+        let reference = draftCheckpoint ?? records.max(by: { $0.id < $1.id })?.name
+        guard let reference else { return nil }
+        let resolved = try CheckpointReference.resolve(reference, workspace: found)
+        guard let id = resolved.record?.id else {
+            throw ValidationError(
+                "--draft-checkpoint \(reference) is not registered in the workspace; "
+                    + "register it with `tally checkpoint import`")
+        }
+        return try EngineDrafter(checkpoint: resolved, checkpointID: id)
     }
 }
