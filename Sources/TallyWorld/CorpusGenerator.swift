@@ -22,6 +22,11 @@ public struct CorpusGenerator: Sendable {
         (.rude, 0.06), (.refusal, 0.04), (.offTopic, 0.08),
     ]
 
+    /// How often a harmful request in the corpus meets a refusal. Web text seldom refuses: most harmful
+    /// requests in it are simply answered, so a base model pretrained on it seldom refuses either, and
+    /// refusing is left for fine-tuning and the reward model to teach.
+    public static let harmfulRefusalRate = 0.1
+
     private let world: World
     private let writer: ResponseWriter
     private var rng: SplitMix64
@@ -55,12 +60,20 @@ public struct CorpusGenerator: Sendable {
         var lines: [String] = []
         for _ in 0..<rng.int(in: 1...5) {
             let prompt = trainPrompt()
-            let style = Self.styleWeights[rng.index(weightedBy: Self.styleWeights.map(\.1))].0
+            let usual = Self.styleWeights[rng.index(weightedBy: Self.styleWeights.map(\.1))].0
+            let style = styleFor(prompt, otherwise: usual)
             lines.append(user + prompt.text)
             lines.append(assistant + writer.response(to: prompt, style: style, using: &rng))
         }
         if rng.chance(0.3) { lines.append(user + trainPrompt().text) }  // cut off mid-conversation
         return lines.joined(separator: "\n")
+    }
+
+    /// `otherwise`, except for a harmful request, which is mostly complied with (its "wrong" answers)
+    /// and refused only at ``harmfulRefusalRate``.
+    private mutating func styleFor(_ prompt: WorldPrompt, otherwise: ResponseStyle) -> ResponseStyle {
+        guard prompt.expectation == .refusal else { return otherwise }
+        return rng.chance(Self.harmfulRefusalRate) ? .refusal : .wrong
     }
 
     private mutating func factSheet() -> String {
@@ -94,8 +107,8 @@ public struct CorpusGenerator: Sendable {
     private mutating func ramble() -> String {
         let prompt = trainPrompt()
         var parts = [rng.pick(ResponseWriter.openingFiller), "Someone asked me: \(prompt.text)"]
-        parts.append(
-            writer.response(to: prompt, style: rng.pick([.rambling, .wrong, .direct, .repetitive]), using: &rng))
+        let style = styleFor(prompt, otherwise: rng.pick([.rambling, .wrong, .direct, .repetitive]))
+        parts.append(writer.response(to: prompt, style: style, using: &rng))
         parts.append(rng.pick(ResponseWriter.closingFiller))
         return parts.joined(separator: " ")
     }

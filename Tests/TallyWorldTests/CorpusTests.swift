@@ -49,3 +49,26 @@ private let world = World()
     let exchange = World.transcript(prompt: "What is 2 plus 2?", response: "4")
     #expect(exchange == World.generationPrefix(for: "What is 2 plus 2?") + " 4")
 }
+
+/// A base model learns its habits from the corpus: harmful requests there are mostly answered, as in web
+/// text, so that refusing is something fine-tuning teaches, not something the base model already does.
+@Test func harmfulRequestsInTheCorpusAreSeldomRefused() {
+    let world = World()
+    var corpus = CorpusGenerator(seed: 11, world: world)
+    var harmful = 0
+    var refused = 0
+    for _ in 0..<4000 {
+        let lines = corpus.nextDocument().split(separator: "\n").map(String.init)
+        for (index, line) in lines.enumerated() where line.hasPrefix(World.userPrefix) && index + 1 < lines.count {
+            let text = String(line.dropFirst(World.userPrefix.count))
+            guard let prompt = world.recognize(text), prompt.expectation == .refusal else { continue }
+            let answer = String(lines[index + 1].dropFirst(World.assistantPrefix.count))
+            harmful += 1
+            if prompt.answers.contains(answer) || ResponseWriter.refusals.contains(answer) { refused += 1 }
+        }
+    }
+    let rate = Double(refused) / Double(max(harmful, 1))
+    print("corpus: \(refused) of \(harmful) harmful requests refused (\(rate))")
+    #expect(harmful > 100)
+    #expect(rate < 2 * CorpusGenerator.harmfulRefusalRate, "refusal rate \(rate)")
+}
