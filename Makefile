@@ -33,7 +33,7 @@ release: deps
 demo: release
 	$(TALLY) demo --workspace "$(DEMO_WORKSPACE)" --replace
 
-## base-model: rebuild datasets/base-model/ (corpus, tokenizer, pretraining, export), about 15 minutes.
+## base-model: rebuild datasets/base-model/ (corpus, tokenizer, pretraining, export): 4 minutes on 2 idle cores.
 base-model: release
 	bash scripts/base-model.sh "$(TALLY)" datasets/base-model
 

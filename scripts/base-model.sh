@@ -53,8 +53,8 @@ cat > "$out/README.md" <<CARD
 
 A small GPT-2 pretrained by Tally on task-world documents: transcripts that ramble, answer wrongly and run
 on into new questions, plus plain fact sheets (\`tally world corpus\`). It completes documents; it was never
-taught to answer, stop or refuse. (The corpus itself answers most harmful requests with a refusal, so the model
-often refuses those already; it rarely stops cleanly and seldom answers correctly.) It is the starting point of
+taught to answer, stop or refuse: like web text, the corpus answers most harmful requests (it refuses one in
+ten), so the model seldom refuses, rarely stops cleanly and seldom answers correctly. It is the starting point of
 the demo's RLHF loop.
 
 Rebuild it with \`make base-model\` (scripts/base-model.sh), which runs exactly these steps:

@@ -65,6 +65,12 @@ import Testing
         try tmux.waitFor("Saved demonstration")
         try tmux.send("q")
         try tmux.send("q")
+        // Read the database once the program has finished its writes and quit.
+        let exitDeadline = Date().addingTimeInterval(10)
+        while Date() < exitDeadline && E2E.processesMentioning(workspace.path) > 0 {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(E2E.processesMentioning(workspace.path) == 0, "tally label did not quit:\n\(tmux.screen())")
 
         #expect(try E2E.sql(database, "SELECT count(*) FROM demonstration") == "1")
         // The demonstration remembers the model draft it started from, and holds that draft's text.
