@@ -1,3 +1,4 @@
+import HeapModule
 /// The merge table of a BPE model and the merging of one pre-tokenized piece.
 ///
 /// Merging follows the `tokenizers` library exactly: repeatedly apply the adjacent pair with the lowest merge
@@ -40,13 +41,13 @@ struct BPEMerges {
         next[symbols.count - 1] = -1
         var alive = [Bool](repeating: true, count: symbols.count)
 
-        var heap = MergeHeap()
+        var heap = Heap<MergeCandidate>()
         for position in 0..<(symbols.count - 1) {
             if let merge = merge(ids[position], ids[position + 1]) {
-                heap.push(.init(rank: merge.rank, position: Int32(position), result: merge.result))
+                heap.insert(MergeCandidate(rank: merge.rank, position: Int32(position), result: merge.result))
             }
         }
-        while let candidate = heap.pop() {
+        while let candidate = heap.popMin() {
             let position = Int(candidate.position)
             let right = next[position]
             // Skip candidates that earlier merges made stale.
@@ -60,10 +61,10 @@ struct BPEMerges {
             if afterRight >= 0 { previous[afterRight] = position }
             let before = previous[position]
             if before >= 0, let merge = merge(ids[before], ids[position]) {
-                heap.push(.init(rank: merge.rank, position: Int32(before), result: merge.result))
+                heap.insert(MergeCandidate(rank: merge.rank, position: Int32(before), result: merge.result))
             }
             if afterRight >= 0, let merge = merge(ids[position], ids[afterRight]) {
-                heap.push(.init(rank: merge.rank, position: Int32(position), result: merge.result))
+                heap.insert(MergeCandidate(rank: merge.rank, position: Int32(position), result: merge.result))
             }
         }
         var output: [Int32] = []
@@ -76,48 +77,13 @@ struct BPEMerges {
     }
 }
 
-/// A min-heap of merge candidates ordered by (rank, position).
-private struct MergeHeap {
-    struct Candidate {
-        var rank: Int32
-        var position: Int32
-        var result: Int32
+/// A merge waiting to be applied; the lowest (rank, position) is applied first.
+private struct MergeCandidate: Comparable {
+    var rank: Int32
+    var position: Int32
+    var result: Int32
 
-        func precedes(_ other: Candidate) -> Bool {
-            rank != other.rank ? rank < other.rank : position < other.position
-        }
-    }
-
-    private var items: [Candidate] = []
-
-    mutating func push(_ candidate: Candidate) {
-        items.append(candidate)
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard items[child].precedes(items[parent]) else { break }
-            items.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> Candidate? {
-        guard let top = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1
-                let right = left + 1
-                var smallest = parent
-                if left < items.count && items[left].precedes(items[smallest]) { smallest = left }
-                if right < items.count && items[right].precedes(items[smallest]) { smallest = right }
-                if smallest == parent { break }
-                items.swapAt(parent, smallest)
-                parent = smallest
-            }
-        }
-        return top
+    static func < (lhs: MergeCandidate, rhs: MergeCandidate) -> Bool {
+        lhs.rank != rhs.rank ? lhs.rank < rhs.rank : lhs.position < rhs.position
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HeapModule
 
 /// Learns a byte-level BPE tokenizer from a corpus, deterministically: the same corpus and settings give the
 /// same `tokenizer.json`, byte for byte.
@@ -79,15 +80,15 @@ public struct BPETrainer: Sendable {
                 wordsWithPair[key, default: []].insert(index)
             }
         }
-        var heap = PairHeap()
-        for (key, count) in pairCounts { heap.push(PairHeap.Entry(count: count, pair: key)) }
+        var heap = Heap<PairCount>()
+        for (key, count) in pairCounts { heap.insert(PairCount(count: count, pair: key)) }
 
         var merges: [(String, String)] = []
         let wanted = vocabularySize - tokens.count
-        while tokens.count < vocabularySize, let best = heap.pop() {
+        while tokens.count < vocabularySize, let best = heap.popMin() {
             let current = pairCounts[best.pair] ?? 0
             if current != best.count {
-                if current > 0 { heap.push(PairHeap.Entry(count: current, pair: best.pair)) }
+                if current > 0 { heap.insert(PairCount(count: current, pair: best.pair)) }
                 continue
             }
             if current < max(1, minimumPairCount) { break }
@@ -124,7 +125,7 @@ public struct BPETrainer: Sendable {
             pairCounts[best.pair] = nil
             wordsWithPair[best.pair] = nil
             for key in changed {
-                if let count = pairCounts[key], count > 0 { heap.push(PairHeap.Entry(count: count, pair: key)) }
+                if let count = pairCounts[key], count > 0 { heap.insert(PairCount(count: count, pair: key)) }
             }
             if merges.count % 64 == 0 { progress?(merges.count, wanted) }
         }
@@ -172,47 +173,13 @@ public struct BPETrainer: Sendable {
     }
 }
 
-/// A max-heap of pair counts; among equal counts the pair with the smaller ids comes first.
-private struct PairHeap {
-    struct Entry {
-        var count: Int
-        var pair: UInt64
+/// A pair and how often it occurs. It orders "first to merge" as least: the highest count, and among equal
+/// counts the pair with the smaller ids.
+private struct PairCount: Comparable {
+    var count: Int
+    var pair: UInt64
 
-        func precedes(_ other: Entry) -> Bool {
-            count != other.count ? count > other.count : pair < other.pair
-        }
-    }
-
-    private var items: [Entry] = []
-
-    mutating func push(_ entry: Entry) {
-        items.append(entry)
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard items[child].precedes(items[parent]) else { break }
-            items.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> Entry? {
-        guard let top = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1
-                let right = left + 1
-                var best = parent
-                if left < items.count && items[left].precedes(items[best]) { best = left }
-                if right < items.count && items[right].precedes(items[best]) { best = right }
-                if best == parent { break }
-                items.swapAt(parent, best)
-                parent = best
-            }
-        }
-        return top
+    static func < (lhs: PairCount, rhs: PairCount) -> Bool {
+        lhs.count != rhs.count ? lhs.count > rhs.count : lhs.pair < rhs.pair
     }
 }
