@@ -4,25 +4,9 @@ import TallyWorld
 
 /// The world commands' output: JSON lines built by hand (fixed key order), written whole or not at all.
 enum WorldOutput {
-    /// `text` as a JSON string literal.
+    /// `text` as a JSON string literal, every control character escaped (see ``JSONLine``).
     static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    result += String(format: "\\u%04x", scalar.value)
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
+        JSONLine.string(text)
     }
 
     /// One JSON object with `fields` in the given order.
