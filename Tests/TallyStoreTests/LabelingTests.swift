@@ -220,4 +220,39 @@ import Testing
         let status = try database.status()
         #expect(status.checkpoints == 2 && status.trainingRuns == 1 && status.battles == 1)
     }
+
+    @Test func demonstrationsStoreTheEditDistanceFromEachDraft() throws {
+        let temp = try TemporaryFolder()
+        let (_, database) = try temp.workspace()
+        let prompt = try database.addPrompt(.text("Explain tides."))
+        let first = try database.insertDraft(promptID: prompt, author: .endpoint(model: "m"), text: "The moon pulls.")
+        let second = try database.insertDraft(promptID: prompt, author: .endpoint(model: "m"), text: "Gravity.")
+        let unused = try database.insertDraft(promptID: prompt, author: .endpoint(model: "m"), text: "Unused.")
+        let ada = try database.labeler(named: "ada")
+        let task = try #require(try database.nextDemonstrationTask(for: ada))
+        // A distance for a draft the demonstration did not start from is refused, and nothing is written.
+        #expect(throws: StoreError.self) {
+            try database.submitDemonstration(
+                assignmentID: task.assignmentID, text: "The moon's gravity pulls the sea.",
+                startedFromDrafts: [first], editDistances: [first: 3, unused: 9])
+        }
+        // A link to a draft that does not exist fails inside the transaction: the demonstration goes too.
+        #expect(throws: (any Error).self) {
+            try database.submitDemonstration(
+                assignmentID: task.assignmentID, text: "The moon's gravity pulls the sea.",
+                startedFromDrafts: [first, 999], editDistances: [first: 21, 999: 4])
+        }
+        #expect(try database.status().demonstrations == 0)
+        let id = try database.submitDemonstration(
+            assignmentID: task.assignmentID, text: "The moon's gravity pulls the sea.",
+            startedFromDrafts: [first, second], editDistances: [first: 21, second: 26])
+        #expect(
+            try database.demonstrationDrafts(demonstrationID: id) == [
+                DemonstrationDraftLink(draftID: first, editDistance: 21),
+                DemonstrationDraftLink(draftID: second, editDistance: 26),
+            ])
+        // Undo takes the links back with the demonstration.
+        #expect(try database.undoLastSubmission(for: ada) != nil)
+        #expect(try database.demonstrationDrafts(demonstrationID: id).isEmpty)
+    }
 }

@@ -118,7 +118,9 @@ public final class StoreLabelingService: LabelingService {
     public func submit(_ demonstration: DemonstrationSubmission) throws {
         try database.submitDemonstration(
             assignmentID: demonstration.assignmentID, text: demonstration.text,
-            startedFromDrafts: demonstration.sourceDraftIDs, secondsSpent: demonstration.secondsSpent,
+            startedFromDrafts: demonstration.sourceDraftIDs,
+            editDistances: demonstration.editDistances.filter { demonstration.sourceDraftIDs.contains($0.key) },
+            secondsSpent: demonstration.secondsSpent,
             instructionVersionID: demonstration.instructionVersion > 0 ? demonstration.instructionVersion : nil)
         adjustDone { $0.demonstrations += 1 }
     }
