@@ -41,4 +41,49 @@ import Testing
                 DemonstrationDraftLink(draftID: used, editDistance: 19)
             ])
     }
+
+    @Test func reviewListsFlaggedItemsNewestFirstWithNoteLabelerAndTime() throws {
+        let (service, folder) = try makeService(
+            prompts: ["Tell me \u{1B}[31mred\u{1B}[0m secrets", "When did the war end?"], role: .admin)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = service.database
+        for (name, flag) in [
+            ("bob", LabelFlag(kind: .pii, note: "has an email")),
+            ("cy", LabelFlag(kind: .factualError, note: "wrong date")),
+        ] {
+            let labeler = try database.labeler(named: name)
+            let task = try #require(try database.nextDemonstrationTask(for: labeler))
+            try database.submitDemonstration(assignmentID: task.assignmentID, text: "Answer", flags: [flag])
+        }
+        let stored = try database.flaggedItems(limit: 10)
+        #expect(stored.map(\.kind) == [.factualError, .pii])
+        #expect(stored.map(\.labelerName) == ["cy", "bob"])
+        #expect(try database.flaggedItems(limit: 1).map(\.note) == ["wrong date"])
+
+        let app = try LabelingApp(service: service, drafts: DraftBoard(drafter: nil))
+        _ = app.context.counts.settled(timeout: 5)
+        app.handle(.character("v"))
+        settle(app)
+        var grid = CellGrid(width: 80, height: 40)
+        app.render(into: &grid)
+        let newest = try #require(grid.row(containing: "#2 factual error by cy"))
+        let older = try #require(grid.row(containing: "#1 PII by bob"))
+        #expect(newest < older)
+        #expect(grid.rowText(newest).contains("UTC — wrong date"))
+        #expect(grid.rowText(older).contains("has an email"))
+        #expect(grid.contains("When did the war end?"))
+        // The prompt's escape sequences never reach the terminal.
+        #expect(grid.contains("secrets"))
+        #expect(!(0..<40).contains { grid.rowText($0).contains("\u{1B}") })
+
+        // On a short terminal the list scrolls down to the last flag.
+        var found = false
+        for _ in 0..<10 where !found {
+            var short = CellGrid(width: 80, height: 10)
+            app.render(into: &short)
+            found = short.contains("#1 PII by bob")
+            if !found { app.handle(.pageDown) }
+        }
+        #expect(found)
+    }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One turn of a conversation shown to the labeler.
 public struct ChatTurn: Equatable, Sendable {
     public enum Role: String, Sendable { case system, user, assistant }
@@ -240,23 +242,33 @@ public struct ReviewSummary: Equatable, Sendable {
             self.comparisons = comparisons
         }
     }
+    /// A flag a labeler set: what kind, their note, the prompt it concerns, who and when.
     public struct FlaggedItem: Equatable, Sendable {
         public var promptID: Int64
+        /// As shown: harmful, jailbreak, PII, spam, factual error or note.
         public var kind: String
         public var labeler: String
         public var note: String?
+        /// The prompt's text (the screen sanitises and shortens it).
         public var promptPreview: String
-        public init(promptID: Int64, kind: String, labeler: String, note: String?, promptPreview: String) {
+        /// When the flag was set, if known.
+        public var createdAt: Date?
+        public init(
+            promptID: Int64, kind: String, labeler: String, note: String?, promptPreview: String,
+            createdAt: Date? = nil
+        ) {
             self.promptID = promptID
             self.kind = kind
             self.labeler = labeler
             self.note = note
             self.promptPreview = promptPreview
+            self.createdAt = createdAt
         }
     }
     public var labelers: [LabelerRow]
     /// Agreement figures as label/value pairs (e.g. "pairwise ranking agreement" / "71.8 % over 212 pairs").
     public var agreement: [(String, String)]
+    /// Flags, newest first.
     public var flagged: [FlaggedItem]
 
     public init(labelers: [LabelerRow], agreement: [(String, String)], flagged: [FlaggedItem]) {

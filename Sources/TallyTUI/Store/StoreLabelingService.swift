@@ -203,10 +203,30 @@ public final class StoreLabelingService: LabelingService {
                 ))
         }
         agreement.append(("flags set", String(status.flags)))
-        return ReviewSummary(labelers: rows, agreement: agreement, flagged: [])
+        let flagged = try database.flaggedItems(limit: Self.reviewFlagLimit).map { item in
+            ReviewSummary.FlaggedItem(
+                promptID: item.prompt.id, kind: Self.flagName(item.kind), labeler: item.labelerName ?? "(import)",
+                note: item.note, promptPreview: item.prompt.content.asMessages.map(\.content).joined(separator: " / "),
+                createdAt: item.createdAt)
+        }
+        return ReviewSummary(labelers: rows, agreement: agreement, flagged: flagged)
     }
 
+    /// How many of the newest flags the Review screen lists.
+    static let reviewFlagLimit = 500
+
     // MARK: Mapping
+
+    static func flagName(_ kind: FlagKind) -> String {
+        switch kind {
+        case .harmful: return "harmful"
+        case .jailbreak: return "jailbreak"
+        case .pii: return "PII"
+        case .spam: return "spam"
+        case .factualError: return "factual error"
+        case .note: return "note"
+        }
+    }
 
     static func conversation(_ prompt: Prompt) -> [ChatTurn] {
         prompt.content.asMessages.map { ChatTurn(role: ChatTurn.Role(rawValue: $0.role) ?? .user, text: $0.content) }
