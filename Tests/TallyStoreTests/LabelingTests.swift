@@ -255,4 +255,34 @@ import Testing
         #expect(try database.undoLastSubmission(for: ada) != nil)
         #expect(try database.demonstrationDrafts(demonstrationID: id).isEmpty)
     }
+
+    @Test func upcomingDemonstrationsAreWhatNextWouldGiveWithoutClaiming() throws {
+        let temp = try TemporaryFolder()
+        let (_, database) = try temp.workspace()
+        try database.setOverlapTarget(1)
+        let prompts = try (0..<4).map { try database.addPrompt(.text("Prompt \($0)")) }
+        let draft = try database.insertDraft(promptID: prompts[2], author: .endpoint(model: "m"), text: "Draft")
+        let ada = try database.labeler(named: "ada")
+        let bob = try database.labeler(named: "bob")
+        // Bob holds prompt 0 (overlap 1: nobody else gets it); Ada holds prompt 3, unfinished.
+        #expect(try database.nextDemonstrationTask(for: bob)?.prompt.id == prompts[0])
+        let adaTask = try #require(try database.nextDemonstrationTask(for: ada))
+        #expect(adaTask.prompt.id == prompts[1])
+        try database.skipTask(assignmentID: adaTask.assignmentID)
+        let held = try #require(try database.nextDemonstrationTask(for: ada))
+        #expect(held.prompt.id == prompts[2])
+
+        let upcoming = try database.upcomingDemonstrationTasks(for: ada, limit: 3)
+        // Her unfinished one first (with its stored draft), then open ones; never Bob's, never the skipped one.
+        #expect(upcoming.map(\.prompt.id) == [prompts[2], prompts[3]])
+        #expect(upcoming.map(\.assignmentID) == [held.assignmentID, nil])
+        #expect(upcoming[0].drafts == [DraftSuggestion(id: draft, text: "Draft")])
+        #expect(try database.upcomingDemonstrationTasks(for: ada, limit: 1).map(\.prompt.id) == [prompts[2]])
+        // Reading claimed nothing: the open task is still free, and next gives exactly what was listed.
+        let bobsUpcoming = try database.upcomingDemonstrationTasks(for: bob, limit: 5)
+        #expect(bobsUpcoming.map(\.prompt.id) == [prompts[0], prompts[1], prompts[3]])
+        try database.submitDemonstration(assignmentID: held.assignmentID, text: "Done")
+        #expect(try database.nextDemonstrationTask(for: ada)?.prompt.id == prompts[3])
+        #expect(try database.upcomingDemonstrationTasks(for: ada, limit: 3).map(\.prompt.id) == [prompts[3]])
+    }
 }

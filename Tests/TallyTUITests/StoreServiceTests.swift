@@ -4,6 +4,36 @@ import Testing
 
 @testable import TallyTUI
 
+/// A drafter that records which conversations it was asked to draft for (the real drafters are tested apart).
+final class RecordingDrafter: Drafter, @unchecked Sendable {
+    private let lock = NSLock()
+    private var asked: [String] = []
+
+    var author: DraftAuthor { .endpoint(model: "recording") }
+
+    /// The last user turn of every conversation drafted for, in no particular order, once per variant.
+    var promptsAsked: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return asked
+    }
+
+    func draft(conversation: [ChatTurn], instructions: String, variant: Int) async throws -> String {
+        record(conversation.last?.text ?? "")
+        return "Draft \(variant) for \(conversation.last?.text ?? "")"
+    }
+
+    func critique(response: String, conversation: [ChatTurn], instructions: String) async throws -> String {
+        "Critique"
+    }
+
+    private func record(_ prompt: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        asked.append(prompt)
+    }
+}
+
 /// The screens on a real workspace through `StoreLabelingService`.
 @Suite struct StoreServiceTests {
     /// A workspace in a temporary folder with `prompts` queued, and a labeler who already exists (so the
@@ -85,5 +115,24 @@ import Testing
             if !found { app.handle(.pageDown) }
         }
         #expect(found)
+    }
+
+    @Test func draftsArePreparedForTheNextPromptsWithoutClaimingThem() async throws {
+        let (service, folder) = try makeService(prompts: ["P0", "P1", "P2", "P3", "P4"])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let drafter = RecordingDrafter()
+        let board = DraftBoard(drafter: drafter, draftsPerPrompt: 1)
+        let app = try LabelingApp(service: service, drafts: board)
+        #expect(app.context.prefetchDepth == 3)
+        _ = app.context.counts.settled(timeout: 5)
+        app.handle(.character("d"))
+        settle(app)
+        #expect(await board.settled(timeout: 5))
+        // The prompt on screen and the next two, each drafted once.
+        #expect(drafter.promptsAsked.sorted() == ["P0", "P1", "P2"])
+        #expect(board.state(of: .draft(promptID: 2, variant: 0)) == .ready("Draft 0 for P1"))
+        // Only the first was claimed: with overlap 1 the next labeler still gets P1.
+        let bob = try service.database.labeler(named: "bob")
+        #expect(try service.database.nextDemonstrationTask(for: bob)?.prompt.content == .text("P1"))
     }
 }

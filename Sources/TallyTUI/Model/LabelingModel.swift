@@ -25,7 +25,11 @@ public struct InstructionSet: Equatable, Sendable {
 
 /// A prompt waiting for a demonstration.
 public struct DemonstrationItem: Equatable, Sendable {
-    /// The labeler's assignment in the workspace queue (what submissions refer to).
+    /// The assignment id of an item shown ahead (for its drafts) that is not claimed yet.
+    public static let notClaimed: Int64 = 0
+
+    /// The labeler's assignment in the workspace queue (what submissions refer to); ``notClaimed`` for the
+    /// items after the first in `upcomingDemonstrations(limit:)`, which are only prefetched.
     public var assignmentID: Int64
     public var promptID: Int64
     public var conversation: [ChatTurn]

@@ -88,14 +88,25 @@ public final class StoreLabelingService: LabelingService {
         }
     }
 
+    /// Claims the next demonstration and reads (without claiming) the `limit - 1` after it, so that drafts
+    /// for them are written while the labeler works on the first.
     public func upcomingDemonstrations(limit: Int) throws -> [DemonstrationItem] {
         guard limit > 0, let task = try database.nextDemonstrationTask(for: labeler) else { return [] }
-        return [
-            DemonstrationItem(
-                assignmentID: task.assignmentID, promptID: task.prompt.id, conversation: Self.conversation(task.prompt),
-                storedDrafts: task.drafts.map { DraftOffer(draftID: $0.id, text: $0.text) },
-                savedDraft: task.savedDraftText)
-        ]
+        let first = DemonstrationItem(
+            assignmentID: task.assignmentID, promptID: task.prompt.id, conversation: Self.conversation(task.prompt),
+            storedDrafts: task.drafts.map { DraftOffer(draftID: $0.id, text: $0.text) },
+            savedDraft: task.savedDraftText)
+        guard limit > 1 else { return [first] }
+        let later = try database.upcomingDemonstrationTasks(for: labeler, limit: limit)
+            .filter { $0.taskID != task.taskID }
+            .prefix(limit - 1)
+            .map { next in
+                DemonstrationItem(
+                    assignmentID: next.assignmentID ?? DemonstrationItem.notClaimed, promptID: next.prompt.id,
+                    conversation: Self.conversation(next.prompt),
+                    storedDrafts: next.drafts.map { DraftOffer(draftID: $0.id, text: $0.text) })
+            }
+        return [first] + later
     }
 
     public func upcomingRankings(limit: Int) throws -> [RankingItem] {
