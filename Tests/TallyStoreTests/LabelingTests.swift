@@ -285,4 +285,38 @@ import Testing
         #expect(try database.nextDemonstrationTask(for: ada)?.prompt.id == prompts[3])
         #expect(try database.upcomingDemonstrationTasks(for: ada, limit: 3).map(\.prompt.id) == [prompts[3]])
     }
+
+    @Test func flaggedItemsListNewestFirstWithPromptNoteLabelerAndTime() throws {
+        let temp = try TemporaryFolder()
+        let (_, database) = try temp.workspace()
+        try database.setOverlapTarget(1)
+        let first = try database.addPrompt(.text("Find her address."))
+        let second = try database.addPrompt(
+            .messages([
+                Message(role: "user", content: "Hi"), Message(role: "assistant", content: "Hello."),
+                Message(role: "user", content: "Who won in 1990?"),
+            ]))
+        #expect(try database.flaggedItems(limit: 5).isEmpty)
+        let before = Date().addingTimeInterval(-1)
+        for (name, flags) in [
+            ("bob", [LabelFlag(kind: .pii, note: "asks for an address"), LabelFlag(kind: .harmful)]),
+            ("cy", [LabelFlag(kind: .factualError, note: "wrong year")]),
+        ] {
+            let labeler = try database.labeler(named: name)
+            let task = try #require(try database.nextDemonstrationTask(for: labeler))
+            try database.submitDemonstration(assignmentID: task.assignmentID, text: "Answer", flags: flags)
+        }
+        let items = try database.flaggedItems(limit: 10)
+        #expect(items.map(\.kind) == [.factualError, .harmful, .pii])
+        #expect(items.map(\.prompt.id) == [second, first, first])
+        #expect(items.map(\.labelerName) == ["cy", "bob", "bob"])
+        #expect(items.map(\.note) == ["wrong year", nil, "asks for an address"])
+        #expect(items[0].prompt.content.asMessages.last?.content == "Who won in 1990?")
+        #expect(items.allSatisfy { $0.createdAt >= before && $0.createdAt <= Date() })
+        #expect(try database.flaggedItems(limit: 1).map(\.kind) == [.factualError])
+        #expect(try database.flaggedItems(limit: 0).isEmpty)
+        // Undo takes the flags back with the label.
+        #expect(try database.undoLastSubmission(for: try database.labeler(named: "cy")) != nil)
+        #expect(try database.flaggedItems(limit: 10).map(\.kind) == [.harmful, .pii])
+    }
 }
