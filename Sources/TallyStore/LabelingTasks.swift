@@ -48,6 +48,23 @@ public struct DemonstrationTask: Hashable, Sendable {
     }
 }
 
+/// A demonstration the labeler will get soon, read without claiming it (so drafts can be written ahead).
+public struct UpcomingDemonstrationTask: Hashable, Sendable {
+    public var taskID: Int64
+    /// The labeler's assignment when they already hold the task (unfinished); nil for a task not yet claimed.
+    public var assignmentID: Int64?
+    public var prompt: Prompt
+    /// Model drafts already stored for the prompt.
+    public var drafts: [DraftSuggestion]
+
+    public init(taskID: Int64, assignmentID: Int64?, prompt: Prompt, drafts: [DraftSuggestion]) {
+        self.taskID = taskID
+        self.assignmentID = assignmentID
+        self.prompt = prompt
+        self.drafts = drafts
+    }
+}
+
 /// Order these 2–9 responses from best to worst, ties allowed.
 public struct RankingTask: Hashable, Sendable {
     public var assignmentID: Int64
@@ -114,6 +131,42 @@ extension TallyDatabase {
             return DemonstrationTask(
                 assignmentID: claim.assignmentID, taskID: claim.taskID, prompt: prompt, drafts: drafts,
                 savedDraftText: saved)
+        }
+    }
+
+    /// The demonstrations ``nextDemonstrationTask(for:)`` would give `labeler` next, in order, without
+    /// claiming any: their unfinished ones oldest first, then open tasks (never one already theirs, never
+    /// one whose overlap target is reached). Only model drafts are included, never other labelers' work.
+    /// Another labeler may claim an open task before this one gets to it.
+    public func upcomingDemonstrationTasks(for labeler: Labeler, limit: Int) throws -> [UpcomingDemonstrationTask] {
+        guard limit > 0 else { return [] }
+        return try read { db in
+            let unfinished = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.id, a.taskId FROM assignment a JOIN task t ON t.id = a.taskId
+                    WHERE a.labelerId = ? AND t.kind = 'demonstration' AND a.status IN ('pending', 'draft')
+                    ORDER BY a.createdAt, a.id LIMIT ?
+                    """, arguments: [labeler.id, limit]
+            ).map { (taskID: $0["taskId"] as Int64, assignmentID: $0["id"] as Int64?) }
+            let open = try Int64.fetchAll(
+                db, sql: "SELECT t.id " + Queue.openTasksSQL + " ORDER BY t.id LIMIT :limit",
+                arguments: [
+                    "kind": TaskKind.demonstration.rawValue, "labeler": labeler.id, "limit": limit - unfinished.count,
+                ]
+            ).map { (taskID: $0, assignmentID: nil as Int64?) }
+            return try (unfinished + open).map { entry in
+                guard
+                    let promptID = try Int64.fetchOne(
+                        db, sql: "SELECT promptId FROM task WHERE id = ?", arguments: [entry.taskID])
+                else { throw StoreError.notFound("task \(entry.taskID)") }
+                let drafts = try Row.fetchAll(
+                    db, sql: "SELECT id, text FROM draft WHERE promptId = ? ORDER BY id", arguments: [promptID]
+                ).map { DraftSuggestion(id: $0["id"], text: $0["text"]) }
+                return UpcomingDemonstrationTask(
+                    taskID: entry.taskID, assignmentID: entry.assignmentID,
+                    prompt: try PromptStore.fetch(db, id: promptID), drafts: drafts)
+            }
         }
     }
 

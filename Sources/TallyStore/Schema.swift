@@ -6,13 +6,14 @@ import GRDB
 /// migration, fill it, and check that migrating to the latest keeps every row.
 enum Schema {
     /// The migration identifiers, oldest first.
-    static let migrationIdentifiers = ["v1-core", "v2-queues", "v3-pretrain-runs"]
+    static let migrationIdentifiers = ["v1-core", "v2-queues", "v3-pretrain-runs", "v4-draft-edit-distance"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-core", migrate: createCoreTables)
         migrator.registerMigration("v2-queues", migrate: createQueueTables)
         migrator.registerMigration("v3-pretrain-runs", migrate: allowPretrainingRuns)
+        migrator.registerMigration("v4-draft-edit-distance", migrate: addDraftEditDistance)
         return migrator
     }
 
@@ -257,5 +258,11 @@ enum Schema {
             DROP TABLE trainingRun;
             ALTER TABLE trainingRun_v3 RENAME TO trainingRun;
             """)
+    }
+
+    /// A demonstration remembers how far its text ended from each draft it started from (Levenshtein
+    /// distance in characters); NULL for links stored before this migration.
+    private static func addDraftEditDistance(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE demonstrationDraft ADD COLUMN editDistance INTEGER CHECK (editDistance >= 0)")
     }
 }

@@ -10,17 +10,28 @@ public struct UndoneSubmission: Hashable, Sendable {
 }
 
 extension TallyDatabase {
-    /// Submits a demonstration in ONE transaction: the text, the drafts it started from, flags, and the
-    /// assignment marked submitted. Returns the demonstration id.
+    /// Submits a demonstration in ONE transaction: the text, the drafts it started from (with the edit
+    /// distance from each), flags, and the assignment marked submitted. Returns the demonstration id.
     ///
-    /// - Parameter instructionVersionID: the guidelines shown; the current version when nil.
+    /// - Parameters:
+    ///   - editDistances: Levenshtein distance (characters) from the final text to drafts in `draftIDs`;
+    ///     a draft without one is stored with no distance. Read back with ``demonstrationDrafts(demonstrationID:)``.
+    ///   - instructionVersionID: the guidelines shown; the current version when nil.
     @discardableResult
     public func submitDemonstration(
-        assignmentID: Int64, text: String, startedFromDrafts draftIDs: [Int64] = [], flags: [LabelFlag] = [],
+        assignmentID: Int64, text: String, startedFromDrafts draftIDs: [Int64] = [],
+        editDistances: [Int64: Int] = [:], flags: [LabelFlag] = [],
         secondsSpent: Double? = nil, instructionVersionID: Int64? = nil
     ) throws -> Int64 {
         guard text.contains(where: { !$0.isWhitespace }) else {
             throw StoreError.invalid("a demonstration cannot be empty")
+        }
+        if let stray = editDistances.keys.sorted().first(where: { !draftIDs.contains($0) }) {
+            throw StoreError.invalid(
+                "an edit distance is given for draft \(stray), which the demonstration did not start from")
+        }
+        if let negative = editDistances.first(where: { $0.value < 0 }) {
+            throw StoreError.invalid("the edit distance from draft \(negative.key) is negative (\(negative.value))")
         }
         return try write { db in
             let assignment = try Queue.openAssignment(db, id: assignmentID, kind: .demonstration)
@@ -37,8 +48,8 @@ extension TallyDatabase {
             let demonstrationID = db.lastInsertedRowID
             for draftID in Set(draftIDs) {
                 try db.execute(
-                    sql: "INSERT INTO demonstrationDraft (demonstrationId, draftId) VALUES (?, ?)",
-                    arguments: [demonstrationID, draftID])
+                    sql: "INSERT INTO demonstrationDraft (demonstrationId, draftId, editDistance) VALUES (?, ?, ?)",
+                    arguments: [demonstrationID, draftID, editDistances[draftID]])
             }
             try Self.insertFlags(
                 db, flags, assignment: assignment, column: "demonstrationId", id: demonstrationID, now: now)

@@ -220,4 +220,103 @@ import Testing
         let status = try database.status()
         #expect(status.checkpoints == 2 && status.trainingRuns == 1 && status.battles == 1)
     }
+
+    @Test func demonstrationsStoreTheEditDistanceFromEachDraft() throws {
+        let temp = try TemporaryFolder()
+        let (_, database) = try temp.workspace()
+        let prompt = try database.addPrompt(.text("Explain tides."))
+        let first = try database.insertDraft(promptID: prompt, author: .endpoint(model: "m"), text: "The moon pulls.")
+        let second = try database.insertDraft(promptID: prompt, author: .endpoint(model: "m"), text: "Gravity.")
+        let unused = try database.insertDraft(promptID: prompt, author: .endpoint(model: "m"), text: "Unused.")
+        let ada = try database.labeler(named: "ada")
+        let task = try #require(try database.nextDemonstrationTask(for: ada))
+        // A distance for a draft the demonstration did not start from is refused, and nothing is written.
+        #expect(throws: StoreError.self) {
+            try database.submitDemonstration(
+                assignmentID: task.assignmentID, text: "The moon's gravity pulls the sea.",
+                startedFromDrafts: [first], editDistances: [first: 3, unused: 9])
+        }
+        // A link to a draft that does not exist fails inside the transaction: the demonstration goes too.
+        #expect(throws: (any Error).self) {
+            try database.submitDemonstration(
+                assignmentID: task.assignmentID, text: "The moon's gravity pulls the sea.",
+                startedFromDrafts: [first, 999], editDistances: [first: 21, 999: 4])
+        }
+        #expect(try database.status().demonstrations == 0)
+        let id = try database.submitDemonstration(
+            assignmentID: task.assignmentID, text: "The moon's gravity pulls the sea.",
+            startedFromDrafts: [first, second], editDistances: [first: 21, second: 26])
+        #expect(
+            try database.demonstrationDrafts(demonstrationID: id) == [
+                DemonstrationDraftLink(draftID: first, editDistance: 21),
+                DemonstrationDraftLink(draftID: second, editDistance: 26),
+            ])
+        // Undo takes the links back with the demonstration.
+        #expect(try database.undoLastSubmission(for: ada) != nil)
+        #expect(try database.demonstrationDrafts(demonstrationID: id).isEmpty)
+    }
+
+    @Test func upcomingDemonstrationsAreWhatNextWouldGiveWithoutClaiming() throws {
+        let temp = try TemporaryFolder()
+        let (_, database) = try temp.workspace()
+        try database.setOverlapTarget(1)
+        let prompts = try (0..<4).map { try database.addPrompt(.text("Prompt \($0)")) }
+        let draft = try database.insertDraft(promptID: prompts[2], author: .endpoint(model: "m"), text: "Draft")
+        let ada = try database.labeler(named: "ada")
+        let bob = try database.labeler(named: "bob")
+        // Bob holds prompt 0 (overlap 1: nobody else gets it); Ada holds prompt 3, unfinished.
+        #expect(try database.nextDemonstrationTask(for: bob)?.prompt.id == prompts[0])
+        let adaTask = try #require(try database.nextDemonstrationTask(for: ada))
+        #expect(adaTask.prompt.id == prompts[1])
+        try database.skipTask(assignmentID: adaTask.assignmentID)
+        let held = try #require(try database.nextDemonstrationTask(for: ada))
+        #expect(held.prompt.id == prompts[2])
+
+        let upcoming = try database.upcomingDemonstrationTasks(for: ada, limit: 3)
+        // Her unfinished one first (with its stored draft), then open ones; never Bob's, never the skipped one.
+        #expect(upcoming.map(\.prompt.id) == [prompts[2], prompts[3]])
+        #expect(upcoming.map(\.assignmentID) == [held.assignmentID, nil])
+        #expect(upcoming[0].drafts == [DraftSuggestion(id: draft, text: "Draft")])
+        #expect(try database.upcomingDemonstrationTasks(for: ada, limit: 1).map(\.prompt.id) == [prompts[2]])
+        // Reading claimed nothing: the open task is still free, and next gives exactly what was listed.
+        let bobsUpcoming = try database.upcomingDemonstrationTasks(for: bob, limit: 5)
+        #expect(bobsUpcoming.map(\.prompt.id) == [prompts[0], prompts[1], prompts[3]])
+        try database.submitDemonstration(assignmentID: held.assignmentID, text: "Done")
+        #expect(try database.nextDemonstrationTask(for: ada)?.prompt.id == prompts[3])
+        #expect(try database.upcomingDemonstrationTasks(for: ada, limit: 3).map(\.prompt.id) == [prompts[3]])
+    }
+
+    @Test func flaggedItemsListNewestFirstWithPromptNoteLabelerAndTime() throws {
+        let temp = try TemporaryFolder()
+        let (_, database) = try temp.workspace()
+        try database.setOverlapTarget(1)
+        let first = try database.addPrompt(.text("Find her address."))
+        let second = try database.addPrompt(
+            .messages([
+                Message(role: "user", content: "Hi"), Message(role: "assistant", content: "Hello."),
+                Message(role: "user", content: "Who won in 1990?"),
+            ]))
+        #expect(try database.flaggedItems(limit: 5).isEmpty)
+        let before = Date().addingTimeInterval(-1)
+        for (name, flags) in [
+            ("bob", [LabelFlag(kind: .pii, note: "asks for an address"), LabelFlag(kind: .harmful)]),
+            ("cy", [LabelFlag(kind: .factualError, note: "wrong year")]),
+        ] {
+            let labeler = try database.labeler(named: name)
+            let task = try #require(try database.nextDemonstrationTask(for: labeler))
+            try database.submitDemonstration(assignmentID: task.assignmentID, text: "Answer", flags: flags)
+        }
+        let items = try database.flaggedItems(limit: 10)
+        #expect(items.map(\.kind) == [.factualError, .harmful, .pii])
+        #expect(items.map(\.prompt.id) == [second, first, first])
+        #expect(items.map(\.labelerName) == ["cy", "bob", "bob"])
+        #expect(items.map(\.note) == ["wrong year", nil, "asks for an address"])
+        #expect(items[0].prompt.content.asMessages.last?.content == "Who won in 1990?")
+        #expect(items.allSatisfy { $0.createdAt >= before && $0.createdAt <= Date() })
+        #expect(try database.flaggedItems(limit: 1).map(\.kind) == [.factualError])
+        #expect(try database.flaggedItems(limit: 0).isEmpty)
+        // Undo takes the flags back with the label.
+        #expect(try database.undoLastSubmission(for: try database.labeler(named: "cy")) != nil)
+        #expect(try database.flaggedItems(limit: 10).map(\.kind) == [.harmful, .pii])
+    }
 }

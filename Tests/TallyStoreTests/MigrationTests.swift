@@ -53,4 +53,29 @@ import Testing
         let task = try #require(try database.nextDemonstrationTask(for: alice))
         #expect(task.prompt.content == .text("What is 2 + 2?"))
     }
+
+    @Test func draftLinksKeepTheirRowsAndGainAnEditDistance() throws {
+        let temp = try TemporaryFolder()
+        let url = temp.url.appendingPathComponent("v3.sqlite")
+        do {
+            // A demonstration linked to its draft, as the version before edit distances left it.
+            let old = try TallyDatabase.open(at: url, migratingUpTo: "v3-pretrain-runs")
+            try old.pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO prompt (text, source, split, contentHash, createdAt)
+                        VALUES ('Explain tides.', 'old', 'train', X'01', 1);
+                        INSERT INTO draft (promptId, endpointModel, text, createdAt) VALUES (1, 'helper', 'Draft', 1);
+                        INSERT INTO demonstration (promptId, text, source, createdAt) VALUES (1, 'Tides…', 'old', 1);
+                        INSERT INTO demonstrationDraft (demonstrationId, draftId) VALUES (1, 1);
+                        """)
+            }
+            old.close()
+        }
+        let database = try TallyDatabase.open(at: url)
+        #expect(try database.appliedMigrations() == Schema.migrationIdentifiers)
+        #expect(try database.status().demonstrations == 1)
+        #expect(
+            try database.demonstrationDrafts(demonstrationID: 1) == [DemonstrationDraftLink(draftID: 1, editDistance: nil)])
+    }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One turn of a conversation shown to the labeler.
 public struct ChatTurn: Equatable, Sendable {
     public enum Role: String, Sendable { case system, user, assistant }
@@ -23,7 +25,11 @@ public struct InstructionSet: Equatable, Sendable {
 
 /// A prompt waiting for a demonstration.
 public struct DemonstrationItem: Equatable, Sendable {
-    /// The labeler's assignment in the workspace queue (what submissions refer to).
+    /// The assignment id of an item shown ahead (for its drafts) that is not claimed yet.
+    public static let notClaimed: Int64 = 0
+
+    /// The labeler's assignment in the workspace queue (what submissions refer to); ``notClaimed`` for the
+    /// items after the first in `upcomingDemonstrations(limit:)`, which are only prefetched.
     public var assignmentID: Int64
     public var promptID: Int64
     public var conversation: [ChatTurn]
@@ -240,23 +246,33 @@ public struct ReviewSummary: Equatable, Sendable {
             self.comparisons = comparisons
         }
     }
+    /// A flag a labeler set: what kind, their note, the prompt it concerns, who and when.
     public struct FlaggedItem: Equatable, Sendable {
         public var promptID: Int64
+        /// As shown: harmful, jailbreak, PII, spam, factual error or note.
         public var kind: String
         public var labeler: String
         public var note: String?
+        /// The prompt's text (the screen sanitises and shortens it).
         public var promptPreview: String
-        public init(promptID: Int64, kind: String, labeler: String, note: String?, promptPreview: String) {
+        /// When the flag was set, if known.
+        public var createdAt: Date?
+        public init(
+            promptID: Int64, kind: String, labeler: String, note: String?, promptPreview: String,
+            createdAt: Date? = nil
+        ) {
             self.promptID = promptID
             self.kind = kind
             self.labeler = labeler
             self.note = note
             self.promptPreview = promptPreview
+            self.createdAt = createdAt
         }
     }
     public var labelers: [LabelerRow]
     /// Agreement figures as label/value pairs (e.g. "pairwise ranking agreement" / "71.8 % over 212 pairs").
     public var agreement: [(String, String)]
+    /// Flags, newest first.
     public var flagged: [FlaggedItem]
 
     public init(labelers: [LabelerRow], agreement: [(String, String)], flagged: [FlaggedItem]) {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The admin view: labels by labeler, agreement figures, flagged items.
 public final class ReviewScreen: Screen {
     public private(set) var summary: ReviewSummary?
@@ -63,15 +65,26 @@ public final class ReviewScreen: Screen {
             lines.append([Span("  " + name + ": ", .bold), Span(value)])
         }
         lines.append([])
-        lines.append([Span("Flagged items (\(summary.flagged.count))", .heading)])
+        lines.append([Span("Flagged items (\(summary.flagged.count), newest first)", .heading)])
+        if summary.flagged.isEmpty { lines.append([Span("  none", .muted)]) }
         for item in summary.flagged {
             var text = "  #\(item.promptID) \(item.kind) by \(item.labeler)"
-            if let note = item.note { text += " — \(note)" }
+            if let time = item.createdAt { text += " · " + Self.timeFormat.string(from: time) }
+            if let note = item.note, !note.isEmpty { text += " — \(note)" }
             lines += TextLayout.wrap(spans: [Span(text, .warning)], width: width, indent: 4)
             lines.append([Span("    " + TextLayout.truncate(item.promptPreview, width: max(0, width - 4)), .muted)])
         }
         return lines
     }
+
+    /// Flag times, in UTC so that every admin reads the same time.
+    static let timeFormat: DateFormatter = {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
+        return formatter
+    }()
 
     public func draw(into grid: inout CellGrid, area: Rect, context: LabelingContext) {
         viewHeight = area.height - 1

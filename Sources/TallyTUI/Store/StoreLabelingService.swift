@@ -88,14 +88,25 @@ public final class StoreLabelingService: LabelingService {
         }
     }
 
+    /// Claims the next demonstration and reads (without claiming) the `limit - 1` after it, so that drafts
+    /// for them are written while the labeler works on the first.
     public func upcomingDemonstrations(limit: Int) throws -> [DemonstrationItem] {
         guard limit > 0, let task = try database.nextDemonstrationTask(for: labeler) else { return [] }
-        return [
-            DemonstrationItem(
-                assignmentID: task.assignmentID, promptID: task.prompt.id, conversation: Self.conversation(task.prompt),
-                storedDrafts: task.drafts.map { DraftOffer(draftID: $0.id, text: $0.text) },
-                savedDraft: task.savedDraftText)
-        ]
+        let first = DemonstrationItem(
+            assignmentID: task.assignmentID, promptID: task.prompt.id, conversation: Self.conversation(task.prompt),
+            storedDrafts: task.drafts.map { DraftOffer(draftID: $0.id, text: $0.text) },
+            savedDraft: task.savedDraftText)
+        guard limit > 1 else { return [first] }
+        let later = try database.upcomingDemonstrationTasks(for: labeler, limit: limit)
+            .filter { $0.taskID != task.taskID }
+            .prefix(limit - 1)
+            .map { next in
+                DemonstrationItem(
+                    assignmentID: next.assignmentID ?? DemonstrationItem.notClaimed, promptID: next.prompt.id,
+                    conversation: Self.conversation(next.prompt),
+                    storedDrafts: next.drafts.map { DraftOffer(draftID: $0.id, text: $0.text) })
+            }
+        return [first] + later
     }
 
     public func upcomingRankings(limit: Int) throws -> [RankingItem] {
@@ -118,7 +129,9 @@ public final class StoreLabelingService: LabelingService {
     public func submit(_ demonstration: DemonstrationSubmission) throws {
         try database.submitDemonstration(
             assignmentID: demonstration.assignmentID, text: demonstration.text,
-            startedFromDrafts: demonstration.sourceDraftIDs, secondsSpent: demonstration.secondsSpent,
+            startedFromDrafts: demonstration.sourceDraftIDs,
+            editDistances: demonstration.editDistances.filter { demonstration.sourceDraftIDs.contains($0.key) },
+            secondsSpent: demonstration.secondsSpent,
             instructionVersionID: demonstration.instructionVersion > 0 ? demonstration.instructionVersion : nil)
         adjustDone { $0.demonstrations += 1 }
     }
@@ -201,10 +214,30 @@ public final class StoreLabelingService: LabelingService {
                 ))
         }
         agreement.append(("flags set", String(status.flags)))
-        return ReviewSummary(labelers: rows, agreement: agreement, flagged: [])
+        let flagged = try database.flaggedItems(limit: Self.reviewFlagLimit).map { item in
+            ReviewSummary.FlaggedItem(
+                promptID: item.prompt.id, kind: Self.flagName(item.kind), labeler: item.labelerName ?? "(import)",
+                note: item.note, promptPreview: item.prompt.content.asMessages.map(\.content).joined(separator: " / "),
+                createdAt: item.createdAt)
+        }
+        return ReviewSummary(labelers: rows, agreement: agreement, flagged: flagged)
     }
 
+    /// How many of the newest flags the Review screen lists.
+    static let reviewFlagLimit = 500
+
     // MARK: Mapping
+
+    static func flagName(_ kind: FlagKind) -> String {
+        switch kind {
+        case .harmful: return "harmful"
+        case .jailbreak: return "jailbreak"
+        case .pii: return "PII"
+        case .spam: return "spam"
+        case .factualError: return "factual error"
+        case .note: return "note"
+        }
+    }
 
     static func conversation(_ prompt: Prompt) -> [ChatTurn] {
         prompt.content.asMessages.map { ChatTurn(role: ChatTurn.Role(rawValue: $0.role) ?? .user, text: $0.content) }
