@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "TallyWorldTests", dependencies: ["TallyWorld"]),
         .testTarget(name: "TallyTrainTests", dependencies: ["TallyTrain", "TallyWorld"]),
         .testTarget(name: "TallyArenaTests", dependencies: ["TallyArena"]),
-        .testTarget(name: "TallyTUITests", dependencies: ["TallyTUI"]),
+        .testTarget(name: "TallyTUITests", dependencies: ["TallyTUI", "TallyStore"]),
         .testTarget(name: "TallyCLITests", dependencies: ["tally", "TallyStore"]),
     ],
     swiftLanguageModes: [.v5]
