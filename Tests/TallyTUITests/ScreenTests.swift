@@ -213,7 +213,8 @@ import Testing
         let app = try LabelingApp(service: InMemoryLabelingService.sample(), drafts: board)
         press(app, .character("d"))
         #expect(await board.settled(timeout: 5))
-        #expect(app.tick())
+        // The failure may already have been picked up by the tick after the key press; either way the
+        // notice is on the next frame.
         let grid = render(app, width: 120, height: 30)
         #expect(grid.contains("No draft: draft endpoint unreachable: connection refused"))
         type(app, "still typing")
