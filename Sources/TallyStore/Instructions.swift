@@ -26,11 +26,7 @@ extension Workspace {
     /// ```
     @discardableResult
     public func installInstructions(from source: URL) throws -> URL {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: source.path)) ?? [])
-            .filter { $0.hasSuffix(".md") || $0.hasSuffix(".txt") }.sorted()
-        guard !names.isEmpty else {
-            throw WorkspaceError.noGuidelines(source.path)
-        }
+        let names = try Self.guidelineFiles(in: source)
         let folder = instructionsURL
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         for old in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
@@ -42,6 +38,15 @@ extension Workspace {
             try data.write(to: folder.appendingPathComponent(name), options: .atomic)
         }
         return folder
+    }
+
+    /// The names of the guideline files (`*.md`, `*.txt`) in `folder`, sorted; throws when there are none,
+    /// so a command can check its `--instructions` before it creates anything.
+    public static func guidelineFiles(in folder: URL) throws -> [String] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+            .filter { $0.hasSuffix(".md") || $0.hasSuffix(".txt") }.sorted()
+        guard !names.isEmpty else { throw WorkspaceError.noGuidelines(folder.path) }
+        return names
     }
 
     /// The guidelines a new workspace starts with; edit them, and labels record which version applied.

@@ -138,6 +138,8 @@ struct DemoCommand: ParsableCommand {
 
     /// Makes the workspace, replacing an earlier one only with --replace and only if it is a Tally workspace.
     private func freshWorkspace() throws -> Workspace {
+        // Check the guidelines before anything is removed or created.
+        _ = try Workspace.guidelineFiles(in: URL(fileURLWithPath: instructions, isDirectory: true))
         let folder = URL(fileURLWithPath: workspace, isDirectory: true).standardizedFileURL
         if FileManager.default.fileExists(atPath: folder.path) {
             guard Workspace.isWorkspace(folder) else {

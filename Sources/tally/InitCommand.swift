@@ -25,6 +25,7 @@ struct Init: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let folder = URL(fileURLWithPath: directory, isDirectory: true)
+            if let instructions { _ = try Workspace.guidelineFiles(in: URL(fileURLWithPath: instructions)) }
             let workspace = try Workspace.create(at: folder)
             let instructionsFolder =
                 try instructions.map { try workspace.installInstructions(from: URL(fileURLWithPath: $0)) }

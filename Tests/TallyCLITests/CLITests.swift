@@ -33,6 +33,26 @@ struct CLITests {
         #expect(skipped.output.contains("bad.jsonl:2:"))
     }
 
+    @Test func initStartsFromGivenGuidelinesAndRefusesAFolderWithoutAny() throws {
+        let temp = try TemporaryFolder()
+        let guides = temp.url.appendingPathComponent("guides")
+        try FileManager.default.createDirectory(at: guides, withIntermediateDirectories: true)
+        try Data("# Our rules\n".utf8).write(to: guides.appendingPathComponent("rules.md"))
+        let good = temp.url.appendingPathComponent("good").path
+        #expect(try TallyBinary.run(["init", good, "--instructions", guides.path]).status == 0)
+        let installed = URL(fileURLWithPath: good).appendingPathComponent("instructions/rules.md")
+        #expect(try String(contentsOf: installed, encoding: .utf8) == "# Our rules\n")
+
+        // A folder with no guidelines is an error naming it, and no workspace is left half-made.
+        let empty = temp.url.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let bad = temp.url.appendingPathComponent("bad").path
+        let result = try TallyBinary.run(["init", bad, "--instructions", empty.path])
+        #expect(result.status != 0)
+        #expect(result.error.contains("holds no guidelines"), "stderr: \(result.error)")
+        #expect(!FileManager.default.fileExists(atPath: bad + "/tally.sqlite"))
+    }
+
     @Test func commandsFindTheWorkspaceLikeGit() throws {
         let temp = try TemporaryFolder()
         let root = temp.url.appendingPathComponent("project")

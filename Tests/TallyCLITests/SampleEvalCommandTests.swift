@@ -181,7 +181,7 @@ struct SampleEvalCommandTests {
 
         // A second run refuses to touch the workspace unless told to replace it.
         let again = try TallyBinary.run(
-            ["demo", "--workspace", "demo-ws", "--datasets", datasets.path], in: temp.url)
+            ["demo", "--workspace", "demo-ws", "--datasets", datasets.path, "--instructions", "guides"], in: temp.url)
         #expect(again.status != 0)
         #expect(again.error.contains("--replace"), "stderr: \(again.error)")
     }
