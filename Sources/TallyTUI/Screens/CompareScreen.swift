@@ -11,8 +11,9 @@ public final class CompareScreen: Screen {
     private var startedAt = Date()
     private var loaded = false
     /// What the screen waits for (loading, saving); keys typed meanwhile are applied when it is done.
-    public private(set) var waitingFor: String?
-    private var keysWhileWaiting: [Key] = []
+    /// What the screen waits for (loading, saving), shown to the labeler; nil when idle.
+    public var waitingFor: String? { pending.waitingFor }
+    private var pending = PendingWork()
 
     public static let strengthNames = [1: "slightly", 2: "clearly", 3: "much"]
 
@@ -46,7 +47,7 @@ public final class CompareScreen: Screen {
     /// Claims the next comparison in the background; the screen shows it when it arrives.
     func loadNext(context: LabelingContext) {
         loaded = true
-        waitingFor = "Loading the next comparison…"
+        pending.begin("Loading the next comparison…")
         let service = context.service
         context.writer.run({ try service.nextComparison() }) { [weak self] result in
             self?.install(result, context: context)
@@ -54,7 +55,6 @@ public final class CompareScreen: Screen {
     }
 
     private func install(_ result: Result<ComparisonItem?, Error>, context: LabelingContext) {
-        waitingFor = nil
         switch result {
         case .success(let next): task = next
         case .failure(let error):
@@ -65,17 +65,11 @@ public final class CompareScreen: Screen {
         strength = 2
         scroll = ScrollState()
         startedAt = context.now()
-        let replay = keysWhileWaiting
-        keysWhileWaiting.removeAll()
-        for key in replay { _ = handle(key, context: context) }
+        for key in pending.finish() { _ = handle(key, context: context) }
     }
 
     public func handle(_ key: Key, context: LabelingContext) -> ScreenCommand {
-        if waitingFor != nil {
-            if key == .escape || key == .control("q") || key == .character("q") { return .unhandled }
-            keysWhileWaiting.append(key)
-            return .handled
-        }
+        if let held = pending.hold(key, backOutKeys: [.escape, .control("q"), .character("q")]) { return held }
         guard let task else {
             if key == .character("n") || key == .enter {
                 loadNext(context: context)
@@ -113,7 +107,7 @@ public final class CompareScreen: Screen {
             instructionVersion: context.instructions.version,
             secondsSpent: context.now().timeIntervalSince(startedAt))
         // Commit in the background, then claim the next comparison.
-        waitingFor = "Saving…"
+        pending.begin("Saving…")
         let service = context.service
         context.writer.run({ () -> Result<ComparisonItem?, Error> in
             try service.submit(submission)
@@ -125,8 +119,7 @@ public final class CompareScreen: Screen {
                 context.notify("Saved comparison for prompt #\(task.promptID). (u undoes)", .success)
                 self.install(next, context: context)
             case .failure(let error):
-                self.waitingFor = nil
-                self.keysWhileWaiting.removeAll()
+                self.pending.fail()
                 context.report(error, while: "save the comparison")
             }
         }
@@ -144,14 +137,9 @@ public final class CompareScreen: Screen {
     }
 
     public func draw(into grid: inout CellGrid, area: Rect, context: LabelingContext) {
-        if task == nil, let waitingFor {
-            grid.put(waitingFor, row: area.row + 1, column: area.column + 2, style: .muted)
-            return
-        }
         guard let task else {
-            grid.put(
-                "No comparisons are waiting for you. Press q to go back, n to look again.",
-                row: area.row + 1, column: area.column + 2, style: .muted)
+            pending.drawPlaceholder(
+                empty: "No comparisons are waiting for you. Press q to go back, n to look again.", into: &grid, area: area)
             return
         }
         let promptLines = ConversationView.lines(task.conversation, width: area.width - 3)

@@ -23,8 +23,9 @@ public final class DemonstrateScreen: Screen {
     private var savesInFlight = 0
     /// What the screen waits for (loading the next prompt, saving a submission); keys typed meanwhile are
     /// kept and applied when it is done.
-    public private(set) var waitingFor: String?
-    private var keysWhileWaiting: [Key] = []
+    /// What the screen waits for (loading, saving), shown to the labeler; nil when idle.
+    public var waitingFor: String? { pending.waitingFor }
+    private var pending = PendingWork()
     private var lastEditAt: Date?
     private var loaded = false
     private var promptViewHeight = 5
@@ -82,7 +83,7 @@ public final class DemonstrateScreen: Screen {
     /// Claims the next prompt in the background; the screen shows it when it arrives.
     func loadNext(context: LabelingContext) {
         loaded = true
-        waitingFor = "Loading the next prompt…"
+        pending.begin("Loading the next prompt…")
         let service = context.service
         let depth = context.prefetchDepth
         context.writer.run({ try service.upcomingDemonstrations(limit: depth) }) { [weak self] result in
@@ -91,7 +92,6 @@ public final class DemonstrateScreen: Screen {
     }
 
     private func install(_ result: Result<[DemonstrationItem], Error>, context: LabelingContext) {
-        waitingFor = nil
         switch result {
         case .success(let upcoming):
             for next in upcoming where next.storedDrafts.isEmpty {
@@ -113,9 +113,7 @@ public final class DemonstrateScreen: Screen {
         focus = .editor
         startedAt = context.now()
         lastEditAt = nil
-        let replay = keysWhileWaiting
-        keysWhileWaiting.removeAll()
-        for key in replay { _ = handle(key, context: context) }
+        for key in pending.finish() { _ = handle(key, context: context) }
     }
 
     public func tick(context: LabelingContext) -> Bool {
@@ -153,11 +151,7 @@ public final class DemonstrateScreen: Screen {
     // MARK: Keys
 
     public func handle(_ key: Key, context: LabelingContext) -> ScreenCommand {
-        if waitingFor != nil {
-            if key == .escape || key == .control("q") { return .unhandled }
-            keysWhileWaiting.append(key)
-            return .handled
-        }
+        if let held = pending.hold(key, backOutKeys: [.escape, .control("q")]) { return held }
         guard let task else {
             if key == .character("n") || key == .enter {
                 loadNext(context: context)
@@ -321,7 +315,7 @@ public final class DemonstrateScreen: Screen {
             secondsSpent: context.now().timeIntervalSince(startedAt))
         // Commit in the background (after any autosave already queued), then claim the next prompt.
         autosave(context: context)
-        waitingFor = "Saving…"
+        pending.begin("Saving…")
         let service = context.service
         let depth = context.prefetchDepth
         context.writer.run({ () -> Result<[DemonstrationItem], Error> in
@@ -334,8 +328,7 @@ public final class DemonstrateScreen: Screen {
                 context.notify("Saved demonstration for prompt #\(task.promptID). (u on Home undoes it)", .success)
                 self.install(next, context: context)
             case .failure(let error):
-                self.waitingFor = nil
-                self.keysWhileWaiting.removeAll()
+                self.pending.fail()
                 context.report(error, while: "save the demonstration (your text is still here)")
             }
         }
@@ -344,14 +337,9 @@ public final class DemonstrateScreen: Screen {
     // MARK: Drawing
 
     public func draw(into grid: inout CellGrid, area: Rect, context: LabelingContext) {
-        if task == nil, let waitingFor {
-            grid.put(waitingFor, row: area.row + 1, column: area.column + 2, style: .muted)
-            return
-        }
         guard let task else {
-            grid.put(
-                "No prompts are waiting for a demonstration. Press q to go back, n to look again.",
-                row: area.row + 1, column: area.column + 2, style: .muted)
+            pending.drawPlaceholder(
+                empty: "No prompts are waiting for a demonstration. Press q to go back, n to look again.", into: &grid, area: area)
             return
         }
         let wide = area.width >= 100

@@ -18,8 +18,9 @@ public final class RankScreen: Screen {
     private var loaded = false
     private var recordedCritiques: Set<Int64> = []
     /// What the screen waits for (loading, saving); keys typed meanwhile are applied when it is done.
-    public private(set) var waitingFor: String?
-    private var keysWhileWaiting: [Key] = []
+    /// What the screen waits for (loading, saving), shown to the labeler; nil when idle.
+    public var waitingFor: String? { pending.waitingFor }
+    private var pending = PendingWork()
 
     public init() {}
 
@@ -94,7 +95,7 @@ public final class RankScreen: Screen {
     /// Claims the next ranking in the background; the screen shows it when it arrives.
     func loadNext(context: LabelingContext) {
         loaded = true
-        waitingFor = "Loading the next ranking…"
+        pending.begin("Loading the next ranking…")
         let service = context.service
         let depth = context.prefetchDepth
         context.writer.run({ try service.upcomingRankings(limit: depth) }) { [weak self] result in
@@ -103,7 +104,6 @@ public final class RankScreen: Screen {
     }
 
     private func install(_ result: Result<[RankingItem], Error>, context: LabelingContext) {
-        waitingFor = nil
         switch result {
         case .success(let upcoming):
             for next in upcoming {
@@ -120,19 +120,13 @@ public final class RankScreen: Screen {
         detailScroll = ScrollState()
         promptScroll = ScrollState()
         startedAt = context.now()
-        let replay = keysWhileWaiting
-        keysWhileWaiting.removeAll()
-        for key in replay { _ = handle(key, context: context) }
+        for key in pending.finish() { _ = handle(key, context: context) }
     }
 
     // MARK: Keys
 
     public func handle(_ key: Key, context: LabelingContext) -> ScreenCommand {
-        if waitingFor != nil {
-            if key == .escape || key == .control("q") || key == .character("q") { return .unhandled }
-            keysWhileWaiting.append(key)
-            return .handled
-        }
+        if let held = pending.hold(key, backOutKeys: [.escape, .control("q"), .character("q")]) { return held }
         guard let task else {
             if key == .character("n") || key == .enter {
                 loadNext(context: context)
@@ -237,7 +231,7 @@ public final class RankScreen: Screen {
             instructionVersion: context.instructions.version,
             secondsSpent: context.now().timeIntervalSince(startedAt))
         // Commit in the background, then claim the next ranking.
-        waitingFor = "Saving…"
+        pending.begin("Saving…")
         let summary = state.summary
         let service = context.service
         let depth = context.prefetchDepth
@@ -251,8 +245,7 @@ public final class RankScreen: Screen {
                 context.notify("Saved ranking \(summary) for prompt #\(task.promptID). (u undoes)", .success)
                 self.install(next, context: context)
             case .failure(let error):
-                self.waitingFor = nil
-                self.keysWhileWaiting.removeAll()
+                self.pending.fail()
                 context.report(error, while: "save the ranking")
             }
         }
@@ -261,14 +254,9 @@ public final class RankScreen: Screen {
     // MARK: Drawing
 
     public func draw(into grid: inout CellGrid, area: Rect, context: LabelingContext) {
-        if task == nil, let waitingFor {
-            grid.put(waitingFor, row: area.row + 1, column: area.column + 2, style: .muted)
-            return
-        }
         guard let task else {
-            grid.put(
-                "No rankings are waiting for you. Press q to go back, n to look again.",
-                row: area.row + 1, column: area.column + 2, style: .muted)
+            pending.drawPlaceholder(
+                empty: "No rankings are waiting for you. Press q to go back, n to look again.", into: &grid, area: area)
             return
         }
         if mode == .fullScreen {
