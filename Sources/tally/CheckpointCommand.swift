@@ -41,7 +41,7 @@ struct CheckpointCommand: ParsableCommand {
         }
 
         func run() throws {
-            try reportingModelErrors {
+            try reportingErrors {
                 let (workspace, database) = try workspaceOption.open()
                 defer { database.close() }
                 let record = try CheckpointImport.importFolder(
@@ -75,7 +75,7 @@ struct CheckpointCommand: ParsableCommand {
         @OptionGroup var workspaceOption: WorkspaceOption
 
         func run() throws {
-            try reportingModelErrors {
+            try reportingErrors {
                 var resolved = try CheckpointReference.resolve(checkpoint, option: workspaceOption)
                 _ = try resolved.checkpoint.makeModel()
                 resolved.checkpoint.optimizerTensors = nil

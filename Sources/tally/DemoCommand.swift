@@ -69,7 +69,7 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)  // keep our lines in order with the labelers' output in a log
-        try reportingModelErrors {
+        try reportingErrors {
             let started = Date()
             let datasetsFolder = URL(fileURLWithPath: datasets, isDirectory: true)
             let baseModel = datasetsFolder.appendingPathComponent("base-model", isDirectory: true)

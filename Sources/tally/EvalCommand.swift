@@ -50,7 +50,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingModelErrors {
+        try reportingErrors {
             let resolved = try CheckpointReference.resolve(checkpoint, option: workspaceOption)
             let evaluation = try Self.evaluate(
                 resolved, split: split, perFamily: perFamily, promptSeed: promptSeed,

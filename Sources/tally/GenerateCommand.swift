@@ -58,7 +58,7 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
-        try reportingTrainingErrors {
+        try reportingErrors {
             let resolved = try CheckpointResolver(workspace: workspace).resolve(checkpoint)
             let model = try resolved.checkpoint.makeModel()
             let tokenizer = resolved.checkpoint.tokenizer

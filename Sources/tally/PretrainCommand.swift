@@ -115,7 +115,7 @@ struct Pretrain: ParsableCommand {
     }
 
     func run() throws {
-        try reportingTrainingErrors {
+        try reportingErrors {
             guard let corpus else {
                 throw TrainingError(
                     "no corpus: pass --corpus FILE (a text file, or JSONL with {\"text\": ...} per line), or make one "
@@ -194,24 +194,5 @@ enum InterruptFlag {
         sigaddset(&signals, SIGINT)
         sigaddset(&signals, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &signals, nil)
-    }
-}
-
-/// Runs `body`, printing engine, checkpoint, training and store errors as one line and exiting with status 1.
-func reportingTrainingErrors<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try reportingErrors(body)
-    } catch let error as TrainingError {
-        TerminalText.printError("error: \(error.description)")
-        throw ExitCode.failure
-    } catch let error as CheckpointError {
-        TerminalText.printError("error: \(error.description)")
-        throw ExitCode.failure
-    } catch let error as EngineError {
-        TerminalText.printError("error: \(error.description)")
-        throw ExitCode.failure
-    } catch let error as ModelConfigError {
-        TerminalText.printError("error: \(error.description)")
-        throw ExitCode.failure
     }
 }

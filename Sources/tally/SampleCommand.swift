@@ -48,7 +48,7 @@ struct SampleCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingModelErrors {
+        try reportingErrors {
             let (workspace, database) = try workspaceOption.open()
             defer { database.close() }
             try Self.sample(

@@ -49,17 +49,12 @@ enum TerminalText {
     }
 }
 
-/// Runs `body`, printing store and workspace errors as one clear line and exiting with status 1.
+/// Runs `body`, printing any of the project's own errors as one clear line (they name the file, the line or
+/// the thing, and what to do) and exiting with status 1.
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
-    } catch let error as StoreError {
-        TerminalText.printError("error: \(error.description)")
-        throw ExitCode.failure
-    } catch let error as WorkspaceError {
-        TerminalText.printError("error: \(error.description)")
-        throw ExitCode.failure
-    } catch let error as LineError {
+    } catch let error as UserFacingError {
         TerminalText.printError("error: \(error.description)")
         throw ExitCode.failure
     }
