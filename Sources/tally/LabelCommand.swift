@@ -57,13 +57,12 @@ struct Label: ParsableCommand {
             TerminalText.printError("error: tally label needs a terminal (standard input and output are not one)")
             throw ExitCode.failure
         }
-        let service = try reportingErrors { () -> StoreLabelingService in
+        let (service, drafter) = try reportingErrors { () -> (StoreLabelingService, (any Drafter)?) in
             let (workspace, database) = try workspace.open()
-            return try StoreLabelingService(
-                workspace: workspace, database: database, labelerName: labelerName,
-                role: labelerRole)
+            let service = try StoreLabelingService(
+                workspace: workspace, database: database, labelerName: labelerName, role: labelerRole)
+            return (service, try chooseDrafter(environment: environment, workspace: workspace, database: database))
         }
-        let drafter = try reportingErrors { try chooseDrafter(environment: environment) }
         let board = DraftBoard(drafter: drafter, draftsPerPrompt: drafts)
         let app = try reportingErrors { try LabelingApp(service: service, drafts: board) }
         app.context.autosaveDelay = autosaveDelay
@@ -79,13 +78,13 @@ struct Label: ParsableCommand {
 
     /// The endpoint when TALLY_DRAFT_BASE_URL is set; else the `--draft-checkpoint` (by default the workspace's
     /// newest checkpoint) on the embedded engine; none with `--no-drafts` or when the workspace has no model.
-    private func chooseDrafter(environment: [String: String]) throws -> (any Drafter)? {
+    private func chooseDrafter(
+        environment: [String: String], workspace found: Workspace, database: TallyDatabase
+    ) throws -> (any Drafter)? {
         if noDrafts { return nil }
         if let configuration = ChatCompletionsDrafter.Configuration(environment: environment) {
             return ChatCompletionsDrafter(configuration: configuration)
         }
-        let (found, database) = try workspace.open()
-        defer { database.close() }
         let records = try database.checkpoints()
         let reference = draftCheckpoint ?? records.max(by: { $0.id < $1.id })?.name
         guard let reference else { return nil }
