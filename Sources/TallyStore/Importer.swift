@@ -223,7 +223,7 @@ struct ImportWriter {
     let now = Date.nowTimestamp
     private var promptIDs: [ContentHash.Digest: Int64] = [:]
     private var responseIDs: [ResponseKey: Int64] = [:]
-    private let insertPrompt: RawInsert
+    private var insertPrompt: RawInsert
     private var responses: BatchInsert
     private var comparisons: BatchInsert
     /// The write lock is ours for the whole transaction, so ids can be given out here.

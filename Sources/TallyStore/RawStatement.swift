@@ -4,13 +4,24 @@ import GRDBSQLite
 
 /// A prepared statement bound and stepped through SQLite's C API, for the import's hot inserts where
 /// building GRDB `StatementArguments` for every row costs more than the insert itself.
+///
+/// Texts and blobs are copied once into a buffer the statement owns and bound without SQLite copying
+/// them again (`SQLITE_STATIC`); the buffer outlives the step, and every parameter is bound on every
+/// run, so old bindings never need clearing.
 struct RawInsert {
     private let statement: Statement
     private let db: Database
+    private let parameterCount: Int
+    /// The UTF-8 of this run's texts and the bytes of its blobs, end to end.
+    private var bytes: [UInt8] = []
+    /// Where each text or blob value starts in `bytes` and how long it is, by parameter index.
+    private var spans: [(start: Int, count: Int)] = []
 
     init(_ db: Database, sql: String) throws {
         self.db = db
         statement = try db.makeStatement(sql: sql)
+        parameterCount = Int(sqlite3_bind_parameter_count(statement.sqliteStatement))
+        spans = Array(repeating: (0, 0), count: parameterCount)
     }
 
     /// A value to bind.
@@ -23,45 +34,57 @@ struct RawInsert {
     }
 
     /// Binds `values` to the statement's parameters in order, runs it to completion and resets it.
-    func run(_ values: Value...) throws {
+    mutating func run(_ values: Value...) throws {
         try run(values)
     }
 
     /// Binds `values` to the statement's parameters in order, runs it to completion and resets it.
-    func run(_ values: [Value]) throws {
-        let handle = statement.sqliteStatement
-        defer {
-            sqlite3_reset(handle)
-            sqlite3_clear_bindings(handle)
-        }
+    mutating func run(_ values: [Value]) throws {
+        precondition(values.count == parameterCount, "every parameter must be bound on every run")
+        bytes.removeAll(keepingCapacity: true)
         for (index, value) in values.enumerated() {
-            let position = Int32(index + 1)
-            let code: Int32
             switch value {
-            case .integer(let number):
-                code = sqlite3_bind_int64(handle, position, number)
-            case .real(let number):
-                code = sqlite3_bind_double(handle, position, number)
-            case .null:
-                code = sqlite3_bind_null(handle, position)
+            case .text(let text):
+                let start = bytes.count
+                bytes.append(contentsOf: text.utf8)
+                spans[index] = (start, bytes.count - start)
             case .blob(let data):
-                code = data.withUnsafeBytes { bytes in
-                    sqlite3_bind_blob(handle, position, bytes.baseAddress, Int32(bytes.count), Self.transient)
-                }
-            case .text(let text) where text.isEmpty:
-                code = sqlite3_bind_text(handle, position, "", 0, Self.transient)
-            case .text(var text):
-                code = text.withUTF8 { bytes in
-                    sqlite3_bind_text(
-                        handle, position,
-                        bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
-                        Int32(bytes.count), Self.transient)
-                }
+                let start = bytes.count
+                bytes.append(contentsOf: data)
+                spans[index] = (start, bytes.count - start)
+            case .integer, .real, .null:
+                break
             }
-            guard code == SQLITE_OK else { throw error(code) }
         }
-        let code = sqlite3_step(handle)
-        guard code == SQLITE_DONE else { throw error(code) }
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        try bytes.withUnsafeBufferPointer { buffer in
+            // SQLite wants a non-null pointer for an empty text or blob (null would bind NULL).
+            let base = UnsafeRawPointer(buffer.baseAddress) ?? UnsafeRawPointer(Self.emptyBytes)
+            for (index, value) in values.enumerated() {
+                let position = Int32(index + 1)
+                let code: Int32
+                switch value {
+                case .integer(let number):
+                    code = sqlite3_bind_int64(handle, position, number)
+                case .real(let number):
+                    code = sqlite3_bind_double(handle, position, number)
+                case .null:
+                    code = sqlite3_bind_null(handle, position)
+                case .text:
+                    let span = spans[index]
+                    code = sqlite3_bind_text(
+                        handle, position, (base + span.start).assumingMemoryBound(to: CChar.self), Int32(span.count),
+                        Self.static)
+                case .blob:
+                    let span = spans[index]
+                    code = sqlite3_bind_blob(handle, position, base + span.start, Int32(span.count), Self.static)
+                }
+                guard code == SQLITE_OK else { throw error(code) }
+            }
+            let code = sqlite3_step(handle)
+            guard code == SQLITE_DONE else { throw error(code) }
+        }
     }
 
     private func error(_ code: Int32) -> DatabaseError {
@@ -69,8 +92,14 @@ struct RawInsert {
         return DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
     }
 
-    /// SQLite copies the bound text (SQLITE_TRANSIENT): our buffers do not outlive the call.
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    /// SQLite uses the bound bytes in place (SQLITE_STATIC): `bytes` is unchanged until after the step.
+    private static let `static` = unsafeBitCast(0, to: sqlite3_destructor_type.self)
+    /// A byte to point at when the buffer is empty.
+    private static let emptyBytes: UnsafeMutablePointer<UInt8> = {
+        let byte = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+        byte.initialize(to: 0)
+        return byte
+    }()
 }
 
 /// Rows buffered and inserted many per statement (`INSERT … VALUES (…), (…), …`), which saves most of
@@ -79,8 +108,8 @@ struct BatchInsert {
     /// Rows per multi-row statement.
     static let rowsPerStatement = 64
 
-    private let single: RawInsert
-    private let batch: RawInsert
+    private var single: RawInsert
+    private var batch: RawInsert
     private let columnCount: Int
     private var pending: [RawInsert.Value] = []
 

@@ -79,3 +79,92 @@ import Testing
             try database.demonstrationDrafts(demonstrationID: 1) == [DemonstrationDraftLink(draftID: 1, editDistance: nil)])
     }
 }
+
+@Suite struct BulkTableCheckMigrationTests {
+    private static let pairLine = #"{"prompt": "Name a colour.", "chosen": "Blue.", "rejected": "Seven."}"#
+
+    /// A v4 database with an imported pair, a multi-turn prompt, a labelled comparison and a flag on it.
+    private func makeVersion4Database(at url: URL, pairs: URL) throws {
+        let old = try TallyDatabase.open(at: url, migratingUpTo: "v4-draft-edit-distance")
+        try Self.pairLine.write(to: pairs, atomically: true, encoding: .utf8)
+        _ = try old.importFile(pairs, options: ImportOptions(kind: .prefs))
+        try old.pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO labeler (name, role, createdAt) VALUES ('alice', 'labeler', 1);
+                    INSERT INTO prompt (text, source, split, contentHash, createdAt)
+                    VALUES ('What is 2 + 2?', 'old', 'test', X'01', 1);
+                    INSERT INTO prompt (messages, source, split, contentHash, createdAt)
+                    VALUES ('[{"role":"user","content":"Hi"}]', 'old', 'eval', X'02', 2);
+                    INSERT INTO response (promptId, text, textHash, origin, source, createdAt)
+                    VALUES (2, '4', 1, 'model', 'old', 1), (2, '5', 2, 'model', 'old', 1);
+                    INSERT INTO comparison (promptId, responseAId, responseBId, outcome, labelerId, source, createdAt)
+                    VALUES (2, 3, 4, 'bothBad', 1, 'old', 3);
+                    INSERT INTO flag (kind, promptId, comparisonId, labelerId, createdAt) VALUES ('spam', 2, 2, 1, 4);
+                    """)
+        }
+        old.close()
+    }
+
+    @Test func rebuiltTablesKeepTheirRowsIndexesAndReferences() throws {
+        let temp = try TemporaryFolder()
+        let url = temp.url.appendingPathComponent("v4.sqlite")
+        let pairs = temp.url.appendingPathComponent("pairs.jsonl")
+        try makeVersion4Database(at: url, pairs: pairs)
+        let database = try TallyDatabase.open(at: url)
+        #expect(try database.appliedMigrations() == Schema.migrationIdentifiers)
+        try database.read { db in
+            let prompts = try Row.fetchAll(db, sql: "SELECT id, text, messages, split, contentHash FROM prompt ORDER BY id")
+            #expect(prompts.map { $0["split"] as String } == ["train", "test", "eval"])
+            #expect(prompts[2]["messages"] as String? == #"[{"role":"user","content":"Hi"}]"#)
+            #expect(prompts[1]["contentHash"] as Data == Data([1]))
+            let comparisons = try Row.fetchAll(db, sql: "SELECT * FROM comparison ORDER BY id")
+            #expect(comparisons.map { $0["outcome"] as String } == ["A", "bothBad"])
+            #expect(comparisons[1]["labelerId"] as Int64 == 1)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM flag WHERE comparisonId = 2") == 1)
+            let indexes = try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'comparison' ORDER BY name")
+            #expect(indexes == ["comparison_assignment", "comparison_pair"])
+            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+        }
+        // The pair imported before the rebuild is still found by its hashes.
+        let again = try database.importFile(pairs, options: ImportOptions(kind: .prefs))
+        #expect(again.promptsMerged == 1)
+        #expect(again.pairsDuplicate == 1)
+        #expect(again.pairsAdded == 0)
+    }
+
+    @Test func rebuiltChecksStillRefuseUnknownSplitsAndOutcomes() throws {
+        let temp = try TemporaryFolder()
+        let database = try TallyDatabase.open(at: temp.url.appendingPathComponent("new.sqlite"))
+        try database.pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO prompt (text, source, split, contentHash, createdAt) VALUES ('Q', 's', 'train', X'01', 1);
+                    INSERT INTO response (promptId, text, textHash, origin, source, createdAt)
+                    VALUES (1, 'a', 1, 'model', 's', 1), (1, 'b', 2, 'model', 's', 1);
+                    """)
+        }
+        #expect(throws: DatabaseError.self) {
+            try database.pool.write { db in
+                try db.execute(
+                    sql: "INSERT INTO prompt (text, source, split, contentHash, createdAt) VALUES ('R', 's', 'dev', X'02', 1)")
+            }
+        }
+        #expect(throws: DatabaseError.self) {
+            try database.pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO comparison (promptId, responseAId, responseBId, outcome, source, createdAt)
+                        VALUES (1, 1, 2, 'C', 's', 1)
+                        """)
+            }
+        }
+        #expect(throws: DatabaseError.self) {
+            try database.pool.write { db in
+                try db.execute(
+                    sql: "INSERT INTO prompt (source, split, contentHash, createdAt) VALUES ('s', 'test', X'03', 1)")
+            }
+        }
+    }
+}
