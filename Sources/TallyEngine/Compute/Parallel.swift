@@ -29,7 +29,7 @@ func parallelRanges(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>
     }
     let chunks = min(4 * workers, max(workers, count / max(1, minimumPerThread)))
     let next = Atomic<Int>(0)
-    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+    ComputeWorkers.shared.perform(iterations: workers) { _ in
         while true {
             let chunk = next.wrappingAdd(1, ordering: .relaxed).oldValue
             if chunk >= chunks { return }
@@ -51,7 +51,7 @@ func parallelSlices(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>
         body(0..<count, 0)
         return
     }
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+    ComputeWorkers.shared.perform(iterations: workers) { worker in
         body((count * worker / workers)..<(count * (worker + 1) / workers), worker)
     }
 }
@@ -66,7 +66,7 @@ func parallelForEach(_ count: Int, _ body: (_ index: Int, _ worker: Int) -> Void
         return
     }
     let next = Atomic<Int>(0)
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+    ComputeWorkers.shared.perform(iterations: workers) { worker in
         while true {
             let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
             if index >= count { return }

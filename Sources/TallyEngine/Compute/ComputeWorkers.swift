@@ -1,0 +1,126 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// The engine's own worker threads (one per core besides the caller's), which run the parallel loops of
+/// ``parallelRanges(_:minimumPerThread:_:)`` and its siblings.
+///
+/// `DispatchQueue.concurrentPerform` wakes a pooled thread for every loop, which costs tens of
+/// microseconds: nothing next to a training step, but decoding one token of the `small` config runs
+/// some fifty loops of a few microseconds each, and the wake-ups took a third of its time. Here a
+/// loop is handed over through an atomic counter. Between loops, workers sleep on a condition
+/// variable — except inside ``withWorkersWaiting(_:)``, where they keep polling for the next loop for
+/// up to ``pollingLimit`` before going to sleep, so token after token finds them awake.
+///
+/// A loop started while another is running (from a worker, or from a second thread of the caller's
+/// program) runs on the calling thread alone, so loops never wait on each other.
+final class ComputeWorkers: @unchecked Sendable {
+    /// The workers every parallel loop of the engine uses.
+    static let shared = ComputeWorkers(count: ComputeThreads.count - 1)
+
+    /// How long a worker inside ``withWorkersWaiting(_:)`` polls for the next loop before sleeping.
+    static let pollingLimit: UInt64 = 2_000_000  // nanoseconds
+
+    private let workerCount: Int
+    /// Incremented for every loop handed to the workers.
+    private let generation = Atomic<UInt64>(0)
+    /// Workers that have not yet reported on the current loop (every worker reports, with or without an
+    /// iteration to run).
+    private let unfinished = Atomic<Int>(0)
+    /// Whether a loop is running (a second one runs on its caller alone).
+    private let running = Atomic<Bool>(false)
+    /// How many ``withWorkersWaiting(_:)`` scopes are open.
+    private let waitingScopes = Atomic<Int>(0)
+    /// The current loop's body and iteration count: written before `generation` is incremented, read by
+    /// the workers after they see the increment, and never written while a worker may read it.
+    private nonisolated(unsafe) var body: ((Int) -> Void)?
+    private nonisolated(unsafe) var iterations = 0
+    /// Guards `sleepers` and the condition variable workers sleep on.
+    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let wakeUp = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private nonisolated(unsafe) var sleepers = 0
+
+    private init(count: Int) {
+        workerCount = max(0, count)
+        pthread_mutex_init(lock, nil)
+        pthread_cond_init(wakeUp, nil)
+        for worker in 0..<workerCount {
+            let thread = Thread { [unowned self] in self.work(as: worker + 1) }
+            thread.name = "tally-compute-\(worker + 1)"
+            thread.start()
+        }
+    }
+
+    /// Runs `body(i)` for every `i` in `0..<iterations` and returns when all are done: iteration 0 on the
+    /// calling thread, iteration `k` on worker `k`. At most `ComputeThreads.count` iterations.
+    func perform(iterations: Int, _ body: (Int) -> Void) {
+        precondition(iterations <= workerCount + 1, "at most one iteration per core")
+        guard iterations > 1, running.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+        else {
+            for index in 0..<max(0, iterations) { body(index) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            self.body = body
+            self.iterations = iterations
+            unfinished.store(workerCount, ordering: .relaxed)
+            generation.add(1, ordering: .releasing)
+            pthread_mutex_lock(lock)
+            if sleepers > 0 { pthread_cond_broadcast(wakeUp) }
+            pthread_mutex_unlock(lock)
+            body(0)
+            var polls = 0
+            while unfinished.load(ordering: .acquiring) > 0 {
+                polls += 1
+                if polls % 64 == 0 { sched_yield() }
+            }
+            self.body = nil
+        }
+        running.store(false, ordering: .releasing)
+    }
+
+    /// Runs `body` with the workers polling for loops between them instead of sleeping: for code that
+    /// runs many short loops in a row, such as decoding token by token.
+    func withWorkersWaiting<T>(_ body: () throws -> T) rethrows -> T {
+        waitingScopes.add(1, ordering: .relaxed)
+        defer { waitingScopes.subtract(1, ordering: .relaxed) }
+        return try body()
+    }
+
+    /// A worker's life: wait for a loop, run its iteration if it has one, report, repeat.
+    private func work(as index: Int) {
+        // Not the counter's value when the thread gets going: a loop may have been handed out before.
+        var seen: UInt64 = 0
+        while true {
+            seen = waitForLoop(after: seen)
+            if index < iterations, let body { body(index) }
+            unfinished.subtract(1, ordering: .releasing)
+        }
+    }
+
+    /// Returns the generation of the next loop after `seen`, polling first when a waiting scope is open.
+    private func waitForLoop(after seen: UInt64) -> UInt64 {
+        if waitingScopes.load(ordering: .relaxed) > 0 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            var polls = 0
+            while true {
+                let current = generation.load(ordering: .acquiring)
+                if current != seen { return current }
+                polls += 1
+                if polls % 256 == 0 {
+                    if DispatchTime.now().uptimeNanoseconds - start > Self.pollingLimit { break }
+                    sched_yield()
+                }
+            }
+        }
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        while true {
+            let current = generation.load(ordering: .acquiring)
+            if current != seen { return current }
+            sleepers += 1
+            pthread_cond_wait(wakeUp, lock)
+            sleepers -= 1
+        }
+    }
+}

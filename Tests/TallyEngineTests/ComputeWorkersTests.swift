@@ -1,0 +1,56 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import TallyEngine
+
+@Suite struct ComputeWorkersTests {
+    @Test func everyIterationRunsOnceInEveryLoop() {
+        let iterations = ComputeThreads.count
+        let runs = Mutex([Int](repeating: 0, count: iterations))
+        for _ in 0..<2_000 {
+            ComputeWorkers.shared.perform(iterations: iterations) { index in
+                runs.withLock { $0[index] += 1 }
+            }
+        }
+        #expect(runs.withLock { $0 } == [Int](repeating: 2_000, count: iterations))
+    }
+
+    @Test func loopsInsideLoopsRunOnTheirCaller() {
+        let total = Atomic<Int>(0)
+        parallelForEach(64) { _, _ in
+            parallelRanges(100) { range in total.add(range.count, ordering: .relaxed) }
+        }
+        #expect(total.load(ordering: .relaxed) == 64 * 100)
+    }
+
+    @Test func loopsFromTwoThreadsAtOnceBothFinish() async {
+        // Decoding a draft in the labeling UI can overlap with other engine work in the same process.
+        @Sendable func sum() -> Int {
+            let total = Atomic<Int>(0)
+            for _ in 0..<500 {
+                parallelRanges(1_000, minimumPerThread: 1) { range in total.add(range.count, ordering: .relaxed) }
+            }
+            return total.load(ordering: .relaxed)
+        }
+        async let first = Task.detached { sum() }.value
+        async let second = Task.detached { sum() }.value
+        let (a, b) = await (first, second)
+        #expect(a == 500_000)
+        #expect(b == 500_000)
+    }
+
+    @Test func workersThatWaitBetweenLoopsGiveTheSameResults() {
+        func slicedSums() -> [Int] {
+            var sums = [Int](repeating: 0, count: ComputeThreads.count)
+            sums.withUnsafeMutableBufferPointer { slots in
+                parallelSlices(10_000) { range, worker in slots[worker] = range.reduce(0, +) }
+            }
+            return sums
+        }
+        let sleeping = slicedSums()
+        let waiting = ComputeWorkers.shared.withWorkersWaiting { (0..<100).map { _ in slicedSums() } }
+        #expect(waiting.allSatisfy { $0 == sleeping })
+        #expect(sleeping.reduce(0, +) == (0..<10_000).reduce(0, +))
+    }
+}
