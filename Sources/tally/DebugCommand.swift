@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TallyEngine
 import TallyStore
 
 /// Hidden commands for tests and troubleshooting.
@@ -8,7 +9,7 @@ struct Debug: ParsableCommand {
         commandName: "debug",
         abstract: "Commands for tests and troubleshooting.",
         shouldDisplay: false,
-        subcommands: [DebugSubmitLabels.self])
+        subcommands: [DebugSubmitLabels.self, DebugBLAS.self])
 }
 
 /// `tally debug submit-labels`: a scripted labeler that takes tasks from the queue and submits them
@@ -66,5 +67,20 @@ struct DebugSubmitLabels: ParsableCommand {
             try database.submitComparison(assignmentID: task.assignmentID, outcome: outcome, secondsSpent: 1)
         }
         return true
+    }
+}
+
+/// `tally debug blas`: which OpenBLAS kernels this process runs (after Tally's own choice) and why.
+struct DebugBLAS: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "blas",
+        abstract: "Print the OpenBLAS kernel family and thread count this process runs with.")
+
+    func run() {
+        let environment = ProcessInfo.processInfo.environment
+        print("core \(OpenBLASChoice.coreName)")
+        print("threads \(OpenBLASChoice.threadCount)")
+        print("\(OpenBLASChoice.variable)=\(environment[OpenBLASChoice.variable] ?? "(unset)")")
+        print("\(OpenBLASChoice.overrideVariable)=\(environment[OpenBLASChoice.overrideVariable] ?? "(unset)")")
     }
 }

@@ -1,14 +1,18 @@
 import Foundation
 import TallyEngine
 
-/// Makes OpenBLAS run its fastest safe kernels without the user doing anything: on a CPU with AVX-512
-/// (`avx512f`) and with `OPENBLAS_CORETYPE` unset, re-executes this process with `OPENBLAS_CORETYPE=SkylakeX`
-/// (the library reads it once, when it loads before `main`). A value the user set is never overridden, and
-/// the re-executed process sees the variable set, so it never loops.
+/// Makes OpenBLAS run its fastest safe kernels without the user doing anything (see ``OpenBLASChoice``):
+/// when the kernels loaded are slower than the CPU allows, or differ from `TALLY_OPENBLAS_CORETYPE`,
+/// re-executes this process with `OPENBLAS_CORETYPE` set accordingly (the library reads it once, when it
+/// loads before `main`).
 enum OpenBLASSetup {
     static func selectFastestKernels() {
-        guard OpenBLASChoice.shouldSelectSkylakeXHere() else { return }
-        setenv(OpenBLASChoice.variable, OpenBLASChoice.skylakeX, 1)
+        guard case .reexecute(let coreType) = OpenBLASChoice.decideHere() else { return }
+        if let coreType {
+            setenv(OpenBLASChoice.variable, coreType, 1)
+        } else {
+            unsetenv(OpenBLASChoice.variable)
+        }
         let arguments = CommandLine.arguments
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
         argv.append(nil)

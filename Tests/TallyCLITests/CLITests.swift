@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TallyEngine
 import TallyStore
 import Testing
 
@@ -126,5 +127,33 @@ struct CLITests {
         #expect(report.rankingUnits == perLabeler * 3)
         #expect(report.rankingResponsePairs == perLabeler * 3 * (labelers * (labelers - 1) / 2))
         #expect(try database.preferencePairs().count == labelers * perLabeler * 3)
+    }
+}
+
+@Suite struct OpenBLASKernelChoiceTests {
+    /// Whether this machine's CPU can run OpenBLAS's SkylakeX kernels.
+    private var cpuRunsSkylakeX: Bool {
+        let cpuInfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        return OpenBLASChoice.cpuSupportsSkylakeX(cpuInfo: cpuInfo)
+    }
+
+    private func core(_ environment: [String: String]) throws -> String {
+        let result = try TallyBinary.run(["debug", "blas"], environment: environment)
+        #expect(result.status == 0, "\(result.error)")
+        let line = result.output.split(separator: "\n").first { $0.hasPrefix("core ") }
+        return String(line?.dropFirst(5) ?? "")
+    }
+
+    @Test func anInheritedSlowCoreTypeIsUpgradedOnAVX512CPUs() throws {
+        let core = try core(["OPENBLAS_CORETYPE": "Haswell"])
+        if cpuRunsSkylakeX {
+            #expect(core == "SkylakeX")
+        } else {
+            #expect(core == "Haswell")
+        }
+    }
+
+    @Test func tallysOwnVariableAlwaysWins() throws {
+        #expect(try core(["OPENBLAS_CORETYPE": "SkylakeX", "TALLY_OPENBLAS_CORETYPE": "Haswell"]) == "Haswell")
     }
 }

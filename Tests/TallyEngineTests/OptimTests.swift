@@ -96,13 +96,33 @@ import Testing
         #expect(EngineRandom(seed: 1).state != EngineRandom(seed: 2).state)
     }
 
-    @Test func openBLASChoiceNeedsAVX512AndAnUnsetVariable() {
-        let avx512 = "processor\t: 0\nflags\t\t: fpu sse avx2 avx512f avx512dq\n"
+    @Test func openBLASChoiceUpgradesSlowKernelsOnAVX512CPUs() {
+        let avx512 = "processor\t: 0\nflags\t\t: fpu sse avx2 avx512f avx512dq avx512bw avx512vl\n"
+        let avx512FoundationOnly = "processor\t: 0\nflags\t\t: fpu sse avx2 avx512f\n"
         let avx2 = "processor\t: 0\nflags\t\t: fpu sse avx2 fma\n"
-        #expect(OpenBLASChoice.shouldSelectSkylakeX(environment: [:], cpuInfo: avx512))
-        #expect(!OpenBLASChoice.shouldSelectSkylakeX(environment: [:], cpuInfo: avx2))
-        #expect(!OpenBLASChoice.shouldSelectSkylakeX(environment: ["OPENBLAS_CORETYPE": "Haswell"], cpuInfo: avx512))
-        #expect(!OpenBLASChoice.shouldSelectSkylakeX(environment: ["OPENBLAS_CORETYPE": ""], cpuInfo: avx512))
-        #expect(!OpenBLASChoice.shouldSelectSkylakeX(environment: [:], cpuInfo: ""))
+        let skylakeX = OpenBLASChoice.Decision.reexecute(coreType: "SkylakeX")
+        func decide(_ environment: [String: String], _ cpuInfo: String, loaded: String) -> OpenBLASChoice.Decision {
+            OpenBLASChoice.decide(environment: environment, cpuInfo: cpuInfo, loadedCore: loaded)
+        }
+        // OpenBLAS fell back to AVX2 kernels, by itself or because the machine's environment said so.
+        #expect(decide([:], avx512, loaded: "Haswell") == skylakeX)
+        #expect(decide(["OPENBLAS_CORETYPE": "Haswell"], avx512, loaded: "Haswell") == skylakeX)
+        // AVX-512 kernels already loaded, or a CPU that cannot run them: nothing to do.
+        #expect(decide([:], avx512, loaded: "Cooperlake") == .keep)
+        #expect(decide(["OPENBLAS_CORETYPE": "SkylakeX"], avx512, loaded: "SkylakeX") == .keep)
+        #expect(decide([:], avx2, loaded: "Haswell") == .keep)
+        #expect(decide([:], avx512FoundationOnly, loaded: "Haswell") == .keep)
+        #expect(decide([:], "", loaded: "Haswell") == .keep)
+        // The re-executed process never re-executes again, even if OpenBLAS ignored the variable.
+        #expect(decide(["OPENBLAS_CORETYPE": "SkylakeX"], avx512, loaded: "Haswell") == .keep)
+        // TALLY_OPENBLAS_CORETYPE is the user's own choice and always wins; empty lets OpenBLAS detect.
+        #expect(decide(["TALLY_OPENBLAS_CORETYPE": "Haswell"], avx512, loaded: "Cooperlake") == .reexecute(coreType: "Haswell"))
+        #expect(
+            decide(["TALLY_OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_CORETYPE": "Haswell"], avx512, loaded: "Haswell")
+                == .keep)
+        #expect(
+            decide(["TALLY_OPENBLAS_CORETYPE": "", "OPENBLAS_CORETYPE": "Haswell"], avx512, loaded: "Haswell")
+                == .reexecute(coreType: nil))
+        #expect(decide(["TALLY_OPENBLAS_CORETYPE": ""], avx512, loaded: "Haswell") == .keep)
     }
 }

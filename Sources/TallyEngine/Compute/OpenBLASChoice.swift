@@ -1,33 +1,65 @@
 import COpenBLAS
 import Foundation
 
-/// Which OpenBLAS kernels to run. Debian's OpenBLAS 0.3.21 does not recognise some AVX-512 CPUs and falls
-/// back to its AVX2 (Haswell) kernels; `OPENBLAS_CORETYPE=SkylakeX` selects the AVX-512 ones, which are
-/// faster on sgemm. The variable is read when the library loads, before `main`, so a command that wants it
-/// must re-execute itself with the variable set (see the `tally` command's OpenBLAS setup).
+/// Which OpenBLAS kernels to run.
+///
+/// On an AVX-512 CPU, OpenBLAS's AVX-512 kernels run sgemm about twice as fast as its AVX2 (Haswell)
+/// ones, but OpenBLAS may end up on the slower ones: Debian's 0.3.21 does not recognise every AVX-512
+/// CPU, and machine images may export `OPENBLAS_CORETYPE=Haswell` for all programs. The library reads
+/// that variable once, when it loads before `main`, so the `tally` command checks which kernels were
+/// loaded and, when they are slower than the CPU allows, re-executes itself with
+/// `OPENBLAS_CORETYPE=SkylakeX`. `TALLY_OPENBLAS_CORETYPE` is the user's own choice for Tally and always
+/// wins (empty: let OpenBLAS detect the CPU itself).
 public enum OpenBLASChoice {
     /// The environment variable OpenBLAS reads at load time.
     public static let variable = "OPENBLAS_CORETYPE"
+    /// The variable through which a user picks the kernels for Tally (copied into ``variable``).
+    public static let overrideVariable = "TALLY_OPENBLAS_CORETYPE"
     /// The core type chosen on AVX-512 CPUs.
     public static let skylakeX = "SkylakeX"
+    /// OpenBLAS kernel families that already use AVX-512 (lowercased), left alone when loaded.
+    static let avx512Families: Set<String> = ["skylakex", "cooperlake", "sapphirerapids"]
+    /// The CPU flags the SkylakeX kernels need; other CPUs would die of SIGILL in them.
+    static let requiredFlags = ["avx512f", "avx512bw", "avx512dq", "avx512vl"]
 
-    /// Whether to set `OPENBLAS_CORETYPE=SkylakeX`: only when the user has not set the variable (their
-    /// choice stands, empty or not) and the CPU flags in `/proc/cpuinfo` text include `avx512f` (other CPUs
-    /// would die of SIGILL in those kernels).
-    public static func shouldSelectSkylakeX(environment: [String: String], cpuInfo: String) -> Bool {
-        guard environment[variable] == nil else { return false }
+    /// What the `tally` command should do about its OpenBLAS kernels before anything else.
+    public enum Decision: Equatable, Sendable {
+        /// Keep the kernels already loaded.
+        case keep
+        /// Re-execute with ``OpenBLASChoice/variable`` set to this value (nil: unset).
+        case reexecute(coreType: String?)
+    }
+
+    /// Decides from the environment, `/proc/cpuinfo` text and the kernel family OpenBLAS loaded:
+    /// - `TALLY_OPENBLAS_CORETYPE` set: make `OPENBLAS_CORETYPE` equal to it (unset when it is empty);
+    /// - else on a CPU with the AVX-512 flags the SkylakeX kernels need, when the loaded kernels are not
+    ///   AVX-512 ones: SkylakeX, whatever `OPENBLAS_CORETYPE` said;
+    /// - else keep. Never re-executes twice: the second process finds the variable as it was set.
+    public static func decide(environment: [String: String], cpuInfo: String, loadedCore: String) -> Decision {
+        if let chosen = environment[overrideVariable] {
+            let wanted: String? = chosen.isEmpty ? nil : chosen
+            return environment[variable] == wanted ? .keep : .reexecute(coreType: wanted)
+        }
+        guard cpuSupportsSkylakeX(cpuInfo: cpuInfo), !avx512Families.contains(loadedCore.lowercased()),
+            environment[variable] != skylakeX
+        else { return .keep }
+        return .reexecute(coreType: skylakeX)
+    }
+
+    /// Whether the first `flags` line of `/proc/cpuinfo` text lists every flag the SkylakeX kernels need.
+    public static func cpuSupportsSkylakeX(cpuInfo: String) -> Bool {
         for line in cpuInfo.split(separator: "\n") where line.hasPrefix("flags") {
-            let flags = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ":" })
-            return flags.contains("avx512f")
+            let flags = Set(line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ":" }).map(String.init))
+            return requiredFlags.allSatisfy(flags.contains)
         }
         return false
     }
 
-    /// Reads this machine's `/proc/cpuinfo` and environment and decides as
-    /// ``shouldSelectSkylakeX(environment:cpuInfo:)``; false where `/proc/cpuinfo` cannot be read.
-    public static func shouldSelectSkylakeXHere() -> Bool {
-        guard let cpuInfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return false }
-        return shouldSelectSkylakeX(environment: ProcessInfo.processInfo.environment, cpuInfo: cpuInfo)
+    /// ``decide(environment:cpuInfo:loadedCore:)`` for this process and machine; keep where
+    /// `/proc/cpuinfo` cannot be read.
+    public static func decideHere() -> Decision {
+        guard let cpuInfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return .keep }
+        return decide(environment: ProcessInfo.processInfo.environment, cpuInfo: cpuInfo, loadedCore: coreName)
     }
 
     /// The kernel family OpenBLAS is running, e.g. "Haswell" or "SkylakeX".
