@@ -93,9 +93,17 @@ final class ComputeWorkers: @unchecked Sendable {
         var seen: UInt64 = 0
         while true {
             seen = waitForLoop(after: seen)
-            if index < iterations, let body { body(index) }
+            runIteration(index)
             unfinished.subtract(1, ordering: .releasing)
         }
+    }
+
+    /// Runs the current loop's iteration `index`, if it has one. A function of its own so that the worker's
+    /// reference to the body is gone before it reports (the caller's body must not outlive its loop).
+    @inline(never)
+    private func runIteration(_ index: Int) {
+        guard index < iterations, let body else { return }
+        body(index)
     }
 
     /// Returns the generation of the next loop after `seen`, polling first when a waiting scope is open.
