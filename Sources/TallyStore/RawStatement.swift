@@ -93,6 +93,8 @@ struct RawInsert {
     }
 
     /// SQLite uses the bound bytes in place (SQLITE_STATIC): `bytes` is unchanged until after the step.
+    /// Between runs the statement still points at them, so nothing may read its bound values then
+    /// (`sqlite3_expanded_sql`, say); binding, resetting and finalizing never do.
     private static let `static` = unsafeBitCast(0, to: sqlite3_destructor_type.self)
     /// A byte to point at when the buffer is empty.
     private static let emptyBytes: UnsafeMutablePointer<UInt8> = {

@@ -131,10 +131,12 @@ struct CLITests {
 }
 
 @Suite struct OpenBLASKernelChoiceTests {
+    private static let cpuInfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
     /// Whether this machine's CPU can run OpenBLAS's SkylakeX kernels.
-    private var cpuRunsSkylakeX: Bool {
-        let cpuInfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        return OpenBLASChoice.cpuSupportsSkylakeX(cpuInfo: cpuInfo)
+    private var cpuRunsSkylakeX: Bool { OpenBLASChoice.cpuSupportsSkylakeX(cpuInfo: Self.cpuInfo) }
+    /// Whether it can run the Haswell (AVX2) ones.
+    private static var cpuRunsHaswell: Bool {
+        cpuInfo.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").contains("avx2") ?? false
     }
 
     private func core(_ environment: [String: String]) throws -> String {
@@ -144,7 +146,8 @@ struct CLITests {
         return String(line?.dropFirst(5) ?? "")
     }
 
-    @Test func anInheritedSlowCoreTypeIsUpgradedOnAVX512CPUs() throws {
+    @Test(.enabled(if: cpuRunsHaswell, "needs an x86-64 CPU with AVX2"))
+    func anInheritedSlowCoreTypeIsUpgradedOnAVX512CPUs() throws {
         let core = try core(["OPENBLAS_CORETYPE": "Haswell"])
         if cpuRunsSkylakeX {
             #expect(core == "SkylakeX")
@@ -153,7 +156,8 @@ struct CLITests {
         }
     }
 
-    @Test func tallysOwnVariableAlwaysWins() throws {
+    @Test(.enabled(if: cpuRunsHaswell, "needs an x86-64 CPU with AVX2"))
+    func tallysOwnVariableAlwaysWins() throws {
         #expect(try core(["OPENBLAS_CORETYPE": "SkylakeX", "TALLY_OPENBLAS_CORETYPE": "Haswell"]) == "Haswell")
     }
 }

@@ -30,7 +30,10 @@ enum TallyBinary {
         process.executableURL = url
         process.arguments = arguments
         var merged = ProcessInfo.processInfo.environment
-        merged.removeValue(forKey: "TALLY_WORKSPACE")
+        // The developer's own Tally settings must not leak into the tests.
+        for key in ["TALLY_WORKSPACE", "TALLY_OPENBLAS_CORETYPE", "TALLY_OPENBLAS_REEXECUTED"] {
+            merged.removeValue(forKey: key)
+        }
         for (key, value) in environment { merged[key] = value }
         process.environment = merged
         if let directory { process.currentDirectoryURL = directory }

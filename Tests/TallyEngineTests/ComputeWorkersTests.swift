@@ -54,3 +54,30 @@ import Testing
         #expect(sleeping.reduce(0, +) == (0..<10_000).reduce(0, +))
     }
 }
+
+@Suite struct ComputeWorkersWithManyCoresTests {
+    /// A pool as a four-core machine would have, so that loops narrower than the pool are exercised here too.
+    static let pool = ComputeWorkers(count: 3)
+
+    @Test func loopsOfEveryWidthRunEachIterationOnce() {
+        let runs = Mutex([Int](repeating: 0, count: 4))
+        var expected = [0, 0, 0, 0]
+        for round in 0..<3_000 {
+            let width = 1 + round % 4
+            Self.pool.perform(iterations: width) { index in runs.withLock { $0[index] += 1 } }
+            for index in 0..<width { expected[index] += 1 }
+        }
+        #expect(runs.withLock { $0 } == expected)
+    }
+
+    @Test func narrowLoopsWhileWorkersPollGiveTheSameResults() {
+        let total = Atomic<Int>(0)
+        Self.pool.withWorkersWaiting {
+            for round in 0..<3_000 {
+                Self.pool.perform(iterations: 2 + round % 3) { index in total.add(index + 1, ordering: .relaxed) }
+            }
+        }
+        // Widths 2, 3, 4 in turn add 1+2, 1+2+3, 1+2+3+4.
+        #expect(total.load(ordering: .relaxed) == 1_000 * (3 + 6 + 10))
+    }
+}

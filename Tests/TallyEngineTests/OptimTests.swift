@@ -115,6 +115,8 @@ import Testing
         #expect(decide([:], "", loaded: "Haswell") == .keep)
         // The re-executed process never re-executes again, even if OpenBLAS ignored the variable.
         #expect(decide(["OPENBLAS_CORETYPE": "SkylakeX"], avx512, loaded: "Haswell") == .keep)
+        #expect(decide(["TALLY_OPENBLAS_REEXECUTED": "1"], avx512, loaded: "Haswell") == .keep)
+        #expect(decide(["TALLY_OPENBLAS_REEXECUTED": "1", "TALLY_OPENBLAS_CORETYPE": "Haswell"], avx512, loaded: "SkylakeX") == .keep)
         // TALLY_OPENBLAS_CORETYPE is the user's own choice and always wins; empty lets OpenBLAS detect.
         #expect(decide(["TALLY_OPENBLAS_CORETYPE": "Haswell"], avx512, loaded: "Cooperlake") == .reexecute(coreType: "Haswell"))
         #expect(

@@ -134,6 +134,66 @@ import Testing
         #expect(again.pairsAdded == 0)
     }
 
+    /// Columns, foreign keys and indexes (with their columns) of `table`, as SQLite reports them.
+    private func shape(of table: String, in database: TallyDatabase) throws -> [String] {
+        try database.read { db in
+            let columns = try Row.fetchAll(db, sql: "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?)", arguments: [table])
+                .map { "column \($0["name"] as String) \($0["type"] as String) \($0["notnull"] as Int) \($0["pk"] as Int)" }
+            let keys = try Row.fetchAll(
+                db, sql: "SELECT \"from\", \"table\", \"to\", on_delete FROM pragma_foreign_key_list(?) ORDER BY \"from\"",
+                arguments: [table]
+            ).map { "foreign key \($0["from"] as String) -> \($0["table"] as String).\($0["to"] as String? ?? "id") \($0["on_delete"] as String)" }
+            let indexes = try Row.fetchAll(
+                db, sql: "SELECT name, \"unique\" FROM pragma_index_list(?) ORDER BY name", arguments: [table]
+            ).map { index -> String in
+                let name = index["name"] as String
+                let columns = try String.fetchAll(
+                    db, sql: "SELECT name FROM pragma_index_info(?) ORDER BY seqno", arguments: [name])
+                // Automatic indexes are named by position, which a rebuild may change.
+                let label = name.hasPrefix("sqlite_autoindex") ? "automatic" : name
+                return "index \(label) unique=\(index["unique"] as Int) (\(columns.joined(separator: ", ")))"
+            }
+            return columns + keys.sorted() + indexes.sorted()
+        }
+    }
+
+    @Test func rebuiltTablesHaveTheSameColumnsKeysAndIndexes() throws {
+        let temp = try TemporaryFolder()
+        let before = try TallyDatabase.open(
+            at: temp.url.appendingPathComponent("v4.sqlite"), migratingUpTo: "v4-draft-edit-distance")
+        let after = try TallyDatabase.open(at: temp.url.appendingPathComponent("v5.sqlite"))
+        for table in ["prompt", "comparison"] {
+            let old = try shape(of: table, in: before)
+            #expect(old.count > 5)
+            #expect(try shape(of: table, in: after) == old, "\(table) changed shape")
+        }
+    }
+
+    @Test func rebuiltChecksAcceptEveryKnownSplitAndOutcome() throws {
+        let temp = try TemporaryFolder()
+        let database = try TallyDatabase.open(at: temp.url.appendingPathComponent("new.sqlite"))
+        try database.pool.write { db in
+            for (index, split) in ["train", "eval", "test"].enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO prompt (text, source, split, contentHash, createdAt) VALUES (?, 's', ?, ?, 1)",
+                    arguments: ["Q\(index)", split, Data([UInt8(index)])])
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO response (promptId, text, textHash, origin, source, createdAt)
+                    VALUES (1, 'a', 1, 'model', 's', 1), (1, 'b', 2, 'human', 's', 1)
+                    """)
+            for outcome in ["A", "B", "tie", "bothBad"] {
+                try db.execute(
+                    sql: """
+                        INSERT INTO comparison (promptId, responseAId, responseBId, outcome, source, createdAt)
+                        VALUES (1, 1, 2, ?, 's', 1)
+                        """, arguments: [outcome])
+            }
+        }
+        #expect(try database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM comparison") } == 4)
+    }
+
     @Test func rebuiltChecksStillRefuseUnknownSplitsAndOutcomes() throws {
         let temp = try TemporaryFolder()
         let database = try TallyDatabase.open(at: temp.url.appendingPathComponent("new.sqlite"))

@@ -22,25 +22,26 @@ final class ComputeWorkers: @unchecked Sendable {
     static let pollingLimit: UInt64 = 2_000_000  // nanoseconds
 
     private let workerCount: Int
-    /// Incremented for every loop handed to the workers.
-    private let generation = Atomic<UInt64>(0)
-    /// Workers that have not yet reported on the current loop (every worker reports, with or without an
-    /// iteration to run).
+    /// The current loop: its number (incremented for every loop handed to the workers) times 65,536 plus
+    /// its iteration count, in one word so that a worker never pairs one loop's number with another's count.
+    private let loop = Atomic<UInt64>(0)
+    /// Workers that have not yet finished their iteration of the current loop. Workers without one (when a
+    /// loop has fewer iterations than there are cores) neither run nor report.
     private let unfinished = Atomic<Int>(0)
     /// Whether a loop is running (a second one runs on its caller alone).
     private let running = Atomic<Bool>(false)
     /// How many ``withWorkersWaiting(_:)`` scopes are open.
     private let waitingScopes = Atomic<Int>(0)
-    /// The current loop's body and iteration count: written before `generation` is incremented, read by
-    /// the workers after they see the increment, and never written while a worker may read it.
+    /// The current loop's body: written before `loop` changes, read by the workers that have an iteration
+    /// after they see the change, and never written while one of them may read it.
     private nonisolated(unsafe) var body: ((Int) -> Void)?
-    private nonisolated(unsafe) var iterations = 0
     /// Guards `sleepers` and the condition variable workers sleep on.
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wakeUp = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private nonisolated(unsafe) var sleepers = 0
 
-    private init(count: Int) {
+    /// Starts `count` worker threads, which live as long as the process (tests make pools of their own).
+    init(count: Int) {
         workerCount = max(0, count)
         pthread_mutex_init(lock, nil)
         pthread_cond_init(wakeUp, nil)
@@ -54,7 +55,7 @@ final class ComputeWorkers: @unchecked Sendable {
     /// Runs `body(i)` for every `i` in `0..<iterations` and returns when all are done: iteration 0 on the
     /// calling thread, iteration `k` on worker `k`. At most `ComputeThreads.count` iterations.
     func perform(iterations: Int, _ body: (Int) -> Void) {
-        precondition(iterations <= workerCount + 1, "at most one iteration per core")
+        precondition(iterations <= workerCount + 1 && iterations < 1 << 16, "at most one iteration per core")
         guard iterations > 1, running.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
         else {
             for index in 0..<max(0, iterations) { body(index) }
@@ -62,9 +63,9 @@ final class ComputeWorkers: @unchecked Sendable {
         }
         withoutActuallyEscaping(body) { body in
             self.body = body
-            self.iterations = iterations
-            unfinished.store(workerCount, ordering: .relaxed)
-            generation.add(1, ordering: .releasing)
+            unfinished.store(iterations - 1, ordering: .relaxed)
+            let number = (loop.load(ordering: .relaxed) >> 16) &+ 1
+            loop.store(number << 16 | UInt64(iterations), ordering: .releasing)
             pthread_mutex_lock(lock)
             if sleepers > 0 { pthread_cond_broadcast(wakeUp) }
             pthread_mutex_unlock(lock)
@@ -87,32 +88,34 @@ final class ComputeWorkers: @unchecked Sendable {
         return try body()
     }
 
-    /// A worker's life: wait for a loop, run its iteration if it has one, report, repeat.
+    /// A worker's life: wait for a loop, run its iteration and report if it has one, repeat. A loop waits
+    /// for its iterations to finish before the next is handed out, so a worker with an iteration never
+    /// misses its loop (one without may sleep through several).
     private func work(as index: Int) {
-        // Not the counter's value when the thread gets going: a loop may have been handed out before.
+        // Not the word's value when the thread gets going: a loop may have been handed out before.
         var seen: UInt64 = 0
         while true {
             seen = waitForLoop(after: seen)
+            guard index < Int(seen & 0xFFFF) else { continue }
             runIteration(index)
             unfinished.subtract(1, ordering: .releasing)
         }
     }
 
-    /// Runs the current loop's iteration `index`, if it has one. A function of its own so that the worker's
-    /// reference to the body is gone before it reports (the caller's body must not outlive its loop).
+    /// Runs the current loop's iteration `index`. A function of its own so that the worker's reference to
+    /// the body is gone before it reports (the caller's body must not outlive its loop).
     @inline(never)
     private func runIteration(_ index: Int) {
-        guard index < iterations, let body else { return }
-        body(index)
+        body?(index)
     }
 
-    /// Returns the generation of the next loop after `seen`, polling first when a waiting scope is open.
+    /// Returns the word of the first loop after `seen`, polling first when a waiting scope is open.
     private func waitForLoop(after seen: UInt64) -> UInt64 {
         if waitingScopes.load(ordering: .relaxed) > 0 {
             let start = DispatchTime.now().uptimeNanoseconds
             var polls = 0
             while true {
-                let current = generation.load(ordering: .acquiring)
+                let current = loop.load(ordering: .acquiring)
                 if current != seen { return current }
                 polls += 1
                 if polls % 256 == 0 {
@@ -124,7 +127,7 @@ final class ComputeWorkers: @unchecked Sendable {
         pthread_mutex_lock(lock)
         defer { pthread_mutex_unlock(lock) }
         while true {
-            let current = generation.load(ordering: .acquiring)
+            let current = loop.load(ordering: .acquiring)
             if current != seen { return current }
             sleepers += 1
             pthread_cond_wait(wakeUp, lock)

@@ -15,6 +15,8 @@ public enum OpenBLASChoice {
     public static let variable = "OPENBLAS_CORETYPE"
     /// The variable through which a user picks the kernels for Tally (copied into ``variable``).
     public static let overrideVariable = "TALLY_OPENBLAS_CORETYPE"
+    /// Set in the re-executed process, which never re-executes again whatever it finds.
+    public static let reexecutedVariable = "TALLY_OPENBLAS_REEXECUTED"
     /// The core type chosen on AVX-512 CPUs.
     public static let skylakeX = "SkylakeX"
     /// OpenBLAS kernel families that already use AVX-512 (lowercased), left alone when loaded.
@@ -34,8 +36,9 @@ public enum OpenBLASChoice {
     /// - `TALLY_OPENBLAS_CORETYPE` set: make `OPENBLAS_CORETYPE` equal to it (unset when it is empty);
     /// - else on a CPU with the AVX-512 flags the SkylakeX kernels need, when the loaded kernels are not
     ///   AVX-512 ones: SkylakeX, whatever `OPENBLAS_CORETYPE` said;
-    /// - else keep. Never re-executes twice: the second process finds the variable as it was set.
+    /// - else keep. A process started by such a re-execution (``reexecutedVariable`` set) always keeps.
     public static func decide(environment: [String: String], cpuInfo: String, loadedCore: String) -> Decision {
+        if environment[reexecutedVariable] != nil { return .keep }
         if let chosen = environment[overrideVariable] {
             let wanted: String? = chosen.isEmpty ? nil : chosen
             return environment[variable] == wanted ? .keep : .reexecute(coreType: wanted)
