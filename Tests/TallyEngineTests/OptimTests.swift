@@ -116,9 +116,14 @@ import Testing
         // The re-executed process never re-executes again, even if OpenBLAS ignored the variable.
         #expect(decide(["OPENBLAS_CORETYPE": "SkylakeX"], avx512, loaded: "Haswell") == .keep)
         #expect(decide(["TALLY_OPENBLAS_REEXECUTED": "1"], avx512, loaded: "Haswell") == .keep)
-        #expect(decide(["TALLY_OPENBLAS_REEXECUTED": "1", "TALLY_OPENBLAS_CORETYPE": "Haswell"], avx512, loaded: "SkylakeX") == .keep)
+        #expect(
+            decide(
+                ["TALLY_OPENBLAS_REEXECUTED": "1", "TALLY_OPENBLAS_CORETYPE": "Haswell"], avx512, loaded: "SkylakeX")
+                == .keep)
         // TALLY_OPENBLAS_CORETYPE is the user's own choice and always wins; empty lets OpenBLAS detect.
-        #expect(decide(["TALLY_OPENBLAS_CORETYPE": "Haswell"], avx512, loaded: "Cooperlake") == .reexecute(coreType: "Haswell"))
+        #expect(
+            decide(["TALLY_OPENBLAS_CORETYPE": "Haswell"], avx512, loaded: "Cooperlake")
+                == .reexecute(coreType: "Haswell"))
         #expect(
             decide(["TALLY_OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_CORETYPE": "Haswell"], avx512, loaded: "Haswell")
                 == .keep)

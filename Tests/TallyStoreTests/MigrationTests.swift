@@ -76,7 +76,9 @@ import Testing
         #expect(try database.appliedMigrations() == Schema.migrationIdentifiers)
         #expect(try database.status().demonstrations == 1)
         #expect(
-            try database.demonstrationDrafts(demonstrationID: 1) == [DemonstrationDraftLink(draftID: 1, editDistance: nil)])
+            try database.demonstrationDrafts(demonstrationID: 1) == [
+                DemonstrationDraftLink(draftID: 1, editDistance: nil)
+            ])
     }
 }
 
@@ -114,7 +116,8 @@ import Testing
         let database = try TallyDatabase.open(at: url)
         #expect(try database.appliedMigrations() == Schema.migrationIdentifiers)
         try database.read { db in
-            let prompts = try Row.fetchAll(db, sql: "SELECT id, text, messages, split, contentHash FROM prompt ORDER BY id")
+            let prompts = try Row.fetchAll(
+                db, sql: "SELECT id, text, messages, split, contentHash FROM prompt ORDER BY id")
             #expect(prompts.map { $0["split"] as String } == ["train", "test", "eval"])
             #expect(prompts[2]["messages"] as String? == #"[{"role":"user","content":"Hi"}]"#)
             #expect(prompts[1]["contentHash"] as Data == Data([1]))
@@ -123,7 +126,8 @@ import Testing
             #expect(comparisons[1]["labelerId"] as Int64 == 1)
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM flag WHERE comparisonId = 2") == 1)
             let indexes = try String.fetchAll(
-                db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'comparison' ORDER BY name")
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'comparison' ORDER BY name"
+            )
             #expect(indexes == ["comparison_assignment", "comparison_pair"])
             #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
         }
@@ -137,12 +141,17 @@ import Testing
     /// Columns, foreign keys and indexes (with their columns) of `table`, as SQLite reports them.
     private func shape(of table: String, in database: TallyDatabase) throws -> [String] {
         try database.read { db in
-            let columns = try Row.fetchAll(db, sql: "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?)", arguments: [table])
-                .map { "column \($0["name"] as String) \($0["type"] as String) \($0["notnull"] as Int) \($0["pk"] as Int)" }
+            let columns = try Row.fetchAll(
+                db, sql: "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?)", arguments: [table]
+            )
+            .map { "column \($0["name"] as String) \($0["type"] as String) \($0["notnull"] as Int) \($0["pk"] as Int)" }
             let keys = try Row.fetchAll(
-                db, sql: "SELECT \"from\", \"table\", \"to\", on_delete FROM pragma_foreign_key_list(?) ORDER BY \"from\"",
+                db,
+                sql: "SELECT \"from\", \"table\", \"to\", on_delete FROM pragma_foreign_key_list(?) ORDER BY \"from\"",
                 arguments: [table]
-            ).map { "foreign key \($0["from"] as String) -> \($0["table"] as String).\($0["to"] as String? ?? "id") \($0["on_delete"] as String)" }
+            ).map {
+                "foreign key \($0["from"] as String) -> \($0["table"] as String).\($0["to"] as String? ?? "id") \($0["on_delete"] as String)"
+            }
             let indexes = try Row.fetchAll(
                 db, sql: "SELECT name, \"unique\" FROM pragma_index_list(?) ORDER BY name", arguments: [table]
             ).map { index -> String in
@@ -208,7 +217,9 @@ import Testing
         #expect(throws: DatabaseError.self) {
             try database.pool.write { db in
                 try db.execute(
-                    sql: "INSERT INTO prompt (text, source, split, contentHash, createdAt) VALUES ('R', 's', 'dev', X'02', 1)")
+                    sql:
+                        "INSERT INTO prompt (text, source, split, contentHash, createdAt) VALUES ('R', 's', 'dev', X'02', 1)"
+                )
             }
         }
         #expect(throws: DatabaseError.self) {
