@@ -26,91 +26,46 @@ public struct ImportOptions: Sendable {
     }
 }
 
-/// A whole import file, read and validated, ready to write in one transaction.
+/// An import file whose every line was checked, ready to be written.
 ///
-/// Parsing happens before the database is opened, so a bad line leaves the database untouched:
+/// Checking happens before the database is opened, so a bad line leaves the database byte-identical.
+/// Writing parses the file again, block by block, while it writes (see ``TallyDatabase/write(_:progress:)``),
+/// so no import holds the whole file's records in memory:
 /// ```swift
-/// let parsed = try ParsedImport.read(file, options: ImportOptions(kind: .prefs))  // throws LineError
-/// let summary = try workspace.openDatabase().write(parsed)
+/// let checked = try CheckedImport.check(file, options: ImportOptions(kind: .prefs))  // throws LineError
+/// let summary = try workspace.openDatabase().write(checked)
 /// ```
-public struct ParsedImport: Sendable {
+public struct CheckedImport: Sendable {
+    /// The file.
+    public let url: URL
     /// The file as the user named it.
     public let fileName: String
     public let options: ImportOptions
     /// How many non-blank lines were read.
     public let lineCount: Int
-    /// Lines that were wrong (only when skipping bad lines; otherwise reading throws the first).
+    /// Lines that were wrong (only when skipping bad lines; otherwise checking throws the first).
     public let badLines: [LineError]
-    let records: [PreparedRecord]
-    /// Preference lines per detected format.
-    let formats: [String: Int]
 
-    /// Reads and validates every line of `url`. Blocks of lines are parsed (and their hashes computed)
-    /// on every core; records keep file order.
+    /// Reads and checks every line of `url`, blocks of lines split over every core.
     ///
-    /// - Parameter displayName: how to name the file in errors (defaults to its path as given).
-    /// - Throws: the first ``LineError`` unless `options.skipBadLines`; ``StoreError`` when unreadable.
+    /// - Parameters:
+    ///   - displayName: how to name the file in errors (defaults to its path as given).
     ///   - progress: hears bytes read so far and the file's size, once per block of a few MiB.
-    public static func read(
+    /// - Throws: the first ``LineError`` unless `options.skipBadLines`; ``StoreError`` when unreadable or
+    ///   without a line to import.
+    public static func check(
         _ url: URL, displayName: String? = nil, options: ImportOptions, progress: ((Int64, Int64) -> Void)? = nil
-    ) throws -> ParsedImport {
+    ) throws -> CheckedImport {
         let name = displayName ?? url.relativePath
-        var records: [PreparedRecord] = []
-        var badLines: [LineError] = []
-        var formats: [String: Int] = [:]
-        var lineCount = 0
-        let workers = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+        var all = ParsedBlock()
         try JSONLReader(url: url).forEachBlock(progress: progress) { firstLine, block in
-            let pieces = JSONLReader.split(block, into: workers)
-            var results = [PieceResult](repeating: PieceResult(), count: pieces.count)
-            results.withUnsafeMutableBufferPointer { slots in
-                DispatchQueue.concurrentPerform(iterations: pieces.count) { piece in
-                    slots[piece] = parsePiece(
-                        pieces[piece].bytes, firstLine: firstLine + pieces[piece].lineOffset, name: name,
-                        options: options)
-                }
-            }
-            for result in results {
-                lineCount += result.lineCount
-                records += result.records
-                badLines += result.badLines
-                formats.merge(result.formats, uniquingKeysWith: +)
-            }
-            if !options.skipBadLines, let first = badLines.first { throw first }
+            let parsed = ParsedBlock(block, firstLine: firstLine, name: name, options: options, keepRecords: false)
+            all.append(parsed)
+            if !options.skipBadLines, let first = parsed.badLines.first { throw first }
         }
-        if records.isEmpty && badLines.isEmpty {
-            throw StoreError.invalid("\(name): the file has no lines to import")
-        }
-        return ParsedImport(
-            fileName: name, options: options, lineCount: lineCount, badLines: badLines, records: records,
-            formats: formats)
-    }
-
-    /// What one worker made of its piece of a block.
-    private struct PieceResult {
-        var records: [PreparedRecord] = []
-        var badLines: [LineError] = []
-        var formats: [String: Int] = [:]
-        var lineCount = 0
-    }
-
-    private static func parsePiece(
-        _ bytes: UnsafeBufferPointer<UInt8>, firstLine: Int, name: String, options: ImportOptions
-    ) -> PieceResult {
-        var result = PieceResult()
-        // Reading stops at the first bad line unless bad lines are skipped.
-        try? JSONLReader.forEachLine(in: bytes, firstLine: firstLine) { number, line in
-            result.lineCount += 1
-            do {
-                let record = try ImportLineParser.parse(line, kind: options.kind, format: options.preferenceFormat)
-                if case .pair(_, _, _, let format) = record { result.formats[format, default: 0] += 1 }
-                result.records.append(PreparedRecord(record))
-            } catch let problem as LineProblem {
-                result.badLines.append(LineError(file: name, line: number, message: problem.message))
-                if !options.skipBadLines { throw problem }
-            }
-        }
-        return result
+        if all.lineCount == 0 { throw ParsedBlock.emptyFile(name) }
+        return CheckedImport(
+            url: url, fileName: name, options: options, lineCount: all.lineCount, badLines: all.badLines)
     }
 
     /// The source recorded on new rows.
@@ -161,31 +116,42 @@ public struct ImportSummary: Codable, Hashable, Sendable {
 }
 
 extension TallyDatabase {
-    /// Writes a validated import in ONE transaction: all of it lands, or nothing does.
+    /// Writes a checked import file in ONE transaction: all of it lands, or nothing does. The file is parsed
+    /// again on another thread, a few blocks ahead of the one being written. Should it have changed since
+    /// it was checked, a bad line throws its ``LineError`` and rolls back everything written before it.
     ///
-    /// - Parameter progress: hears how many records were written and how many there are, every 10,000.
-    public func write(_ parsed: ParsedImport, progress: ((Int, Int) -> Void)? = nil) throws -> ImportSummary {
-        try write { db in
+    /// - Parameter progress: hears bytes read so far and the file's size, once per block of a few MiB, on
+    ///   the parsing thread.
+    public func write(_ checked: CheckedImport, progress: ((Int64, Int64) -> Void)? = nil) throws -> ImportSummary {
+        let options = checked.options
+        let name = checked.fileName
+        let blocks = try ParsedBlockStream(url: checked.url, name: name, options: options, progress: progress)
+        defer { blocks.stop() }
+        return try write { db in
             var writer = try ImportWriter(
-                db: db, source: parsed.source, overlap: try Settings.overlapTarget(db),
-                expectedRecords: parsed.records.count)
-            var summary = ImportSummary(file: parsed.fileName)
-            summary.linesRead = parsed.lineCount
-            summary.badLines = parsed.badLines.map(\.description)
-            summary.formats = parsed.formats
-            for record in parsed.records {
-                try writer.write(record, defaultSplit: parsed.options.defaultSplit, into: &summary)
-                summary.linesImported += 1
-                if summary.linesImported % 10_000 == 0 { progress?(summary.linesImported, parsed.records.count) }
+                db: db, source: checked.source, overlap: try Settings.overlapTarget(db),
+                expectedRecords: checked.lineCount)
+            var summary = ImportSummary(file: name)
+            while let block = try blocks.next() {
+                summary.linesRead += block.lineCount
+                summary.badLines += block.badLines.map(\.description)
+                summary.formats.merge(block.formats, uniquingKeysWith: +)
+                if !options.skipBadLines, let first = block.badLines.first { throw first }
+                for record in block.records {
+                    try writer.write(record, defaultSplit: options.defaultSplit, into: &summary)
+                    summary.linesImported += 1
+                }
             }
+            // Every line read is a record or a bad line.
+            if summary.linesRead == 0 { throw ParsedBlock.emptyFile(name) }
             try writer.flush()
             return summary
         }
     }
 
-    /// Reads, validates, then writes `url` (see ``ParsedImport/read(_:displayName:options:)``).
-    public func importFile(_ url: URL, options: ImportOptions) throws -> ImportSummary {
-        try write(try ParsedImport.read(url, options: options))
+    /// Checks, then writes `url` (see ``CheckedImport/check(_:displayName:options:progress:)``).
+    public func importFile(_ url: URL, displayName: String? = nil, options: ImportOptions) throws -> ImportSummary {
+        try write(try CheckedImport.check(url, displayName: displayName, options: options))
     }
 }
 

@@ -48,8 +48,8 @@ struct BenchTUI: ParsableCommand {
             let candidatesFile = folder.appendingPathComponent("candidates.jsonl")
             try Self.writeItems(count: items, prompts: promptsFile, candidates: candidatesFile)
             let setupDatabase = try workspace.openDatabase()
-            _ = try setupDatabase.write(ParsedImport.read(promptsFile, options: ImportOptions(kind: .prompts)))
-            _ = try setupDatabase.write(ParsedImport.read(candidatesFile, options: ImportOptions(kind: .responses)))
+            _ = try setupDatabase.write(CheckedImport.check(promptsFile, options: ImportOptions(kind: .prompts)))
+            _ = try setupDatabase.write(CheckedImport.check(candidatesFile, options: ImportOptions(kind: .responses)))
             setupDatabase.close()
             let setupSeconds = Self.seconds(since: setupStart)
 

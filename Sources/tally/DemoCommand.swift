@@ -174,10 +174,10 @@ struct DemoCommand: ParsableCommand {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.sorted() ?? []
         for name in files where name.hasSuffix(".jsonl") {
             guard let kind = kinds.first(where: { name.hasPrefix($0.prefix) })?.kind else { continue }
-            let parsed = try ParsedImport.read(
+            let checked = try CheckedImport.check(
                 folder.appendingPathComponent(name), displayName: (datasets as NSString).appendingPathComponent(name),
                 options: ImportOptions(kind: kind))
-            print(TerminalText.sanitized(try database.write(parsed).text))
+            print(TerminalText.sanitized(try database.write(checked).text))
         }
         let worldPrompts = World.standard.prompts(split: .train, count: prompts, seed: seed)
         let lines = worldPrompts.map {
@@ -191,9 +191,9 @@ struct DemoCommand: ParsableCommand {
         } catch {
             throw ModelCommandError("\(file.path): cannot be written (\(error.localizedDescription))")
         }
-        let parsed = try ParsedImport.read(
+        let checked = try CheckedImport.check(
             file, displayName: "task-world prompts", options: ImportOptions(kind: .prompts, source: "world"))
-        print(TerminalText.sanitized(try database.write(parsed).text))
+        print(TerminalText.sanitized(try database.write(checked).text))
     }
 
     private func step(_ number: Int, _ title: String) {

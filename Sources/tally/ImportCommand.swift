@@ -8,9 +8,10 @@ struct Import: ParsableCommand {
         commandName: "import",
         abstract: "Import JSONL files into the workspace.",
         discussion: """
-            The whole file is validated before anything is written: a bad line fails the import with \
-            FILE:LINE and what is wrong, and the database is left untouched (unless --skip-bad). \
-            Duplicate prompts (same text up to whitespace) are merged, not duplicated.
+            The whole file is checked before the database is opened: a bad line fails the import with \
+            FILE:LINE and what is wrong, and the database is left untouched (unless --skip-bad). Then it is \
+            written in one transaction, each block of lines while the next is parsed. Duplicate prompts \
+            (same text up to whitespace) are merged, not duplicated.
             """,
         subcommands: [ImportPrompts.self, ImportPrefs.self, ImportResponses.self])
 }
@@ -37,17 +38,19 @@ struct ImportFileOptions: ParsableArguments {
                 kind: kind, preferenceFormat: format, skipBadLines: skipBad, defaultSplit: defaultSplit)
             // Find the workspace first (a clear error), but open the database only once the file is valid.
             let workspace = try workspace.locate()
-            let reading = ProgressLine("Reading \(file)")
-            defer { reading.finish() }
-            let parsed = try ParsedImport.read(URL(fileURLWithPath: file), displayName: file, options: options) {
-                reading.update(Double($0) / 1e6, of: Double($1) / 1e6, unit: "MB")
+            let checking = ProgressLine("Checking \(file)")
+            defer { checking.finish() }
+            let checked = try CheckedImport.check(URL(fileURLWithPath: file), displayName: file, options: options) {
+                checking.update(Double($0) / 1e6, of: Double($1) / 1e6, unit: "MB")
             }
-            reading.finish()
+            checking.finish()
             let database = try workspace.openDatabase()
             defer { database.close() }
             let writing = ProgressLine("Writing \(file)")
             defer { writing.finish() }
-            let summary = try database.write(parsed) { writing.update(Double($0), of: Double($1), unit: "lines") }
+            let summary = try database.write(checked) {
+                writing.update(Double($0) / 1e6, of: Double($1) / 1e6, unit: "MB")
+            }
             writing.finish()
             print(TerminalText.sanitized(summary.text))
         }

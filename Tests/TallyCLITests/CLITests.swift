@@ -6,13 +6,18 @@ import Testing
 
 @Suite(.enabled(if: TallyBinary.url != nil, "the tally executable is built next to the tests"))
 struct CLITests {
-    @Test func badLineTwoFailsNamingItAndLeavesDatabaseByteIdentical() throws {
-        let temp = try TemporaryFolder()
+    /// A workspace made by `tally init` holding one imported pair, and its database file's path.
+    private func workspaceWithOnePair(in temp: TemporaryFolder) throws -> (workspace: String, database: URL) {
         let workspace = temp.url.appendingPathComponent("ws").path
         #expect(try TallyBinary.run(["init", workspace]).status == 0)
         let good = try temp.file("good.jsonl", [#"{"prompt": "Q", "chosen": "a", "rejected": "b"}"#])
         #expect(try TallyBinary.run(["import", "prefs", good.path, "--workspace", workspace]).status == 0)
-        let database = URL(fileURLWithPath: workspace).appendingPathComponent("tally.sqlite")
+        return (workspace, URL(fileURLWithPath: workspace).appendingPathComponent("tally.sqlite"))
+    }
+
+    @Test func badLineTwoFailsNamingItAndLeavesDatabaseByteIdentical() throws {
+        let temp = try TemporaryFolder()
+        let (workspace, database) = try workspaceWithOnePair(in: temp)
         let before = try Data(contentsOf: database)
 
         let bad = try temp.file(
@@ -32,6 +37,24 @@ struct CLITests {
         #expect(skipped.status == 0)
         #expect(skipped.output.contains("2 of 3 lines imported"))
         #expect(skipped.output.contains("bad.jsonl:2:"))
+    }
+
+    @Test func badLineDeepInABigFileLeavesDatabaseByteIdentical() throws {
+        let temp = try TemporaryFolder()
+        let (workspace, database) = try workspaceWithOnePair(in: temp)
+        let before = try Data(contentsOf: database)
+        // Several read blocks of lines before the bad one.
+        let filler = String(repeating: "z", count: 300)
+        let lines = (1...30_000).map { index in
+            index == 29_999
+                ? #"{"prompt": "Q\#(index)", "chosen": "a"}"#
+                : #"{"prompt": "Q\#(index) \#(filler)", "chosen": "a", "rejected": "b"}"#
+        }
+        _ = try temp.file("big.jsonl", lines)
+        let result = try TallyBinary.run(["import", "prefs", "big.jsonl", "--workspace", workspace], in: temp.url)
+        #expect(result.status != 0)
+        #expect(result.error.contains("big.jsonl:29999: \"rejected\" is missing"), "stderr: \(result.error)")
+        #expect(try Data(contentsOf: database) == before)
     }
 
     @Test func initStartsFromGivenGuidelinesAndRefusesAFolderWithoutAny() throws {

@@ -60,7 +60,7 @@ import Testing
         ])
         let file = try temp.file("hh.jsonl", [String(decoding: line, as: UTF8.self)])
         let error = #expect(throws: LineError.self) {
-            try ParsedImport.read(file, options: ImportOptions(kind: .prefs))
+            try CheckedImport.check(file, options: ImportOptions(kind: .prefs))
         }
         #expect(error?.message.contains("share no prompt") == true)
     }

@@ -121,7 +121,7 @@ import Testing
         func problem(_ line: String, _ kind: ImportKind) throws -> String? {
             let file = try temp.file("f.jsonl", [line])
             do {
-                _ = try ParsedImport.read(file, options: ImportOptions(kind: kind))
+                _ = try CheckedImport.check(file, options: ImportOptions(kind: kind))
                 return nil
             } catch let error as LineError {
                 return error.message
@@ -143,7 +143,7 @@ import Testing
         bytes += [0x62, 0xFF, 0x61, 0x0A]
         try Data(bytes).write(to: file)
         let error = #expect(throws: LineError.self) {
-            try ParsedImport.read(file, options: ImportOptions(kind: .prompts))
+            try CheckedImport.check(file, options: ImportOptions(kind: .prompts))
         }
         #expect(error?.line == 2)
         #expect(error?.message.contains("UTF-8") == true)
@@ -225,10 +225,10 @@ import Testing
         }
         let file = try temp.file("big.jsonl", lines)
         let error = #expect(throws: LineError.self) {
-            try ParsedImport.read(file, options: ImportOptions(kind: .prefs))
+            try CheckedImport.check(file, options: ImportOptions(kind: .prefs))
         }
         #expect(error?.line == 25_001)
-        let skipping = try ParsedImport.read(file, options: ImportOptions(kind: .prefs, skipBadLines: true))
+        let skipping = try CheckedImport.check(file, options: ImportOptions(kind: .prefs, skipBadLines: true))
         #expect(skipping.lineCount == 30_000)
         #expect(skipping.badLines.map(\.line) == [25_001])
         let (_, database) = try temp.workspace()
@@ -263,5 +263,31 @@ import Testing
         }
         let failure = #expect(throws: JSONParser.Failure.self) { try parse(#"{"a": ?}"#) }
         #expect(failure?.column == 7)
+    }
+
+    /// A file that turns bad between checking and writing: the bad line is found after earlier blocks
+    /// were written in the same transaction, and rolling back leaves none of them.
+    @Test func fileChangedAfterCheckingRollsBackWhatItWrote() throws {
+        let temp = try TemporaryFolder()
+        let (_, database) = try temp.workspace()
+        let first = try temp.file("first.jsonl", [#"{"prompt": "Q0", "chosen": "a", "rejected": "b"}"#])
+        _ = try database.importFile(first, options: ImportOptions(kind: .prefs))
+
+        let filler = String(repeating: "y", count: 300)
+        func lines(badAt bad: Int?) -> [String] {
+            (1...40_000).map { index in
+                index == bad
+                    ? #"{"prompt": "Q\#(index)", "chosen": "a", "rejected": "a"}"#
+                    : #"{"prompt": "Q\#(index) \#(filler)", "chosen": "a", "rejected": "b"}"#
+            }
+        }
+        let big = try temp.file("big.jsonl", lines(badAt: nil))
+        let checked = try CheckedImport.check(big, options: ImportOptions(kind: .prefs))
+        #expect(checked.lineCount == 40_000)
+        _ = try temp.file("big.jsonl", lines(badAt: 36_000))
+        let error = #expect(throws: LineError.self) { try database.write(checked) }
+        #expect(error?.line == 36_000)
+        #expect(try database.status().pairs == 1)
+        #expect(try database.status().responses == 2)
     }
 }

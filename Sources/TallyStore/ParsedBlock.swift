@@ -1,0 +1,64 @@
+import Foundation
+
+/// What parsing one block of an import file's lines gave: its records (hashes computed) in file order, its
+/// bad lines, and how many lines it held.
+struct ParsedBlock {
+    var records: [PreparedRecord] = []
+    var badLines: [LineError] = []
+    /// Preference lines per detected format.
+    var formats: [String: Int] = [:]
+    /// Non-blank lines read.
+    var lineCount = 0
+
+    init() {}
+
+    /// Parses `block` (whole lines, the first numbered `firstLine`), split in pieces over every core.
+    /// Unless bad lines are skipped, a piece stops at its first bad line: the block's first bad line is
+    /// then the file's first bad line in it. Without `keepRecords` the lines are only checked.
+    init(
+        _ block: UnsafeBufferPointer<UInt8>, firstLine: Int, name: String, options: ImportOptions,
+        keepRecords: Bool = true
+    ) {
+        let workers = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+        let pieces = JSONLReader.split(block, into: workers)
+        var results = [ParsedBlock](repeating: ParsedBlock(), count: pieces.count)
+        results.withUnsafeMutableBufferPointer { slots in
+            DispatchQueue.concurrentPerform(iterations: pieces.count) { piece in
+                slots[piece] = ParsedBlock(
+                    piece: pieces[piece].bytes, firstLine: firstLine + pieces[piece].lineOffset, name: name,
+                    options: options, keepRecords: keepRecords)
+            }
+        }
+        for result in results { append(result) }
+    }
+
+    /// Parses one piece of a block on the calling thread.
+    private init(
+        piece: UnsafeBufferPointer<UInt8>, firstLine: Int, name: String, options: ImportOptions, keepRecords: Bool
+    ) {
+        try? JSONLReader.forEachLine(in: piece, firstLine: firstLine) { number, line in
+            lineCount += 1
+            do {
+                let record = try ImportLineParser.parse(line, kind: options.kind, format: options.preferenceFormat)
+                if case .pair(_, _, _, let format) = record { formats[format, default: 0] += 1 }
+                if keepRecords { records.append(PreparedRecord(record)) }
+            } catch let problem as LineProblem {
+                badLines.append(LineError(file: name, line: number, message: problem.message))
+                if !options.skipBadLines { throw problem }
+            }
+        }
+    }
+
+    /// Adds a later block's results after this one's.
+    mutating func append(_ later: ParsedBlock) {
+        lineCount += later.lineCount
+        records += later.records
+        badLines += later.badLines
+        formats.merge(later.formats, uniquingKeysWith: +)
+    }
+
+    /// The error for a file without a single line to import.
+    static func emptyFile(_ name: String) -> StoreError {
+        StoreError.invalid("\(name): the file has no lines to import")
+    }
+}
