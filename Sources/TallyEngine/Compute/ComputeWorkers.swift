@@ -8,12 +8,14 @@ import Synchronization
 /// `DispatchQueue.concurrentPerform` wakes a pooled thread for every loop, which costs tens of
 /// microseconds: nothing next to a training step, but decoding one token of the `small` config runs
 /// some fifty loops of a few microseconds each, and the wake-ups took a third of its time. Here a
-/// loop is handed over through an atomic counter. Between loops, workers sleep on a condition
+/// loop is handed over through one atomic word, from which the caller and the workers claim its
+/// iterations one by one: a worker that is late (asleep, or descheduled on a shared machine) simply
+/// finds them all taken, and nobody waits for it. Between loops, workers sleep on a condition
 /// variable — except inside ``withWorkersWaiting(_:)``, where they keep polling for the next loop for
 /// up to ``pollingLimit`` before going to sleep, so token after token finds them awake.
 ///
-/// A loop started while another is running (from a worker, or from a second thread of the caller's
-/// program) runs on the calling thread alone, so loops never wait on each other.
+/// A loop started while another is running (from a loop's body, or from a second thread of the
+/// caller's program) runs on the calling thread alone, so loops never wait on each other.
 final class ComputeWorkers: @unchecked Sendable {
     /// The workers every parallel loop of the engine uses.
     static let shared = ComputeWorkers(count: ComputeThreads.count - 1)
@@ -21,20 +23,19 @@ final class ComputeWorkers: @unchecked Sendable {
     /// How long a worker inside ``withWorkersWaiting(_:)`` polls for the next loop before sleeping.
     static let pollingLimit: UInt64 = 2_000_000  // nanoseconds
 
-    private let workerCount: Int
-    /// The current loop: its number (incremented for every loop handed to the workers) times 65,536 plus
-    /// its iteration count, in one word so that a worker never pairs one loop's number with another's count.
+    /// The current loop in one word: its number (bits 32–63, incremented for every loop handed out), its
+    /// iteration count (bits 16–31) and its next unclaimed iteration (bits 0–15).
     private let loop = Atomic<UInt64>(0)
-    /// Workers that have not yet finished their iteration of the current loop. Workers without one (when a
-    /// loop has fewer iterations than there are cores) neither run nor report.
-    private let unfinished = Atomic<Int>(0)
+    /// Iterations of the current loop not yet finished.
+    private let remaining = Atomic<Int>(0)
     /// Whether a loop is running (a second one runs on its caller alone).
     private let running = Atomic<Bool>(false)
     /// How many ``withWorkersWaiting(_:)`` scopes are open.
     private let waitingScopes = Atomic<Int>(0)
-    /// The current loop's body: written before `loop` changes, read by the workers that have an iteration
-    /// after they see the change, and never written while one of them may read it.
+    /// The current loop's body: written before `loop` is replaced, read only by a thread that has claimed
+    /// one of its iterations, and cleared once all of them are finished.
     private nonisolated(unsafe) var body: ((Int) -> Void)?
+    private let workerCount: Int
     /// Guards `sleepers` and the condition variable workers sleep on.
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wakeUp = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
@@ -46,14 +47,15 @@ final class ComputeWorkers: @unchecked Sendable {
         pthread_mutex_init(lock, nil)
         pthread_cond_init(wakeUp, nil)
         for worker in 0..<workerCount {
-            let thread = Thread { [unowned self] in self.work(as: worker + 1) }
+            let thread = Thread { [unowned self] in self.work() }
             thread.name = "tally-compute-\(worker + 1)"
             thread.start()
         }
     }
 
-    /// Runs `body(i)` for every `i` in `0..<iterations` and returns when all are done: iteration 0 on the
-    /// calling thread, iteration `k` on worker `k`. At most `ComputeThreads.count` iterations.
+    /// Runs `body(i)` for every `i` in `0..<iterations` and returns when all are done. Iteration 0 runs on
+    /// the calling thread; each other iteration on whichever thread claims it first (the caller included),
+    /// never two at once on one thread. At most `ComputeThreads.count` iterations.
     func perform(iterations: Int, _ body: (Int) -> Void) {
         precondition(iterations <= workerCount + 1 && iterations < 1 << 16, "at most one iteration per core")
         guard iterations > 1, running.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
@@ -63,15 +65,22 @@ final class ComputeWorkers: @unchecked Sendable {
         }
         withoutActuallyEscaping(body) { body in
             self.body = body
-            unfinished.store(iterations - 1, ordering: .relaxed)
-            let number = (loop.load(ordering: .relaxed) >> 16) &+ 1
-            loop.store(number << 16 | UInt64(iterations), ordering: .releasing)
+            remaining.store(iterations, ordering: .relaxed)
+            let number = (loop.load(ordering: .relaxed) >> 32) &+ 1
+            // Iteration 0 is the caller's: the next unclaimed one is 1.
+            loop.store(number << 32 | UInt64(iterations) << 16 | 1, ordering: .releasing)
             pthread_mutex_lock(lock)
             if sleepers > 0 { pthread_cond_broadcast(wakeUp) }
             pthread_mutex_unlock(lock)
             body(0)
+            remaining.subtract(1, ordering: .releasing)
+            while let index = claim() {
+                body(index)
+                remaining.subtract(1, ordering: .releasing)
+            }
+            // Only iterations that workers claimed and are still running are left.
             var polls = 0
-            while unfinished.load(ordering: .acquiring) > 0 {
+            while remaining.load(ordering: .acquiring) > 0 {
                 polls += 1
                 if polls % 64 == 0 { sched_yield() }
             }
@@ -88,17 +97,33 @@ final class ComputeWorkers: @unchecked Sendable {
         return try body()
     }
 
-    /// A worker's life: wait for a loop, run its iteration and report if it has one, repeat. A loop waits
-    /// for its iterations to finish before the next is handed out, so a worker with an iteration never
-    /// misses its loop (one without may sleep through several).
-    private func work(as index: Int) {
+    /// Claims the current loop's next unclaimed iteration, if any is left.
+    private func claim() -> Int? {
+        var word = loop.load(ordering: .acquiring)
+        while true {
+            let iterations = Int(word >> 16 & 0xFFFF)
+            let next = Int(word & 0xFFFF)
+            guard next < iterations else { return nil }
+            let (exchanged, current) = loop.compareExchange(
+                expected: word, desired: word + 1, successOrdering: .acquiringAndReleasing,
+                failureOrdering: .acquiring)
+            if exchanged { return next }
+            word = current
+        }
+    }
+
+    /// A worker's life: wait for a new loop, run the iterations it can claim, repeat. A claimed iteration
+    /// may belong to a newer loop than the one the worker woke for; the claim makes that loop's body
+    /// visible, and the loop cannot finish before the iteration does.
+    private func work() {
         // Not the word's value when the thread gets going: a loop may have been handed out before.
         var seen: UInt64 = 0
         while true {
             seen = waitForLoop(after: seen)
-            guard index < Int(seen & 0xFFFF) else { continue }
-            runIteration(index)
-            unfinished.subtract(1, ordering: .releasing)
+            while let index = claim() {
+                runIteration(index)
+                remaining.subtract(1, ordering: .releasing)
+            }
         }
     }
 
@@ -109,13 +134,14 @@ final class ComputeWorkers: @unchecked Sendable {
         body?(index)
     }
 
-    /// Returns the word of the first loop after `seen`, polling first when a waiting scope is open.
+    /// Returns the number of the first loop handed out after loop `seen`, polling first when a waiting
+    /// scope is open.
     private func waitForLoop(after seen: UInt64) -> UInt64 {
         if waitingScopes.load(ordering: .relaxed) > 0 {
             let start = DispatchTime.now().uptimeNanoseconds
             var polls = 0
             while true {
-                let current = loop.load(ordering: .acquiring)
+                let current = loop.load(ordering: .acquiring) >> 32
                 if current != seen { return current }
                 polls += 1
                 if polls % 256 == 0 {
@@ -127,7 +153,7 @@ final class ComputeWorkers: @unchecked Sendable {
         pthread_mutex_lock(lock)
         defer { pthread_mutex_unlock(lock) }
         while true {
-            let current = loop.load(ordering: .acquiring)
+            let current = loop.load(ordering: .acquiring) >> 32
             if current != seen { return current }
             sleepers += 1
             pthread_cond_wait(wakeUp, lock)

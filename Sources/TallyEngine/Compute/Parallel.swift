@@ -39,7 +39,7 @@ func parallelRanges(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>
 }
 
 /// Runs `body(range, worker)` on ``sliceCount(_:minimumPerThread:)`` contiguous slices of `0..<count`,
-/// slice `worker` on worker `worker`, so that each may accumulate into its own scratch memory. The slices
+/// each slice on one thread, so that slice `worker` may accumulate into scratch memory of its own. The slices
 /// are fixed by `count` and the number of cores alone — never by which thread ran first — so partial sums
 /// combined in worker order give bit-identical results run after run (training is reproducible and a
 /// resumed run follows the uninterrupted one exactly).
@@ -57,7 +57,8 @@ func parallelSlices(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>
 }
 
 /// Runs `body(index, worker)` for every index in `0..<count`, each index taken by whichever of the workers
-/// (one per core) is free; `worker` (in `0..<ComputeThreads.count`) lets each use its own scratch memory.
+/// (one per core) is free; `worker` (in `0..<ComputeThreads.count`) is never used by two threads at once,
+/// so it may name scratch memory.
 @inline(__always)
 func parallelForEach(_ count: Int, _ body: (_ index: Int, _ worker: Int) -> Void) {
     let workers = min(ComputeThreads.count, count)
