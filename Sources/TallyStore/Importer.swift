@@ -46,7 +46,12 @@ public struct CheckedImport: Sendable {
     /// Lines that were wrong (only when skipping bad lines; otherwise checking throws the first).
     public let badLines: [LineError]
 
-    /// Reads and checks every line of `url`, blocks of lines split over every core.
+    /// A copy of a non-regular input (a pipe, say) that this import made and removes once written.
+    let spooledCopy: URL?
+
+    /// Reads and checks every line of `url`, blocks of lines split over every core. Writing reads the file a
+    /// second time, so input that can be read only once (a pipe, as in `<(zcat prefs.jsonl.gz)`) is first
+    /// copied to a temporary file.
     ///
     /// - Parameters:
     ///   - displayName: how to name the file in errors (defaults to its path as given).
@@ -57,15 +62,51 @@ public struct CheckedImport: Sendable {
         _ url: URL, displayName: String? = nil, options: ImportOptions, progress: ((Int64, Int64) -> Void)? = nil
     ) throws -> CheckedImport {
         let name = displayName ?? url.relativePath
+        let spooledCopy = try spoolIfNotRegular(url, name: name)
+        let source = spooledCopy ?? url
         var all = ParsedBlock()
-        try JSONLReader(url: url).forEachBlock(progress: progress) { firstLine, block in
-            let parsed = ParsedBlock(block, firstLine: firstLine, name: name, options: options, keepRecords: false)
-            all.append(parsed)
-            if !options.skipBadLines, let first = parsed.badLines.first { throw first }
+        do {
+            try JSONLReader(url: source).forEachBlock(progress: progress) { firstLine, block in
+                let parsed = ParsedBlock(block, firstLine: firstLine, name: name, options: options, keepRecords: false)
+                all.append(parsed)
+                if !options.skipBadLines, let first = parsed.badLines.first { throw first }
+            }
+            if all.lineCount == 0 { throw ParsedBlock.emptyFile(name) }
+        } catch {
+            if let spooledCopy { try? FileManager.default.removeItem(at: spooledCopy) }
+            throw error
         }
-        if all.lineCount == 0 { throw ParsedBlock.emptyFile(name) }
         return CheckedImport(
-            url: url, fileName: name, options: options, lineCount: all.lineCount, badLines: all.badLines)
+            url: source, fileName: name, options: options, lineCount: all.lineCount, badLines: all.badLines,
+            spooledCopy: spooledCopy)
+    }
+
+    /// Copies `url` to a temporary file when it is not a regular file (so that it can be read twice).
+    private static func spoolIfNotRegular(_ url: URL, name: String) throws -> URL? {
+        var status = stat()
+        guard stat(url.path, &status) == 0, status.st_mode & S_IFMT != S_IFREG else { return nil }
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tally-import-\(UUID().uuidString).jsonl")
+        guard let input = FileHandle(forReadingAtPath: url.path),
+            FileManager.default.createFile(atPath: copy.path, contents: nil),
+            let output = FileHandle(forWritingAtPath: copy.path)
+        else { throw StoreError.invalid("\(name): cannot be read, or copied to \(copy.path)") }
+        defer {
+            try? input.close()
+            try? output.close()
+        }
+        do {
+            while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty { try output.write(contentsOf: chunk) }
+        } catch {
+            try? FileManager.default.removeItem(at: copy)
+            throw StoreError.invalid("\(name): cannot be copied to \(copy.path): \(error.localizedDescription)")
+        }
+        return copy
+    }
+
+    /// Removes the temporary copy of a non-regular input, if this import made one.
+    func removeSpooledCopy() {
+        if let spooledCopy { try? FileManager.default.removeItem(at: spooledCopy) }
     }
 
     /// The source recorded on new rows.
@@ -120,19 +161,23 @@ extension TallyDatabase {
     /// again on another thread, a few blocks ahead of the one being written. Should it have changed since
     /// it was checked, a bad line throws its ``LineError`` and rolls back everything written before it.
     ///
-    /// - Parameter progress: hears bytes read so far and the file's size, once per block of a few MiB, on
-    ///   the parsing thread.
+    /// - Parameter progress: hears how many bytes of the file are written and its size, once per block of a
+    ///   few MiB.
     public func write(_ checked: CheckedImport, progress: ((Int64, Int64) -> Void)? = nil) throws -> ImportSummary {
         let options = checked.options
         let name = checked.fileName
-        let blocks = try ParsedBlockStream(url: checked.url, name: name, options: options, progress: progress)
+        defer { checked.removeSpooledCopy() }
+        let size =
+            (try? FileManager.default.attributesOfItem(atPath: checked.url.path)[.size] as? NSNumber)?
+            .int64Value ?? 0
+        let blocks = try ParsedBlockStream(url: checked.url, name: name, options: options)
         defer { blocks.stop() }
         return try write { db in
             var writer = try ImportWriter(
                 db: db, source: checked.source, overlap: try Settings.overlapTarget(db),
                 expectedRecords: checked.lineCount)
             var summary = ImportSummary(file: name)
-            while let block = try blocks.next() {
+            while let (block, bytesRead) = try blocks.next() {
                 summary.linesRead += block.lineCount
                 summary.badLines += block.badLines.map(\.description)
                 summary.formats.merge(block.formats, uniquingKeysWith: +)
@@ -141,6 +186,7 @@ extension TallyDatabase {
                     try writer.write(record, defaultSplit: options.defaultSplit, into: &summary)
                     summary.linesImported += 1
                 }
+                progress?(bytesRead, size)
             }
             // Every line read is a record or a bad line.
             if summary.linesRead == 0 { throw ParsedBlock.emptyFile(name) }

@@ -6,7 +6,7 @@ import Foundation
 /// ```swift
 /// let blocks = try ParsedBlockStream(url: file, name: "prefs.jsonl", options: options)
 /// defer { blocks.stop() }
-/// while let block = try blocks.next() { … }
+/// while let (block, bytesRead) = try blocks.next() { … }
 /// ```
 final class ParsedBlockStream: @unchecked Sendable {
     /// Parsed blocks waiting for the consumer, at most `capacity`: a few MiB of text each.
@@ -14,21 +14,20 @@ final class ParsedBlockStream: @unchecked Sendable {
 
     private let condition = NSCondition()
     /// Guarded by `condition`.
-    private var ready: [ParsedBlock] = []
+    private var ready: [(block: ParsedBlock, bytesRead: Int64)] = []
     private var failure: Error?
     private var finished = false
     private var stopped = false
     /// Signalled when the parsing thread has returned.
     private let exited = DispatchSemaphore(value: 0)
 
-    /// Opens `url` and starts parsing it. `progress` hears bytes read so far and the file's size, on the
-    /// parsing thread, once per block.
+    /// Opens `url` and starts parsing it.
     /// - Throws: ``StoreError`` when the file cannot be opened.
-    init(url: URL, name: String, options: ImportOptions, progress: ((Int64, Int64) -> Void)? = nil) throws {
+    init(url: URL, name: String, options: ImportOptions) throws {
         guard FileManager.default.isReadableFile(atPath: url.path) else {
             throw StoreError.invalid("\(url.path): cannot open the file for reading (does it exist?)")
         }
-        let work = Work(url: url, name: name, options: options, progress: progress)
+        let work = Work(url: url, name: name, options: options)
         let thread = Thread { [self] in
             defer { exited.signal() }
             produce(work)
@@ -38,21 +37,21 @@ final class ParsedBlockStream: @unchecked Sendable {
     }
 
     /// What the parsing thread needs, handed over once.
-    private struct Work: @unchecked Sendable {
+    private struct Work: Sendable {
         let url: URL
         let name: String
         let options: ImportOptions
-        let progress: ((Int64, Int64) -> Void)?
     }
 
     /// Thrown inside the reader to stop it early.
     private struct Stop: Error {}
 
     private func produce(_ work: Work) {
+        var bytesRead: Int64 = 0
         do {
-            try JSONLReader(url: work.url).forEachBlock(progress: work.progress) { firstLine, bytes in
+            try JSONLReader(url: work.url).forEachBlock(progress: { read, _ in bytesRead = read }) { firstLine, bytes in
                 let block = ParsedBlock(bytes, firstLine: firstLine, name: work.name, options: work.options)
-                guard enqueue(block) else { throw Stop() }
+                guard enqueue(block, bytesRead: bytesRead) else { throw Stop() }
                 // The consumer stops at a bad line unless bad lines are skipped: no need to read further.
                 if !work.options.skipBadLines && !block.badLines.isEmpty { throw Stop() }
             }
@@ -66,12 +65,12 @@ final class ParsedBlockStream: @unchecked Sendable {
 
     /// Hands `block` to the consumer, waiting while `capacity` blocks are waiting already; false once the
     /// consumer has stopped.
-    private func enqueue(_ block: ParsedBlock) -> Bool {
+    private func enqueue(_ block: ParsedBlock, bytesRead: Int64) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while ready.count >= Self.capacity && !stopped { condition.wait() }
         if stopped { return false }
-        ready.append(block)
+        ready.append((block, bytesRead))
         condition.broadcast()
         return true
     }
@@ -84,9 +83,10 @@ final class ParsedBlockStream: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// The next block in file order, waiting for it to be parsed; nil after the last.
+    /// The next block in file order and how many bytes of the file had been read once it was, waiting for
+    /// it to be parsed; nil after the last.
     /// - Throws: what stopped the reading (an unreadable file, say), after the blocks read before it.
-    func next() throws -> ParsedBlock? {
+    func next() throws -> (block: ParsedBlock, bytesRead: Int64)? {
         condition.lock()
         defer { condition.unlock() }
         while ready.isEmpty && !finished { condition.wait() }

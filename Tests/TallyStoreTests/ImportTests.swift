@@ -291,3 +291,30 @@ import Testing
         #expect(try database.status().responses == 2)
     }
 }
+
+@Suite struct PipeImportTests {
+    /// `tally import prefs <(zcat prefs.jsonl.gz)` hands Tally a pipe, which can be read only once: it is
+    /// copied to a temporary file for the check and the write, and the copy is removed afterwards.
+    @Test func aPipeIsImportedThroughATemporaryCopy() throws {
+        let temp = try TemporaryFolder()
+        let fifo = temp.url.appendingPathComponent("prefs.fifo")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        let lines = (1...3).map { #"{"prompt": "Q\#($0)", "chosen": "a", "rejected": "b"}"# + "\n" }.joined()
+        let writer = Thread {
+            if let handle = FileHandle(forWritingAtPath: fifo.path) {
+                handle.write(Data(lines.utf8))
+                try? handle.close()
+            }
+        }
+        writer.start()
+        let checked = try CheckedImport.check(fifo, options: ImportOptions(kind: .prefs))
+        #expect(checked.lineCount == 3)
+        let copy = try #require(checked.spooledCopy)
+        #expect(FileManager.default.fileExists(atPath: copy.path))
+        let (_, database) = try temp.workspace()
+        let summary = try database.write(checked)
+        #expect(summary.pairsAdded == 3)
+        #expect(summary.file.hasSuffix("prefs.fifo"))
+        #expect(!FileManager.default.fileExists(atPath: copy.path))
+    }
+}

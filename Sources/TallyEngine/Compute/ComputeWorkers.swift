@@ -69,8 +69,10 @@ final class ComputeWorkers: @unchecked Sendable {
             let number = (loop.load(ordering: .relaxed) >> 32) &+ 1
             // Iteration 0 is the caller's: the next unclaimed one is 1.
             loop.store(number << 32 | UInt64(iterations) << 16 | 1, ordering: .releasing)
+            // Wake as many sleeping workers as there are iterations left (a woken worker that finds none
+            // taken goes back to sleep; one that finds none left simply waits for the next loop).
             pthread_mutex_lock(lock)
-            if sleepers > 0 { pthread_cond_broadcast(wakeUp) }
+            for _ in 0..<min(sleepers, iterations - 1) { pthread_cond_signal(wakeUp) }
             pthread_mutex_unlock(lock)
             body(0)
             remaining.subtract(1, ordering: .releasing)

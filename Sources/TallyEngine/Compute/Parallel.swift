@@ -61,6 +61,7 @@ func parallelSlices(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>
 /// so it may name scratch memory.
 @inline(__always)
 func parallelForEach(_ count: Int, _ body: (_ index: Int, _ worker: Int) -> Void) {
+    guard count > 0 else { return }
     let workers = min(ComputeThreads.count, count)
     if workers <= 1 {
         for index in 0..<count { body(index, 0) }
