@@ -21,8 +21,9 @@ func linearForward(
     if rows <= smallProductRows {
         // Decoding: a few rows against a weight. OpenBLAS's own two-thread split of such products is slower
         // than one thread; splitting the outputs over the cores, one BLAS thread each, is faster, and small
-        // products are fastest on one thread alone.
-        let split = outDim >= 256 && rows * outDim * inDim >= 1 << 18
+        // products are fastest on one thread alone. (With ``ComputeWorkers`` a split costs a few
+        // microseconds, which already pays for the `small` config's 384×384 projections.)
+        let split = outDim >= 256 && rows * outDim * inDim >= 1 << 16
         withSingleThreadedBLAS {
             parallelRanges(outDim, minimumPerThread: split ? 128 : outDim + 1) { range in
                 productRows(
