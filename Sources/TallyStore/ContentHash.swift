@@ -89,14 +89,8 @@ enum ContentHash {
         return Digest(hasher.finalize())
     }
 
-    /// `text` with runs of whitespace collapsed to one space and the ends trimmed.
-    static func normalized(_ text: String) -> String {
-        var buffer: [UInt8] = []
-        appendNormalized(text, to: &buffer)
-        return String(decoding: buffer, as: UTF8.self)
-    }
-
-    /// Appends the UTF-8 of `text` normalized as in ``normalized(_:)``; ASCII takes a fast path and
+    /// Appends the UTF-8 of `text` with runs of whitespace collapsed to one space and the ends trimmed;
+    /// ASCII takes a fast path and
     /// only other scalars consult Unicode's whitespace property.
     static func appendNormalized(_ text: String, to buffer: inout [UInt8]) {
         let start = buffer.count

@@ -36,21 +36,19 @@ public struct ImportOptions: Sendable {
 /// let summary = try workspace.openDatabase().write(checked)
 /// ```
 public struct CheckedImport: Sendable {
-    /// The file.
-    public let url: URL
+    /// The file that is read: the one named, or for input that can be read only once, a temporary copy of
+    /// it that lasts as long as this value.
+    public var url: URL { temporaryCopy?.url ?? named }
     /// The file as the user named it.
     public let fileName: String
     public let options: ImportOptions
     /// How many non-blank lines were read.
     public let lineCount: Int
-    /// Lines that were wrong (only when skipping bad lines; otherwise checking throws the first).
-    public let badLines: [LineError]
+    private let named: URL
+    let temporaryCopy: TemporaryCopy?
 
-    /// A copy of a non-regular input (a pipe, say) that this import made and removes once written.
-    let spooledCopy: URL?
-
-    /// Reads and checks every line of `url`, blocks of lines split over every core. Writing reads the file a
-    /// second time, so input that can be read only once (a pipe, as in `<(zcat prefs.jsonl.gz)`) is first
+    /// Reads and checks every line of `url`, each block of lines split over the cores. Writing reads the file
+    /// a second time, so input that can be read only once (a pipe, as in `<(zcat prefs.jsonl.gz)`) is first
     /// copied to a temporary file.
     ///
     /// - Parameters:
@@ -62,51 +60,16 @@ public struct CheckedImport: Sendable {
         _ url: URL, displayName: String? = nil, options: ImportOptions, progress: ((Int64, Int64) -> Void)? = nil
     ) throws -> CheckedImport {
         let name = displayName ?? url.relativePath
-        let spooledCopy = try spoolIfNotRegular(url, name: name)
-        let source = spooledCopy ?? url
-        var all = ParsedBlock()
-        do {
-            try JSONLReader(url: source).forEachBlock(progress: progress) { firstLine, block in
-                let parsed = ParsedBlock(block, firstLine: firstLine, name: name, options: options, keepRecords: false)
-                all.append(parsed)
-                if !options.skipBadLines, let first = parsed.badLines.first { throw first }
-            }
-            if all.lineCount == 0 { throw ParsedBlock.emptyFile(name) }
-        } catch {
-            if let spooledCopy { try? FileManager.default.removeItem(at: spooledCopy) }
-            throw error
+        let temporaryCopy = try TemporaryCopy(ofNonRegular: url, name: name)
+        var lineCount = 0
+        try JSONLReader(url: temporaryCopy?.url ?? url).forEachBlock(progress: progress) { firstLine, block in
+            let parsed = ParsedBlock(block, firstLine: firstLine, name: name, options: options, keepRecords: false)
+            lineCount += parsed.lineCount
+            if let bad = parsed.badLineEndingImport(options) { throw bad }
         }
+        if lineCount == 0 { throw ParsedBlock.emptyFile(name) }
         return CheckedImport(
-            url: source, fileName: name, options: options, lineCount: all.lineCount, badLines: all.badLines,
-            spooledCopy: spooledCopy)
-    }
-
-    /// Copies `url` to a temporary file when it is not a regular file (so that it can be read twice).
-    private static func spoolIfNotRegular(_ url: URL, name: String) throws -> URL? {
-        var status = stat()
-        guard stat(url.path, &status) == 0, status.st_mode & S_IFMT != S_IFREG else { return nil }
-        let copy = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "tally-import-\(UUID().uuidString).jsonl")
-        guard let input = FileHandle(forReadingAtPath: url.path),
-            FileManager.default.createFile(atPath: copy.path, contents: nil),
-            let output = FileHandle(forWritingAtPath: copy.path)
-        else { throw StoreError.invalid("\(name): cannot be read, or copied to \(copy.path)") }
-        defer {
-            try? input.close()
-            try? output.close()
-        }
-        do {
-            while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty { try output.write(contentsOf: chunk) }
-        } catch {
-            try? FileManager.default.removeItem(at: copy)
-            throw StoreError.invalid("\(name): cannot be copied to \(copy.path): \(error.localizedDescription)")
-        }
-        return copy
-    }
-
-    /// Removes the temporary copy of a non-regular input, if this import made one.
-    func removeSpooledCopy() {
-        if let spooledCopy { try? FileManager.default.removeItem(at: spooledCopy) }
+            fileName: name, options: options, lineCount: lineCount, named: url, temporaryCopy: temporaryCopy)
     }
 
     /// The source recorded on new rows.
@@ -130,6 +93,13 @@ public struct ImportSummary: Codable, Hashable, Sendable {
     public var tasksAdded = 0
     /// Lines per detected format (`trl-standard`, `trl-conversational`, `trl-implicit`, `hh`).
     public var formats: [String: Int] = [:]
+
+    /// Counts a parsed block's lines, bad lines and formats.
+    mutating func count(_ block: ParsedBlock) {
+        linesRead += block.lineCount
+        badLines += block.badLines.map(\.description)
+        formats.merge(block.formats, uniquingKeysWith: +)
+    }
 
     /// A short human-readable report.
     public var text: String {
@@ -166,10 +136,6 @@ extension TallyDatabase {
     public func write(_ checked: CheckedImport, progress: ((Int64, Int64) -> Void)? = nil) throws -> ImportSummary {
         let options = checked.options
         let name = checked.fileName
-        defer { checked.removeSpooledCopy() }
-        let size =
-            (try? FileManager.default.attributesOfItem(atPath: checked.url.path)[.size] as? NSNumber)?
-            .int64Value ?? 0
         let blocks = try ParsedBlockStream(url: checked.url, name: name, options: options)
         defer { blocks.stop() }
         return try write { db in
@@ -177,16 +143,14 @@ extension TallyDatabase {
                 db: db, source: checked.source, overlap: try Settings.overlapTarget(db),
                 expectedRecords: checked.lineCount)
             var summary = ImportSummary(file: name)
-            while let (block, bytesRead) = try blocks.next() {
-                summary.linesRead += block.lineCount
-                summary.badLines += block.badLines.map(\.description)
-                summary.formats.merge(block.formats, uniquingKeysWith: +)
-                if !options.skipBadLines, let first = block.badLines.first { throw first }
+            while let (block, bytesRead, fileSize) = try blocks.next() {
+                summary.count(block)
+                if let bad = block.badLineEndingImport(options) { throw bad }
                 for record in block.records {
                     try writer.write(record, defaultSplit: options.defaultSplit, into: &summary)
                     summary.linesImported += 1
                 }
-                progress?(bytesRead, size)
+                progress?(bytesRead, fileSize)
             }
             // Every line read is a record or a bad line.
             if summary.linesRead == 0 { throw ParsedBlock.emptyFile(name) }
@@ -256,12 +220,7 @@ struct ImportWriter {
         self.overlap = overlap
         promptIDs.reserveCapacity(expectedRecords)
         responseIDs.reserveCapacity(2 * expectedRecords)
-        insertPrompt = try RawInsert(
-            db,
-            sql: """
-                INSERT INTO prompt (text, messages, source, split, contentHash, createdAt) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (contentHash) DO NOTHING
-                """)
+        insertPrompt = try RawInsert(db, sql: PromptStore.insertIfNewSQL)
         responses = try BatchInsert(
             db, into: "response (id, promptId, text, textHash, origin, source, createdAt)", columnCount: 7)
         comparisons = try BatchInsert(
@@ -278,19 +237,18 @@ struct ImportWriter {
     }
 
     mutating func write(_ prepared: PreparedRecord, defaultSplit: Split, into summary: inout ImportSummary) throws {
-        let hash = prepared.promptHash
         let digests = prepared.responseDigests
         switch prepared.record {
         case .prompt(let content, let split):
             let (promptID, isNew) = try prompt(
-                content, hash: hash, hashData: prepared.promptHashData, split: split ?? defaultSplit, summary: &summary)
+                content, of: prepared, split: split ?? defaultSplit, summary: &summary)
             if isNew {
                 try Queue.insertTask(db, kind: .demonstration, promptID: promptID, overlap: overlap, now: now)
                 summary.tasksAdded += 1
             }
         case .pair(let content, let chosen, let rejected, _):
             let (promptID, promptIsNew) = try prompt(
-                content, hash: hash, hashData: prepared.promptHashData, split: defaultSplit, summary: &summary)
+                content, of: prepared, split: defaultSplit, summary: &summary)
             let chosen = try response(
                 chosen, digest: digests[0], promptID: promptID, promptIsNew: promptIsNew, summary: &summary)
             let rejected = try response(
@@ -315,7 +273,7 @@ struct ImportWriter {
             summary.pairsAdded += 1
         case .candidates(let content, let texts, let split):
             let (promptID, promptIsNew) = try prompt(
-                content, hash: hash, hashData: prepared.promptHashData, split: split ?? defaultSplit, summary: &summary)
+                content, of: prepared, split: split ?? defaultSplit, summary: &summary)
             let before = summary.responsesAdded
             var responseIDs: [Int64] = []
             for (text, digest) in zip(texts, digests) {
@@ -334,23 +292,21 @@ struct ImportWriter {
         }
     }
 
-    /// The id of the prompt with `content`'s normalized hash, inserting it when new. `isNew` is true
-    /// only for the line that created it.
+    /// The id of the prompt with `content`'s normalized hash (computed ahead in `prepared`), inserting it
+    /// when new. `isNew` is true only for the line that created it.
     private mutating func prompt(
-        _ content: PromptContent, hash: ContentHash.Digest, hashData: Data, split: Split,
-        summary: inout ImportSummary
+        _ content: PromptContent, of prepared: PreparedRecord, split: Split, summary: inout ImportSummary
     ) throws -> (id: Int64, isNew: Bool) {
+        let hash = prepared.promptHash
+        let hashData = prepared.promptHashData
         if let id = promptIDs[hash] {
             summary.promptsMerged += 1
             return (id, false)
         }
-        switch content.canonical {
-        case .text(let text):
-            try insertPrompt.run(.text(text), .null, .text(source), .text(split.rawValue), .blob(hashData), .real(now))
-        case .messages(let messages):
-            let json = String(decoding: try PromptStore.encoder.encode(messages), as: UTF8.self)
-            try insertPrompt.run(.null, .text(json), .text(source), .text(split.rawValue), .blob(hashData), .real(now))
-        }
+        let (text, messages) = try PromptStore.columns(for: content)
+        try insertPrompt.run(
+            text.map { .text($0) } ?? .null, messages.map { .text($0) } ?? .null, .text(source),
+            .text(split.rawValue), .blob(hashData), .real(now))
         if db.changesCount == 1 {
             let id = db.lastInsertedRowID
             promptIDs[hash] = id

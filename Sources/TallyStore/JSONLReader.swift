@@ -25,12 +25,9 @@ struct JSONLReader {
 
     let url: URL
 
-    /// Calls `body` with each line's number (from 1) and bytes, without the line ending.
-    /// Lines holding only spaces, tabs or a carriage return are skipped.
-    func forEachLine(_ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
-        try forEachBlock { firstLine, block in
-            try Self.forEachLine(in: block, firstLine: firstLine, body)
-        }
+    /// The error for a file that cannot be opened for reading.
+    static func unreadable(_ url: URL) -> StoreError {
+        StoreError.invalid("\(url.path): cannot open the file for reading (does it exist?)")
     }
 
     /// Calls `body` with consecutive blocks of whole lines and the number of each block's first line.
@@ -39,9 +36,7 @@ struct JSONLReader {
     func forEachBlock(
         progress: ((Int64, Int64) -> Void)? = nil, _ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws {
-        guard let handle = FileHandle(forReadingAtPath: url.path) else {
-            throw StoreError.invalid("\(url.path): cannot open the file for reading (does it exist?)")
-        }
+        guard let handle = FileHandle(forReadingAtPath: url.path) else { throw Self.unreadable(url) }
         defer { try? handle.close() }
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.int64Value ?? 0
         var bytesRead: Int64 = 0

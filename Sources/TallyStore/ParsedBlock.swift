@@ -57,6 +57,11 @@ struct ParsedBlock {
         formats.merge(later.formats, uniquingKeysWith: +)
     }
 
+    /// The bad line that ends the import: the block's first, unless bad lines are skipped.
+    func badLineEndingImport(_ options: ImportOptions) -> LineError? {
+        options.skipBadLines ? nil : badLines.first
+    }
+
     /// The error for a file without a single line to import.
     static func emptyFile(_ name: String) -> StoreError {
         StoreError.invalid("\(name): the file has no lines to import")

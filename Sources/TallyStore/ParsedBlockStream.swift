@@ -6,7 +6,7 @@ import Foundation
 /// ```swift
 /// let blocks = try ParsedBlockStream(url: file, name: "prefs.jsonl", options: options)
 /// defer { blocks.stop() }
-/// while let (block, bytesRead) = try blocks.next() { … }
+/// while let (block, bytesRead, fileSize) = try blocks.next() { … }
 /// ```
 final class ParsedBlockStream: @unchecked Sendable {
     /// Parsed blocks waiting for the consumer, at most `capacity`: a few MiB of text each.
@@ -14,7 +14,7 @@ final class ParsedBlockStream: @unchecked Sendable {
 
     private let condition = NSCondition()
     /// Guarded by `condition`.
-    private var ready: [(block: ParsedBlock, bytesRead: Int64)] = []
+    private var ready: [Parsed] = []
     private var failure: Error?
     private var finished = false
     private var stopped = false
@@ -24,9 +24,7 @@ final class ParsedBlockStream: @unchecked Sendable {
     /// Opens `url` and starts parsing it.
     /// - Throws: ``StoreError`` when the file cannot be opened.
     init(url: URL, name: String, options: ImportOptions) throws {
-        guard FileManager.default.isReadableFile(atPath: url.path) else {
-            throw StoreError.invalid("\(url.path): cannot open the file for reading (does it exist?)")
-        }
+        guard FileManager.default.isReadableFile(atPath: url.path) else { throw JSONLReader.unreadable(url) }
         let work = Work(url: url, name: name, options: options)
         let thread = Thread { [self] in
             defer { exited.signal() }
@@ -43,17 +41,24 @@ final class ParsedBlockStream: @unchecked Sendable {
         let options: ImportOptions
     }
 
+    /// A parsed block, how many bytes of the file had been read once it was, and the file's size.
+    typealias Parsed = (block: ParsedBlock, bytesRead: Int64, fileSize: Int64)
+
     /// Thrown inside the reader to stop it early.
     private struct Stop: Error {}
 
     private func produce(_ work: Work) {
         var bytesRead: Int64 = 0
+        var fileSize: Int64 = 0
         do {
-            try JSONLReader(url: work.url).forEachBlock(progress: { read, _ in bytesRead = read }) { firstLine, bytes in
+            let reader = JSONLReader(url: work.url)
+            try reader.forEachBlock(progress: {
+                bytesRead = $0; fileSize = $1
+            }) { firstLine, bytes in
                 let block = ParsedBlock(bytes, firstLine: firstLine, name: work.name, options: work.options)
-                guard enqueue(block, bytesRead: bytesRead) else { throw Stop() }
+                guard enqueue((block, bytesRead, fileSize)) else { throw Stop() }
                 // The consumer stops at a bad line unless bad lines are skipped: no need to read further.
-                if !work.options.skipBadLines && !block.badLines.isEmpty { throw Stop() }
+                if block.badLineEndingImport(work.options) != nil { throw Stop() }
             }
             finish(nil)
         } catch is Stop {
@@ -65,12 +70,12 @@ final class ParsedBlockStream: @unchecked Sendable {
 
     /// Hands `block` to the consumer, waiting while `capacity` blocks are waiting already; false once the
     /// consumer has stopped.
-    private func enqueue(_ block: ParsedBlock, bytesRead: Int64) -> Bool {
+    private func enqueue(_ parsed: Parsed) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while ready.count >= Self.capacity && !stopped { condition.wait() }
         if stopped { return false }
-        ready.append((block, bytesRead))
+        ready.append(parsed)
         condition.broadcast()
         return true
     }
@@ -83,10 +88,9 @@ final class ParsedBlockStream: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// The next block in file order and how many bytes of the file had been read once it was, waiting for
-    /// it to be parsed; nil after the last.
+    /// The next block in file order (see ``Parsed``), waiting for it to be parsed; nil after the last.
     /// - Throws: what stopped the reading (an unreadable file, say), after the blocks read before it.
-    func next() throws -> (block: ParsedBlock, bytesRead: Int64)? {
+    func next() throws -> Parsed? {
         condition.lock()
         defer { condition.unlock() }
         while ready.isEmpty && !finished { condition.wait() }

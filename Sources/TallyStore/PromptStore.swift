@@ -24,35 +24,30 @@ enum PromptStore {
         return encoder
     }()
 
-    static func insert(_ db: Database, content: PromptContent, source: String, split: Split, hash: Data, now: Double)
-        throws -> Int64
-    {
-        guard let id = try insertIfNew(db, content: content, source: source, split: split, hash: hash, now: now) else {
-            throw StoreError.invalid("this prompt already exists")
+    /// Inserts a prompt unless one with the same `contentHash` exists (then changes nothing). Arguments:
+    /// text, messages, source, split, contentHash, createdAt.
+    static let insertIfNewSQL = """
+        INSERT INTO prompt (text, messages, source, split, contentHash, createdAt) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (contentHash) DO NOTHING
+        """
+
+    /// `content` as the row's `text` and `messages` columns (exactly one of them is non-nil).
+    static func columns(for content: PromptContent) throws -> (text: String?, messages: String?) {
+        switch content.canonical {
+        case .text(let value):
+            return (value, nil)
+        case .messages(let list):
+            return (nil, String(decoding: try encoder.encode(list), as: UTF8.self))
         }
-        return id
     }
 
     /// Inserts the prompt unless one with the same hash exists; returns the new id, or nil.
     static func insertIfNew(
         _ db: Database, content: PromptContent, source: String, split: Split, hash: Data, now: Double
     ) throws -> Int64? {
-        let text: String?
-        let messages: String?
-        switch content.canonical {
-        case .text(let value):
-            text = value
-            messages = nil
-        case .messages(let list):
-            text = nil
-            messages = String(decoding: try encoder.encode(list), as: UTF8.self)
-        }
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO prompt (text, messages, source, split, contentHash, createdAt) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (contentHash) DO NOTHING
-                """
-        ).execute(arguments: [text, messages, source, split.rawValue, hash, now])
+        let (text, messages) = try columns(for: content)
+        try db.cachedStatement(sql: insertIfNewSQL).execute(
+            arguments: [text, messages, source, split.rawValue, hash, now])
         return db.changesCount == 1 ? db.lastInsertedRowID : nil
     }
 
@@ -124,11 +119,13 @@ extension TallyDatabase {
     public func addPrompt(_ content: PromptContent, source: String = "api", split: Split = .train) throws -> Int64 {
         try write { db in
             let hash = ContentHash.promptHash(content).data
-            if let id = try Int64.fetchOne(db, sql: "SELECT id FROM prompt WHERE contentHash = ?", arguments: [hash]) {
-                return id
-            }
             let now = Date.nowTimestamp
-            let id = try PromptStore.insert(db, content: content, source: source, split: split, hash: hash, now: now)
+            guard
+                let id = try PromptStore.insertIfNew(
+                    db, content: content, source: source, split: split, hash: hash, now: now)
+            else {
+                return try Int64.fetchOne(db, sql: "SELECT id FROM prompt WHERE contentHash = ?", arguments: [hash])!
+            }
             try Queue.insertTask(
                 db, kind: .demonstration, promptID: id, overlap: try Settings.overlapTarget(db), now: now)
             return id

@@ -158,9 +158,7 @@ struct CLITests {
     /// Whether this machine's CPU can run OpenBLAS's SkylakeX kernels.
     private var cpuRunsSkylakeX: Bool { OpenBLASChoice.cpuSupportsSkylakeX(cpuInfo: Self.cpuInfo) }
     /// Whether it can run the Haswell (AVX2) ones.
-    private static var cpuRunsHaswell: Bool {
-        cpuInfo.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").contains("avx2") ?? false
-    }
+    private static var cpuRunsHaswell: Bool { OpenBLASChoice.cpuFlags(cpuInfo: cpuInfo).contains("avx2") }
 
     private func core(_ environment: [String: String]) throws -> String {
         let result = try TallyBinary.run(["debug", "blas"], environment: environment)

@@ -204,7 +204,11 @@ import Testing
         let file = temp.url.appendingPathComponent("lines.txt")
         try Data("first\r\n\(long)\n\n  \nlast".utf8).write(to: file)
         var lines: [(Int, Int)] = []
-        try JSONLReader(url: file).forEachLine { number, bytes in lines.append((number, bytes.count)) }
+        try JSONLReader(url: file).forEachBlock { firstLine, block in
+            try JSONLReader.forEachLine(in: block, firstLine: firstLine) { number, bytes in
+                lines.append((number, bytes.count))
+            }
+        }
         #expect(lines.map(\.0) == [1, 2, 5])
         #expect(lines.map(\.1) == [5, long.utf8.count, 4])
     }
@@ -230,12 +234,40 @@ import Testing
         #expect(error?.line == 25_001)
         let skipping = try CheckedImport.check(file, options: ImportOptions(kind: .prefs, skipBadLines: true))
         #expect(skipping.lineCount == 30_000)
-        #expect(skipping.badLines.map(\.line) == [25_001])
         let (_, database) = try temp.workspace()
         let summary = try database.write(skipping)
+        #expect(summary.badLines == ["\(file.relativePath):25001: \"rejected\" is missing"])
         #expect(summary.pairsAdded == 29_999)
         let pairs = try database.preferencePairs()
         #expect(try database.prompt(id: pairs[25_000].promptID).content == .text("Q25002 \(filler)"))
+    }
+
+    /// A file that turns bad between checking and writing: the bad line is found after earlier blocks
+    /// were written in the same transaction, and rolling back leaves none of them.
+    @Test func fileChangedAfterCheckingRollsBackWhatItWrote() throws {
+        let temp = try TemporaryFolder()
+        let (_, database) = try temp.workspace()
+        let first = try temp.file("first.jsonl", [#"{"prompt": "Q0", "chosen": "a", "rejected": "b"}"#])
+        _ = try database.importFile(first, options: ImportOptions(kind: .prefs))
+
+        let filler = String(repeating: "y", count: 300)
+        func lines(badAt bad: Int?) -> [String] {
+            (1...40_000).map { index in
+                index == bad
+                    ? #"{"prompt": "Q\#(index)", "chosen": "a", "rejected": "a"}"#
+                    : #"{"prompt": "Q\#(index) \#(filler)", "chosen": "a", "rejected": "b"}"#
+            }
+        }
+        let big = try temp.file("big.jsonl", lines(badAt: nil))
+        let checked = try CheckedImport.check(big, options: ImportOptions(kind: .prefs))
+        #expect(checked.lineCount == 40_000)
+        _ = try temp.file("big.jsonl", lines(badAt: 36_000))
+        var written: Int64 = 0
+        let error = #expect(throws: LineError.self) { try database.write(checked) { bytes, _ in written = bytes } }
+        #expect(error?.line == 36_000)
+        #expect(written > 0, "blocks before the bad one were written, then rolled back")
+        #expect(try database.status().pairs == 1)
+        #expect(try database.status().responses == 2)
     }
 }
 
@@ -264,32 +296,6 @@ import Testing
         let failure = #expect(throws: JSONParser.Failure.self) { try parse(#"{"a": ?}"#) }
         #expect(failure?.column == 7)
     }
-
-    /// A file that turns bad between checking and writing: the bad line is found after earlier blocks
-    /// were written in the same transaction, and rolling back leaves none of them.
-    @Test func fileChangedAfterCheckingRollsBackWhatItWrote() throws {
-        let temp = try TemporaryFolder()
-        let (_, database) = try temp.workspace()
-        let first = try temp.file("first.jsonl", [#"{"prompt": "Q0", "chosen": "a", "rejected": "b"}"#])
-        _ = try database.importFile(first, options: ImportOptions(kind: .prefs))
-
-        let filler = String(repeating: "y", count: 300)
-        func lines(badAt bad: Int?) -> [String] {
-            (1...40_000).map { index in
-                index == bad
-                    ? #"{"prompt": "Q\#(index)", "chosen": "a", "rejected": "a"}"#
-                    : #"{"prompt": "Q\#(index) \#(filler)", "chosen": "a", "rejected": "b"}"#
-            }
-        }
-        let big = try temp.file("big.jsonl", lines(badAt: nil))
-        let checked = try CheckedImport.check(big, options: ImportOptions(kind: .prefs))
-        #expect(checked.lineCount == 40_000)
-        _ = try temp.file("big.jsonl", lines(badAt: 36_000))
-        let error = #expect(throws: LineError.self) { try database.write(checked) }
-        #expect(error?.line == 36_000)
-        #expect(try database.status().pairs == 1)
-        #expect(try database.status().responses == 2)
-    }
 }
 
 @Suite struct PipeImportTests {
@@ -307,14 +313,18 @@ import Testing
             }
         }
         writer.start()
-        let checked = try CheckedImport.check(fifo, options: ImportOptions(kind: .prefs))
-        #expect(checked.lineCount == 3)
-        let copy = try #require(checked.spooledCopy)
-        #expect(FileManager.default.fileExists(atPath: copy.path))
         let (_, database) = try temp.workspace()
-        let summary = try database.write(checked)
-        #expect(summary.pairsAdded == 3)
-        #expect(summary.file.hasSuffix("prefs.fifo"))
-        #expect(!FileManager.default.fileExists(atPath: copy.path))
+        let copy: URL
+        do {
+            let checked = try CheckedImport.check(fifo, options: ImportOptions(kind: .prefs))
+            #expect(checked.lineCount == 3)
+            copy = checked.url
+            #expect(copy != fifo)
+            #expect(FileManager.default.fileExists(atPath: copy.path))
+            let summary = try database.write(checked)
+            #expect(summary.pairsAdded == 3)
+            #expect(summary.file.hasSuffix("prefs.fifo"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: copy.path), "the copy goes with the checked import")
     }
 }

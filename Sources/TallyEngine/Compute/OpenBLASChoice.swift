@@ -51,11 +51,13 @@ public enum OpenBLASChoice {
 
     /// Whether the first `flags` line of `/proc/cpuinfo` text lists every flag the SkylakeX kernels need.
     public static func cpuSupportsSkylakeX(cpuInfo: String) -> Bool {
-        for line in cpuInfo.split(separator: "\n") where line.hasPrefix("flags") {
-            let flags = Set(line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ":" }).map(String.init))
-            return requiredFlags.allSatisfy(flags.contains)
-        }
-        return false
+        requiredFlags.allSatisfy(cpuFlags(cpuInfo: cpuInfo).contains)
+    }
+
+    /// The CPU flags on the first `flags` line of `/proc/cpuinfo` text (none when there is no such line).
+    public static func cpuFlags(cpuInfo: String) -> Set<String> {
+        guard let line = cpuInfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+        return Set(line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ":" }).map(String.init))
     }
 
     /// ``decide(environment:cpuInfo:loadedCore:)`` for this process and machine; keep where

@@ -1,0 +1,32 @@
+import Foundation
+
+/// A temporary copy of an input that can be read only once (a pipe), removed when the last reference to
+/// it goes away.
+final class TemporaryCopy: Sendable {
+    /// The copy.
+    let url: URL
+
+    /// Copies `source` into the temporary folder when it is not a regular file; nil when it is one (or
+    /// cannot be examined, which reading it will then report).
+    /// - Throws: ``StoreError`` when it cannot be read or copied (`name` names it in the message).
+    init?(ofNonRegular source: URL, name: String) throws {
+        var status = stat()
+        guard stat(source.path, &status) == 0, status.st_mode & S_IFMT != S_IFREG else { return nil }
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("tally-import-\(UUID().uuidString).jsonl")
+        guard let input = FileHandle(forReadingAtPath: source.path),
+            FileManager.default.createFile(atPath: url.path, contents: nil),
+            let output = FileHandle(forWritingAtPath: url.path)
+        else { throw StoreError.invalid("\(name): cannot be read, or copied to \(url.path)") }
+        defer {
+            try? input.close()
+            try? output.close()
+        }
+        do {
+            while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty { try output.write(contentsOf: chunk) }
+        } catch {
+            throw StoreError.invalid("\(name): cannot be copied to \(url.path): \(error.localizedDescription)")
+        }
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
