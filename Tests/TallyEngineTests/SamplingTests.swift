@@ -43,6 +43,44 @@ import Testing
         }
     }
 
+    /// Wide enough that decoding splits its products over the cores and prefill attends in parallel
+    /// (``linearForward``'s and ``KVCacheDecoder``'s thresholds), which the tiny configs never reach.
+    @Test func cachedDecodingMatchesTheFullForwardAtDecodingSizes() throws {
+        let config = ModelConfig.gpt2(vocabularySize: 300, contextLength: 32, layers: 2, heads: 4, width: 256)
+        let model = try TransformerModel(config: config, seed: 5)
+        randomize(model.parameters, count: model.parameterCount, seed: 6, scale: 0.05)
+        let sequences: [[Int32]] = [
+            (0..<20).map { Int32(($0 * 37 + 11) % 300) }, (0..<14).map { Int32($0 * 13 % 300) },
+        ]
+        try model.forward(try TokenBatch(sequences: sequences.map { $0 + [0] }, length: 20))
+        let decoder = KVCacheDecoder(model: model, sequences: 2, capacity: 32, maxEntries: 32)
+        let prefill = [16, 12]
+        var tokens: [Int32] = []
+        var rows: [Int32] = []
+        var positions: [Int32] = []
+        for (row, sequence) in sequences.enumerated() {
+            tokens += sequence[..<prefill[row]]
+            rows += Array(repeating: Int32(row), count: prefill[row])
+            positions += (0..<prefill[row]).map(Int32.init)
+        }
+        var logits = try decoder.forward(
+            tokens: tokens, sequences: rows, positions: positions, logitsFor: [prefill[0] - 1, tokens.count - 1])
+        func expectMatches(row: Int, position: Int, k: Int) {
+            let expected = Array(model.probabilities(row: row, position: position))
+            let largest = zip(softmax(logits, at: k, vocabulary: 300), expected).map { abs($0 - $1) }.max()!
+            #expect(largest < 1e-5, "row \(row) position \(position)")
+        }
+        expectMatches(row: 0, position: prefill[0] - 1, k: 0)
+        expectMatches(row: 1, position: prefill[1] - 1, k: 1)
+        for row in 0..<2 {
+            for t in prefill[row]..<sequences[row].count {
+                logits = try decoder.forward(
+                    tokens: [sequences[row][t]], sequences: [Int32(row)], positions: [Int32(t)], logitsFor: [0])
+                expectMatches(row: row, position: t, k: 0)
+            }
+        }
+    }
+
     @Test func cachedDecodingAppliesLoRA() throws {
         let model = try TransformerModel(config: TinyConfigs.llama, seed: 5)
         let adapters = try model.attachLoRA(LoRAConfiguration(rank: 2, alpha: 4), seed: 1)

@@ -3,20 +3,19 @@ import COpenBLAS
 // Linear layers in nn.Linear layout: weight [outDim, inDim], out = inp · weightᵀ + bias.
 // Every product goes through OpenBLAS's sgemm (or sgemv for a single row).
 
-/// out[rows, outDim] = inp[rows, inDim] · weight[outDim, inDim]ᵀ (+ bias[outDim]); with `accumulate`,
-/// the product is added to what `out` holds (and the bias is not added).
+/// out[rows, outDim] = inp[rows, inDim] · weight[outDim, inDim]ᵀ (+ bias[outDim]).
 func linearForward(
     _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-    _ bias: UnsafePointer<Float>?, rows: Int, inDim: Int, outDim: Int, accumulate: Bool = false
+    _ bias: UnsafePointer<Float>?, rows: Int, inDim: Int, outDim: Int
 ) {
     let profileStart = EngineProfile.start()
     defer { EngineProfile.stop(.linear, profileStart) }
-    var beta: Float = accumulate ? 1 : 0
-    if let bias, !accumulate {
+    // With a bias, the rows start as copies of it and the product is added (beta 1).
+    let beta: Float = bias == nil ? 0 : 1
+    if let bias {
         parallelRanges(rows, minimumPerThread: max(1, 16_384 / outDim)) { range in
             for row in range { (out + row * outDim).update(from: bias, count: outDim) }
         }
-        beta = 1
     }
     if rows <= smallProductRows {
         // Decoding: a few rows against a weight. OpenBLAS's own two-thread split of such products is slower

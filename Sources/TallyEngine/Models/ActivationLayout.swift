@@ -41,9 +41,8 @@ struct ActivationLayout {
         self.length = length
         let rows = batch * length
         let C = config.width
-        let qkvWidth = (config.heads + 2 * config.kvHeads) * config.headSize
-        let gpt2 = config.architecture == .gpt2
-        let fcWidth = gpt2 ? config.mlpWidth : 2 * config.mlpWidth
+        let qkvWidth = config.qkvWidth
+        let fcWidth = config.fcWidth
         let activationWidth = config.mlpWidth
         let threads = ComputeThreads.count
 

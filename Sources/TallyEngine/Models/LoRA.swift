@@ -55,8 +55,8 @@ public final class LoRAAdapters {
     init(configuration: LoRAConfiguration, config: ModelConfig, seed: UInt64) {
         self.configuration = configuration
         let C = config.width
-        let qkvWidth = (config.heads + 2 * config.kvHeads) * config.headSize
-        let fcWidth = config.architecture == .gpt2 ? config.mlpWidth : 2 * config.mlpWidth
+        let qkvWidth = config.qkvWidth
+        let fcWidth = config.fcWidth
         let dims: [LoRATarget: (Int, Int)] = [
             .attention: (C, qkvWidth), .attentionOutput: (config.heads * config.headSize, C),
             .mlpUp: (C, fcWidth), .mlpDown: (config.mlpWidth, C),

@@ -53,9 +53,9 @@ struct ParameterLayout {
 
     init(config: ModelConfig, scalarHead withScalarHead: Bool) {
         let C = config.width
-        let qkvRows = (config.heads + 2 * config.kvHeads) * config.headSize
+        let qkvRows = config.qkvWidth
         let gpt2 = config.architecture == .gpt2
-        let mlpRows = gpt2 ? config.mlpWidth : 2 * config.mlpWidth
+        let mlpRows = config.fcWidth
         let mlpInner = config.mlpWidth
 
         tokenEmbedding = add("wte", [config.vocabSize, C], .embeddings, decays: true)

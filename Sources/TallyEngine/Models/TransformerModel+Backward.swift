@@ -43,9 +43,9 @@ extension TransformerModel {
             batch: s.batch, length: s.length, heads: config.heads, kvHeads: config.kvHeads, headSize: config.headSize)
         let qkvWidth = attentionShape.rowStride
         let attentionWidth = attentionShape.outputWidth
-        let fcWidth = gpt2 ? config.mlpWidth : 2 * config.mlpWidth
+        let fcWidth = config.fcWidth
         let hidden = config.mlpWidth
-        let useLoRA = lora?.enabled ?? false
+        let lora = activeLoRA
         let headGroup: ParameterGroup = config.tiedEmbeddings ? .embeddings : .languageModelHead
 
         let dResidual = activation(s.dResidual)
@@ -91,7 +91,7 @@ extension TransformerModel {
                 dinp: dFCActivation, dweight: gradient(w.fcProjectionWeight, g),
                 dbias: gradient(w.fcProjectionBias, g), dout: dResidual, inp: activation(a.fcActivation),
                 weight: parameters + w.fcProjectionWeight, rows: rows, inDim: hidden, outDim: C)
-            if useLoRA, let lora {
+            if let lora {
                 lora.backward(
                     .mlpDown, layer: l, dinp: dFCActivation, dout: dResidual, inp: activation(a.fcActivation),
                     intermediate: activation(a.loraFCProjection), scratch: activation(s.dLoRA), rows: rows)
@@ -105,7 +105,7 @@ extension TransformerModel {
                 dinp: dNorm, dweight: gradient(w.fcWeight, g), dbias: gradient(w.fcBias, g), dout: dFC,
                 inp: activation(a.norm2), weight: parameters + w.fcWeight, rows: rows, inDim: C,
                 outDim: fcWidth)
-            if useLoRA, let lora {
+            if let lora {
                 lora.backward(
                     .mlpUp, layer: l, dinp: dNorm, dout: dFC, inp: activation(a.norm2),
                     intermediate: activation(a.loraFC), scratch: activation(s.dLoRA), rows: rows)
@@ -120,7 +120,7 @@ extension TransformerModel {
                 dbias: gradient(w.attentionProjectionBias, g), dout: dResidual,
                 inp: activation(a.attentionOutput), weight: parameters + w.attentionProjectionWeight,
                 rows: rows, inDim: attentionWidth, outDim: C)
-            if useLoRA, let lora {
+            if let lora {
                 lora.backward(
                     .attentionOutput, layer: l, dinp: dAttention, dout: dResidual,
                     inp: activation(a.attentionOutput), intermediate: activation(a.loraAttentionProjection),
@@ -138,7 +138,7 @@ extension TransformerModel {
                 dinp: dNorm, dweight: gradient(w.qkvWeight, g), dbias: gradient(w.qkvBias, g), dout: dQKV,
                 inp: activation(a.norm1), weight: parameters + w.qkvWeight, rows: rows, inDim: C,
                 outDim: qkvWidth)
-            if useLoRA, let lora {
+            if let lora {
                 lora.backward(
                     .attention, layer: l, dinp: dNorm, dout: dQKV, inp: activation(a.norm1),
                     intermediate: activation(a.loraQKV), scratch: activation(s.dLoRA), rows: rows)

@@ -86,10 +86,10 @@ extension TransformerModel {
             batch: s.batch, length: s.length, heads: config.heads, kvHeads: config.kvHeads, headSize: config.headSize)
         let qkvWidth = attentionShape.rowStride
         let attentionWidth = attentionShape.outputWidth
-        let fcWidth = gpt2 ? config.mlpWidth : 2 * config.mlpWidth
+        let fcWidth = config.fcWidth
         let hidden = config.mlpWidth
         let eps = config.normEpsilon
-        let useLoRA = lora?.enabled ?? false
+        let lora = activeLoRA
 
         embeddingForward(
             activation(s.embedded), tokens: tokensPointer, positions: positionsPointer,
@@ -106,7 +106,7 @@ extension TransformerModel {
             linearForward(
                 activation(a.qkv), activation(a.norm1), parameters + w.qkvWeight, parameter(w.qkvBias),
                 rows: rows, inDim: C, outDim: qkvWidth)
-            if useLoRA, let lora {
+            if let lora {
                 lora.forward(
                     .attention, layer: l, out: activation(a.qkv), inp: activation(a.norm1),
                     intermediate: activation(a.loraQKV), rows: rows)
@@ -124,7 +124,7 @@ extension TransformerModel {
                 activation(a.residual2), activation(a.attentionOutput),
                 parameters + w.attentionProjectionWeight, parameter(w.attentionProjectionBias),
                 rows: rows, inDim: attentionWidth, outDim: C)
-            if useLoRA, let lora {
+            if let lora {
                 lora.forward(
                     .attentionOutput, layer: l, out: activation(a.residual2),
                     inp: activation(a.attentionOutput), intermediate: activation(a.loraAttentionProjection),
@@ -137,7 +137,7 @@ extension TransformerModel {
             linearForward(
                 activation(a.fc), activation(a.norm2), parameters + w.fcWeight, parameter(w.fcBias),
                 rows: rows, inDim: C, outDim: fcWidth)
-            if useLoRA, let lora {
+            if let lora {
                 lora.forward(
                     .mlpUp, layer: l, out: activation(a.fc), inp: activation(a.norm2),
                     intermediate: activation(a.loraFC), rows: rows)
@@ -150,7 +150,7 @@ extension TransformerModel {
             linearForward(
                 activation(a.residual3), activation(a.fcActivation), parameters + w.fcProjectionWeight,
                 parameter(w.fcProjectionBias), rows: rows, inDim: hidden, outDim: C)
-            if useLoRA, let lora {
+            if let lora {
                 lora.forward(
                     .mlpDown, layer: l, out: activation(a.residual3), inp: activation(a.fcActivation),
                     intermediate: activation(a.loraFCProjection), rows: rows)

@@ -25,7 +25,7 @@ extension TransformerModel {
                     name: slot.name, parameters: parameters + slot.offset,
                     gradients: gradients + slot.offset, count: slot.count, decays: slot.decays))
         }
-        if let lora, lora.enabled {
+        if let lora = activeLoRA {
             for slot in lora.slots {
                 result.append(
                     TrainableTensor(

@@ -24,6 +24,8 @@ public final class TransformerModel {
     public var frozenGroups: Set<ParameterGroup> = []
     /// LoRA adapters, when attached with ``attachLoRA(_:seed:)``.
     public internal(set) var lora: LoRAAdapters?
+    /// The adapters when attached and switched on, else nil: what the forward and backward passes apply.
+    var activeLoRA: LoRAAdapters? { lora?.enabled == true ? lora : nil }
 
     var rotary: RotaryTable?
     var arena: UnsafeMutablePointer<Float>?

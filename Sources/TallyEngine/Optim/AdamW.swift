@@ -36,7 +36,10 @@ public final class AdamW {
     public var settings: AdamWSettings
     /// Number of updates made so far (bias correction uses it).
     public private(set) var stepCount = 0
+    /// Held so that the parameter buffers `tensors` point into outlive the optimizer; `adapters` likewise
+    /// keeps LoRA's buffers alive should the model later merge or replace its adapters.
     let model: TransformerModel
+    let adapters: LoRAAdapters?
     let tensors: [TrainableTensor]
     let stateOffsets: [Int]
     let stateCount: Int
@@ -45,6 +48,7 @@ public final class AdamW {
 
     public init(model: TransformerModel, settings: AdamWSettings = AdamWSettings()) {
         self.model = model
+        adapters = model.lora
         self.settings = settings
         tensors = model.trainableTensors
         var offsets: [Int] = []

@@ -46,7 +46,6 @@ public final class KVCacheDecoder {
         values.initialize(repeating: 0, count: max(1, cacheCount))
         let M = maxEntries
         let C = config.width
-        let gpt2 = config.architecture == .gpt2
         var o = Offsets()
         func take(_ n: Int) -> Int {
             let at = o.count
@@ -57,10 +56,10 @@ public final class KVCacheDecoder {
         o.norm = take(M * C)
         o.mean = take(M)
         o.rstd = take(M)
-        o.qkv = take(M * (config.heads + 2 * config.kvHeads) * config.headSize)
+        o.qkv = take(M * config.qkvWidth)
         o.attention = take(M * config.heads * config.headSize)
         o.projected = take(M * C)
-        o.fc = take(M * (gpt2 ? config.mlpWidth : 2 * config.mlpWidth))
+        o.fc = take(M * config.fcWidth)
         o.activation = take(M * config.mlpWidth)
         o.scores = take(ComputeThreads.count * self.capacity)
         o.selected = take(M * C)
@@ -122,12 +121,12 @@ public final class KVCacheDecoder {
         let C = config.width
         let hs = config.headSize
         let gpt2 = config.architecture == .gpt2
-        let qkvWidth = (config.heads + 2 * config.kvHeads) * hs
+        let qkvWidth = config.qkvWidth
         let attentionWidth = config.heads * hs
-        let fcWidth = gpt2 ? config.mlpWidth : 2 * config.mlpWidth
+        let fcWidth = config.fcWidth
         let hidden = config.mlpWidth
         let eps = config.normEpsilon
-        let lora = (model.lora?.enabled ?? false) ? model.lora : nil
+        let lora = model.activeLoRA
         let tokens = integers
         let rows = integers + maxEntries
         let positions = integers + 2 * maxEntries
