@@ -101,6 +101,17 @@ import Testing
         #expect(render(app).contains("Undone: ranking of prompt #10"))
     }
 
+    @Test func keysTypedWhileTheRankScreenLoadsAreApplied() throws {
+        let service = InMemoryLabelingService.sample()
+        let app = try LabelingApp(service: service, drafts: DraftBoard(drafter: nil))
+        // The item lands only on the next tick: these keys arrive while the screen is still loading.
+        for key: Key in [.character("r"), .down, .down, .down, .character("1")] { app.handle(key) }
+        settle(app)
+        press(app, .down, .down, .character("2"), .character("3"), .character("3"), .character("s"))
+        let ranking = try #require(service.submittedRankings.first)
+        #expect(ranking.tiers == [[103], [102], [100, 101]])
+    }
+
     @Test func missingCritiquesAreWrittenByTheDrafterShownAndStored() async throws {
         let service = InMemoryLabelingService.sample()
         let board = DraftBoard(drafter: FixedDrafter(), draftsPerPrompt: 1)

@@ -102,8 +102,8 @@ final class RecordingDrafter: Drafter, @unchecked Sendable {
         #expect(grid.rowText(newest).contains("UTC — wrong date"))
         #expect(grid.rowText(older).contains("has an email"))
         #expect(grid.contains("When did the war end?"))
-        // The prompt's escape sequences never reach the terminal.
-        #expect(grid.contains("secrets"))
+        // The prompt's escape sequences never reach the terminal: the Review screen shows them escaped.
+        #expect(grid.contains("Tell me ␛[31mred␛[0m secrets"))
         #expect(!(0..<40).contains { grid.rowText($0).contains("\u{1B}") })
 
         // On a short terminal the list scrolls down to the last flag.

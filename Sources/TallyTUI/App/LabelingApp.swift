@@ -16,7 +16,6 @@ public final class LabelingApp {
     public private(set) var showsHelp = false
     private var lastDraftChange = 0
     private var lastCountsChange = 0
-    private var spinnerFrame = 0
 
     /// Opens on Home, with the instructions on top when this labeler has not seen their current version.
     public init(service: LabelingService, drafts: DraftBoard) throws {
@@ -141,18 +140,9 @@ public final class LabelingApp {
                 context.notify("Could not count the queues: \(failure)", .error, seconds: 8)
             }
         }
-        if context.drafts.hasPendingJobs {
-            spinnerFrame += 1
-            redraw = true
-        }
+        if context.drafts.hasPendingJobs { redraw = true }
         if top.tick(context: context) { redraw = true }
         return redraw
-    }
-
-    /// The spinner glyph for work still being written.
-    public var spinner: String {
-        let frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
-        return frames[spinnerFrame % frames.count]
     }
 
     // MARK: Drawing

@@ -124,14 +124,6 @@ public struct CellGrid: Equatable, Sendable, CustomStringConvertible {
         if after < end { fill(row: row, column: after, width: end - after, height: 1, style: style) }
     }
 
-    /// Restyles existing cells (e.g. to highlight a row) without changing their text.
-    public mutating func restyle(row: Int, column: Int, width styleWidth: Int, style: Style) {
-        guard row >= 0, row < height else { return }
-        for x in max(0, column)..<max(max(0, column), min(width, column + styleWidth)) {
-            cells[row * width + x].style = style
-        }
-    }
-
     /// Sets one cell, repairing any wide character it cuts in half.
     private mutating func setCell(_ row: Int, _ column: Int, _ cell: Cell) {
         let index = row * width + column

@@ -66,7 +66,7 @@ public enum DisplayWidth {
         return width < 0 ? nil : Int(width)
     }
 
-    /// The columns a string takes once laid into grid cells (see `CellGrid.cells(of:)`).
+    /// The columns a string takes once laid into grid cells (see `GraphemeCells.split`).
     public static func of(_ text: String) -> Int {
         var total = 0
         for character in text {

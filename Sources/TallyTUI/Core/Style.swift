@@ -38,13 +38,6 @@ public struct Style: Equatable, Hashable, Sendable {
     public static let hintText = Style(.hint)
     public static let tier = Style(.tier, bold: true)
 
-    /// The same style with reverse video switched on (for selections inside styled text).
-    public var reversed: Style {
-        var copy = self
-        copy.reverse = true
-        return copy
-    }
-
     public func with(bold: Bool) -> Style {
         var copy = self
         copy.bold = bold

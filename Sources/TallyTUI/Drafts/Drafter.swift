@@ -1,10 +1,5 @@
 import Foundation
 
-/// Something that writes model drafts of a demonstration and critiques of responses, prompted with the
-/// labeling instructions.
-///
-/// Two implementations exist: `ChatCompletionsDrafter` (any OpenAI-compatible endpoint, here) and the
-/// embedded-engine drafter, which lives in the `tally` target because TallyTUI may not import the engine.
 /// Who wrote a draft or critique, as stored in the workspace (never shown to labelers: labeling is blind).
 public enum DraftAuthor: Hashable, Sendable {
     /// A checkpoint of this workspace, run by the embedded engine.
@@ -13,6 +8,11 @@ public enum DraftAuthor: Hashable, Sendable {
     case endpoint(model: String)
 }
 
+/// Something that writes model drafts of a demonstration and critiques of responses, prompted with the
+/// labeling instructions.
+///
+/// Two implementations exist: `ChatCompletionsDrafter` (any OpenAI-compatible endpoint, here) and the
+/// embedded-engine drafter, which lives in the `tally` target because TallyTUI may not import the engine.
 public protocol Drafter: Sendable {
     /// Who writes the drafts; stored beside each draft and critique.
     var author: DraftAuthor { get }

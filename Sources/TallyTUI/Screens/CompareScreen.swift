@@ -10,8 +10,8 @@ public final class CompareScreen: Screen {
     private var viewHeight = 8
     private var startedAt = Date()
     private var loaded = false
-    /// What the screen waits for (loading, saving); keys typed meanwhile are applied when it is done.
-    /// What the screen waits for (loading, saving), shown to the labeler; nil when idle.
+    /// What the screen waits for (loading, saving), shown to the labeler; nil when idle. Keys typed
+    /// meanwhile are kept and applied when it is done.
     public var waitingFor: String? { pending.waitingFor }
     private var pending = PendingWork()
 

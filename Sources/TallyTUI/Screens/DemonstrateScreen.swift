@@ -21,9 +21,8 @@ public final class DemonstrateScreen: Screen {
     /// The text the workspace holds for this prompt (nil when unknown, e.g. after a failed save).
     private var lastSavedText: String? = ""
     private var savesInFlight = 0
-    /// What the screen waits for (loading the next prompt, saving a submission); keys typed meanwhile are
-    /// kept and applied when it is done.
-    /// What the screen waits for (loading, saving), shown to the labeler; nil when idle.
+    /// What the screen waits for (loading, saving), shown to the labeler; nil when idle. Keys typed
+    /// meanwhile are kept and applied when it is done.
     public var waitingFor: String? { pending.waitingFor }
     private var pending = PendingWork()
     private var lastEditAt: Date?
@@ -120,7 +119,6 @@ public final class DemonstrateScreen: Screen {
         recordFinishedDrafts(context: context)
         if let lastEditAt, context.now().timeIntervalSince(lastEditAt) >= context.autosaveDelay {
             autosave(context: context)
-            return false
         }
         return false
     }

@@ -108,18 +108,15 @@ public final class HomeScreen: Screen {
     }
 
     private func describe(_ entry: Entry) -> (String, String, String) {
-        guard let counts else {
-            return entry == .arena
-                ? ("Arena votes", "—", "later")
-                : (entry == .review ? ("Review (admin)", "", "") : (name(of: entry), "…", "…"))
-        }
-        switch entry {
-        case .demonstrations:
-            return ("Demonstrations to write", "\(counts.demonstrationsWaiting)", "\(counts.demonstrationsDone)")
-        case .rankings: return ("Rankings to do", "\(counts.rankingsWaiting)", "\(counts.rankingsDone)")
-        case .comparisons: return ("Comparisons", "\(counts.comparisonsWaiting)", "\(counts.comparisonsDone)")
-        case .arena: return ("Arena votes", "—", "later")
-        case .review: return ("Review (admin)", "", "")
+        switch (entry, counts) {
+        case (.arena, _): return (name(of: entry), "—", "later")
+        case (.review, _): return (name(of: entry), "", "")
+        case (_, nil): return (name(of: entry), "…", "…")
+        case (.demonstrations, let counts?):
+            return (name(of: entry), "\(counts.demonstrationsWaiting)", "\(counts.demonstrationsDone)")
+        case (.rankings, let counts?): return (name(of: entry), "\(counts.rankingsWaiting)", "\(counts.rankingsDone)")
+        case (.comparisons, let counts?):
+            return (name(of: entry), "\(counts.comparisonsWaiting)", "\(counts.comparisonsDone)")
         }
     }
 }

@@ -17,8 +17,8 @@ public final class RankScreen: Screen {
     private var startedAt = Date()
     private var loaded = false
     private var recordedCritiques: Set<Int64> = []
-    /// What the screen waits for (loading, saving); keys typed meanwhile are applied when it is done.
-    /// What the screen waits for (loading, saving), shown to the labeler; nil when idle.
+    /// What the screen waits for (loading, saving), shown to the labeler; nil when idle. Keys typed
+    /// meanwhile are kept and applied when it is done.
     public var waitingFor: String? { pending.waitingFor }
     private var pending = PendingWork()
 

@@ -228,15 +228,18 @@ public final class StoreLabelingService: LabelingService {
 
     // MARK: Mapping
 
+    /// How a stored flag kind is named on screen (the same words as the Rank screen's flags).
     static func flagName(_ kind: FlagKind) -> String {
+        let labelKind: LabelFlagKind
         switch kind {
-        case .harmful: return "harmful"
-        case .jailbreak: return "jailbreak"
-        case .pii: return "PII"
-        case .spam: return "spam"
-        case .factualError: return "factual error"
-        case .note: return "note"
+        case .harmful: labelKind = .harmful
+        case .jailbreak: labelKind = .jailbreak
+        case .pii: labelKind = .pii
+        case .spam: labelKind = .spam
+        case .factualError: labelKind = .factualError
+        case .note: labelKind = .note
         }
+        return labelKind.label
     }
 
     static func conversation(_ prompt: Prompt) -> [ChatTurn] {
