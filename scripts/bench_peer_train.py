@@ -1,4 +1,4 @@
-"""PyTorch peer for `tally bench engine`: training tokens/s of a plain GPT of BENCH.md's shapes.
+"""PyTorch peer for `tally bench engine`: training tokens/s of a plain GPT of the engine benchmark's shapes.
 
 Run beside the engine benchmark in the same session and compare as ratios:
     pip install torch && python3 scripts/bench_peer_train.py tiny small bpe

@@ -15,6 +15,15 @@ public struct Workspace: Sendable, Equatable {
     public static let databaseFileName = "tally.sqlite"
     /// The name of the checkpoint folder inside a workspace folder.
     public static let checkpointsFolderName = "checkpoints"
+
+    /// Whether `name` can name a checkpoint: a folder name that is safe and easy to type (ASCII letters,
+    /// digits, '.', '_' and '-', not starting with '.', at most 100 characters).
+    public static func isValidCheckpointName(_ name: String) -> Bool {
+        !name.isEmpty && !name.hasPrefix(".") && name.count <= 100
+            && name.unicodeScalars.allSatisfy { scalar in
+                scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "-_.".unicodeScalars.contains(scalar))
+            }
+    }
     /// The environment variable naming a workspace.
     public static let environmentVariable = "TALLY_WORKSPACE"
 

@@ -69,8 +69,10 @@ public struct PretrainingConfiguration: Codable, Equatable, Sendable {
 
     /// Throws a ``TrainingError`` for options that cannot train.
     public func validate() throws {
-        for (name, value) in [("--layers", layers), ("--heads", heads), ("--width", width), ("--context", context),
-                              ("--batch", batchSize), ("--kv-heads", kvHeads)] where value <= 0 {
+        for (name, value) in [
+            ("--layers", layers), ("--heads", heads), ("--width", width), ("--context", context),
+            ("--batch", batchSize), ("--kv-heads", kvHeads),
+        ] where value <= 0 {
             throw TrainingError("\(name) must be positive, got \(value)")
         }
         if saveEvery < 0 { throw TrainingError("--save-every must be ≥ 0, got \(saveEvery)") }
@@ -120,7 +122,7 @@ public final class Pretrainer {
         let saved = try Self.savedConfiguration(in: checkpoint)
         if saved != configuration {
             throw TrainingError(
-                "\(checkpoint.path(ofFile: Checkpoint.FileName.trainerState)) was saved by a run with other settings ("
+                "\(checkpoint.path(of: Checkpoint.FileName.trainerState)) was saved by a run with other settings ("
                     + Self.differences(saved, configuration).joined(separator: ", ")
                     + "); rerun with the same options to resume, or pass --fresh to start over")
         }
@@ -137,7 +139,7 @@ public final class Pretrainer {
 
     /// The configuration a checkpoint's run used, from its `trainer_state.json`.
     public static func savedConfiguration(in checkpoint: Checkpoint) throws -> PretrainingConfiguration {
-        let statePath = checkpoint.path(ofFile: Checkpoint.FileName.trainerState)
+        let statePath = checkpoint.path(of: Checkpoint.FileName.trainerState)
         guard let state = checkpoint.trainerState else {
             throw TrainingError("\(statePath) is missing, so this checkpoint cannot resume; pass --fresh to start over")
         }
@@ -169,7 +171,9 @@ public final class Pretrainer {
     /// "name saved → requested" for each differing setting.
     static func differences(_ saved: PretrainingConfiguration, _ requested: PretrainingConfiguration) -> [String] {
         func fields(_ configuration: PretrainingConfiguration) -> [String: String] {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(configuration.jsonText.utf8)) as? [String: Any]
+            guard
+                let object = try? JSONSerialization.jsonObject(with: Data(configuration.jsonText.utf8))
+                    as? [String: Any]
             else { return [:] }
             var flat: [String: String] = [:]
             for (key, value) in object {

@@ -61,10 +61,7 @@ public final class PretrainingSession {
 
     /// Throws unless `name` is a safe folder name: letters, digits, `.`, `_`, `-`, not starting with `.`.
     public static func validate(name: String) throws {
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._-"))
-        guard !name.isEmpty, !name.hasPrefix("."), name.count <= 100,
-            name.unicodeScalars.allSatisfy({ allowed.contains($0) && $0.isASCII })
-        else {
+        guard Workspace.isValidCheckpointName(name) else {
             throw TrainingError(
                 "--out \"\(name)\" is not a valid checkpoint name; use letters, digits, '.', '_' and '-' "
                     + "(not starting with '.')")
@@ -127,8 +124,10 @@ public final class PretrainingSession {
             if tokenizerSource != nil { log("resuming: the tokenizer saved in \(name) is used") }
         } else {
             if FileManager.default.fileExists(atPath: folder.path) {
-                log(fresh ? "starting over: \(Self.relativePath(name))/ will be replaced at the first save"
-                    : "\(Self.relativePath(name))/ holds no run to resume; starting over (it will be replaced)")
+                log(
+                    fresh
+                        ? "starting over: \(Self.relativePath(name))/ will be replaced at the first save"
+                        : "\(Self.relativePath(name))/ holds no run to resume; starting over (it will be replaced)")
             }
             let tokenizer: BPETokenizer
             switch tokenizerSource {
@@ -188,8 +187,10 @@ public final class PretrainingSession {
                     try flushMetrics()  // visible while the run goes on; steps redone after a crash are replaced
                 }
             }
-            let manifest = loop.step > savedStep || !FileManager.default.fileExists(atPath: folder.path)
-                ? try save() : try CheckpointManifest(
+            let manifest =
+                loop.step > savedStep || !FileManager.default.fileExists(atPath: folder.path)
+                ? try save()
+                : try CheckpointManifest(
                     jsonData: Data(contentsOf: folder.appendingPathComponent(CheckpointManifest.fileName)),
                     path: folder.appendingPathComponent(CheckpointManifest.fileName).path)
             try flushMetrics()

@@ -67,8 +67,10 @@ public struct StepReport: Equatable, Sendable {
 
     /// The values recorded per step in the store's `trainingMetric` table.
     public var metrics: [String: Double] {
-        ["loss": Double(loss), "lr": Double(learningRate), "grad_norm": Double(gradientNorm),
-         "tokens_per_s": seconds > 0 ? Double(tokens) / seconds : 0]
+        [
+            "loss": Double(loss), "lr": Double(learningRate), "grad_norm": Double(gradientNorm),
+            "tokens_per_s": seconds > 0 ? Double(tokens) / seconds : 0,
+        ]
     }
 }
 
@@ -112,11 +114,11 @@ public final class TrainingLoop<Source: BatchSource> {
     /// (the model must already hold the checkpoint's weights, e.g. from `checkpoint.makeModel()`).
     public func restore(from checkpoint: Checkpoint) throws {
         guard let state = checkpoint.trainerState else {
-            throw TrainingError("\(checkpoint.path(ofFile: Checkpoint.FileName.trainerState)) is missing; it cannot resume")
+            throw TrainingError("\(checkpoint.path(of: Checkpoint.FileName.trainerState)) is missing; it cannot resume")
         }
         guard state.trainer == trainer else {
             throw TrainingError(
-                "\(checkpoint.path(ofFile: Checkpoint.FileName.trainerState)) was written by the \(state.trainer) "
+                "\(checkpoint.path(of: Checkpoint.FileName.trainerState)) was written by the \(state.trainer) "
                     + "trainer, not \(trainer)")
         }
         try checkpoint.restore(optimizer)
@@ -143,7 +145,8 @@ public final class TrainingLoop<Source: BatchSource> {
                 "the loss became \(value) at step \(step + 1); lower --lr (now \(settings.peakLearningRate)) "
                     + "or raise --warmup, and start over with --fresh")
         }
-        let norm = settings.gradientClip > 0
+        let norm =
+            settings.gradientClip > 0
             ? optimizer.clipGradients(maxNorm: settings.gradientClip) : optimizer.gradientNorm()
         let rate = schedule.rate(at: step)
         optimizer.step(learningRate: rate)
@@ -161,12 +164,5 @@ public final class TrainingLoop<Source: BatchSource> {
             trainer: trainer, step: step, rngState: source.randomState, dataCursor: source.cursor,
             values: ["learning_rate": Double(schedule.rate(at: step))], strings: strings)
         return try Checkpoint(model: model, tokenizer: tokenizer, optimizer: optimizer, trainerState: state)
-    }
-}
-
-extension Checkpoint {
-    /// `name` inside the folder the checkpoint was loaded from, for messages.
-    func path(ofFile name: String) -> String {
-        folder?.appendingPathComponent(name).path ?? name
     }
 }

@@ -2,13 +2,13 @@ import ArgumentParser
 import Foundation
 import TallyEngine
 
-/// `tally bench engine`: training and sampling throughput of the transformer engine on BENCH.md's configs.
+/// `tally bench engine`: training and sampling throughput of the transformer engine on three GPT-2 configs.
 struct BenchEngine: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "engine",
         abstract: "Benchmark the transformer engine (training, sampling, sgemm, memory).",
         discussion: """
-            For each config (tiny, small, bpe: the GPT-2 shapes of BENCH.md, trained on random tokens) prints one \
+            For each config (tiny, small, bpe: GPT-2 shapes of nanoGPT's CPU configs and a BPE vocabulary, trained on random tokens) prints one \
             JSON line: config, params, train_tokens_per_s (forward, backward, clipping and an AdamW step per \
             batch), gen_tokens_per_s_b1 and gen_tokens_per_s_b8 (an 8-token prompt and 64 new tokens, or as many \
             as the context holds), sgemm_gflops (measured in the same run), mfu, peak_rss_mb (while training), \

@@ -78,9 +78,7 @@ struct CheckpointCommand: ParsableCommand {
             try reportingErrors {
                 var resolved = try CheckpointReference.resolve(checkpoint, option: workspaceOption)
                 _ = try resolved.checkpoint.makeModel()
-                resolved.checkpoint.optimizerTensors = nil
-                resolved.checkpoint.trainerState = nil
-                resolved.checkpoint.metadata.removeValue(forKey: Checkpoint.optimizerStepKey)
+                resolved.checkpoint.dropTrainingState()
                 let manifest = try resolved.checkpoint.save(to: URL(fileURLWithPath: out, isDirectory: true))
                 let bytes = manifest.files.values.reduce(0) { $0 + $1.bytes }
                 print(

@@ -9,10 +9,10 @@ enum CheckpointImport {
     /// `checkpoints/<name>/` inside the workspace, atomically, and registers it. Weights only: optimizer
     /// state and trainer state are left behind. Returns the new record.
     static func importFolder(
-        _ folder: URL, name: String, kind: CheckpointKind, parentID: Int64? = nil, workspace: Workspace,
+        _ folder: URL, name: String, kind: CheckpointKind, workspace: Workspace,
         database: TallyDatabase
     ) throws -> CheckpointRecord {
-        guard isValidName(name) else {
+        guard Workspace.isValidCheckpointName(name) else {
             throw ModelCommandError(
                 "\"\(name)\" is not a usable checkpoint name; use letters, digits, '-', '_' and '.' "
                     + "(not starting with '.')")
@@ -22,9 +22,7 @@ enum CheckpointImport {
         }
         var checkpoint = try Checkpoint.loadHuggingFace(from: folder)
         _ = try checkpoint.makeModel()  // refuse a folder the engine cannot run before copying it
-        checkpoint.optimizerTensors = nil
-        checkpoint.trainerState = nil
-        checkpoint.metadata.removeValue(forKey: Checkpoint.optimizerStepKey)
+        checkpoint.dropTrainingState()
         let relativePath = Workspace.checkpointsFolderName + "/" + name
         let destination = workspace.root.appendingPathComponent(relativePath, isDirectory: true)
         let manifest = try checkpoint.save(to: destination)
@@ -32,19 +30,11 @@ enum CheckpointImport {
             throw CheckpointError(path: destination.path, problem: "was saved without model.safetensors")
         }
         let id = try database.registerCheckpoint(
-            name: name, kind: kind, parentID: parentID, path: relativePath,
+            name: name, kind: kind, parentID: nil, path: relativePath,
             config: String(decoding: checkpoint.configJSON, as: UTF8.self), sha256: weights.sha256)
-        guard let record = try database.checkpoints().first(where: { $0.id == id }) else {
+        guard let record = try database.checkpoint(named: name), record.id == id else {
             throw ModelCommandError("checkpoint \"\(name)\" was registered but cannot be read back")
         }
         return record
-    }
-
-    /// Names that are safe as a folder name and easy to type.
-    static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && !name.hasPrefix(".") && name.count <= 100
-            && name.unicodeScalars.allSatisfy { scalar in
-                scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "-_.".unicodeScalars.contains(scalar))
-            }
     }
 }

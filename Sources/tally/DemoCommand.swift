@@ -5,7 +5,7 @@ import TallyStore
 import TallyTrain
 import TallyWorld
 
-/// `tally demo`: the whole labeling loop on the bundled defaults, in a few minutes.
+/// `tally demo`: the whole labeling loop on the bundled defaults, in under a minute.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",

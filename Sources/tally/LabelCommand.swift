@@ -12,9 +12,10 @@ struct Label: ParsableCommand {
             Keys: ? shows the keys of the current screen, q or Esc backs out, u undoes your last submitted \
             label. Half-written demonstrations are saved as you type and come back next time.
 
-            Drafts and critiques: set TALLY_DRAFT_BASE_URL (e.g. http://localhost:8000/v1), TALLY_DRAFT_MODEL \
-            and TALLY_DRAFT_API_KEY to have an OpenAI-compatible chat-completions server write them ahead of you. \
-            Colours follow NO_COLOR.
+            Drafts and critiques: by default the workspace's newest checkpoint (or --draft-checkpoint) writes \
+            them ahead of you on the embedded engine. Set TALLY_DRAFT_BASE_URL (e.g. http://localhost:8000/v1), \
+            TALLY_DRAFT_MODEL and TALLY_DRAFT_API_KEY to have an OpenAI-compatible chat-completions server write \
+            them instead. Colours follow NO_COLOR.
             """)
 
     @Option(name: .customLong("as"), help: ArgumentHelp("Your labeler name (default: $USER).", valueName: "name"))

@@ -101,8 +101,9 @@ enum ModelEvaluator {
     /// The prompts are fixed by `promptSeed`; the draws by `settings.seed`.
     static func evaluate(
         sampler: ResponseSampler, checkpoint: String, style: PromptStyle, split: PromptSplit, perFamily: Int,
-        promptSeed: UInt64, settings: SamplingSettings, world: World = .standard, progressLabel: String = "eval"
+        promptSeed: UInt64, settings: SamplingSettings
     ) throws -> ModelEvaluation {
+        let world = World.standard
         var items: [(family: Int, prompt: WorldPrompt, tokens: [Int32])] = []
         var skipped = 0
         for (familyIndex, family) in world.families.enumerated() {
@@ -116,7 +117,7 @@ enum ModelEvaluator {
             }
         }
         var figures = [EvaluationFigures](repeating: EvaluationFigures(), count: world.families.count)
-        let progress = ProgressReporter(progressLabel, total: items.count, unit: "prompts")
+        let progress = ProgressReporter("eval", total: items.count, unit: "prompts")
         var generated = 0
         var start = 0
         while start < items.count {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import TallyEngine
 
-/// The sampling options `tally sample`, `tally eval` and `tally demo` share.
+/// The sampling options `tally sample` and `tally eval` share.
 struct SamplingOptions: ParsableArguments {
     @Option(
         help: "Softmax temperature; 0 picks the most likely token every time (default: 1 for sample, 0.7 for eval).")

@@ -2,12 +2,6 @@ import Foundation
 
 /// Moving a ``TransformerModel`` in and out of a ``Checkpoint``.
 extension Checkpoint {
-    /// A checkpoint of `model`: its tensors under Hugging Face names and its `config.json`.
-    ///
-    /// ```swift
-    /// let checkpoint = try Checkpoint(model: model, tokenizer: tokenizer, trainerState: state)
-    /// try checkpoint.save(to: folder)
-    /// ```
     /// The metadata key holding the optimizer's step count (AdamW's bias correction needs it on resume).
     public static let optimizerStepKey = "tally.optimizer_step"
 
@@ -27,6 +21,13 @@ extension Checkpoint {
         try self.init(
             model: model, tokenizer: tokenizer, optimizerTensors: optimizerTensors, trainerState: trainerState,
             metadata: metadata)
+    }
+
+    /// Leaves out the optimizer state and trainer state: the weights-only checkpoint one hands on or serves.
+    public mutating func dropTrainingState() {
+        optimizerTensors = nil
+        trainerState = nil
+        metadata.removeValue(forKey: Self.optimizerStepKey)
     }
 
     /// Restores the optimizer state saved with ``init(model:tokenizer:optimizer:trainerState:metadata:)``
@@ -49,6 +50,12 @@ extension Checkpoint {
         }
     }
 
+    /// A checkpoint of `model`: its tensors under Hugging Face names and its `config.json`.
+    ///
+    /// ```swift
+    /// let checkpoint = try Checkpoint(model: model, tokenizer: tokenizer, trainerState: state)
+    /// try checkpoint.save(to: folder)
+    /// ```
     public init(
         model: TransformerModel, tokenizer: BPETokenizer, optimizerTensors: [TensorEntry]? = nil,
         trainerState: TrainerState? = nil, metadata: [String: String] = [:]
@@ -103,8 +110,8 @@ extension Checkpoint {
         return model
     }
 
-    /// `name` inside the folder the checkpoint came from, or just `name` for one made in memory.
-    func path(of name: String) -> String {
+    /// `name` inside the folder the checkpoint came from, or just `name` for one made in memory (for messages).
+    public func path(of name: String) -> String {
         folder?.appendingPathComponent(name).path ?? name
     }
 }

@@ -44,11 +44,6 @@ public struct StagedCheckpoint: Sendable {
         Self.removeLeftovers(of: destination)
     }
 
-    /// Removes the temporary folder without touching the destination.
-    public func discard() {
-        try? FileManager.default.removeItem(at: temporaryFolder)
-    }
-
     /// Removes temporary folders an interrupted save of `folder` left behind, and set-aside previous
     /// checkpoints once `folder` itself exists again (until then a set-aside copy may be the only one).
     static func removeLeftovers(of folder: URL) {
