@@ -26,6 +26,39 @@ import Testing
         }
     }
 
+    /// The first step moves every weight by about lr·sign(g) whatever the betas are; the second step is
+    /// where the moment formulas (β1, β2, bias correction, stored moments) show.
+    @Test func adamWMatchesTheFormulaOnTwoSteps() throws {
+        let model = try TransformerModel(config: TinyConfigs.gpt2, seed: 1)
+        let (beta1, beta2, lr, decay) = (0.9, 0.95, 0.01, 0.1)
+        let optimizer = AdamW(
+            model: model,
+            settings: AdamWSettings(beta1: Float(beta1), beta2: Float(beta2), epsilon: 1e-8, weightDecay: Float(decay)))
+        func gradients() throws -> [Float] {
+            model.zeroGradients()
+            try model.trainLanguageModel(try paddedBatch())
+            return Array(UnsafeBufferPointer(start: model.gradients, count: model.parameterCount))
+        }
+        let g1 = try gradients()
+        optimizer.step(learningRate: Float(lr))
+        let p1 = Array(UnsafeBufferPointer(start: model.parameters, count: model.parameterCount))
+        let g2 = try gradients()
+        optimizer.step(learningRate: Float(lr))
+        for slot in model.parameterSlots {
+            for i in stride(from: 0, to: slot.count, by: 7) {
+                let index = slot.offset + i
+                let (a, b) = (Double(g1[index]), Double(g2[index]))
+                let m = beta1 * (1 - beta1) * a + (1 - beta1) * b
+                let v = beta2 * (1 - beta2) * a * a + (1 - beta2) * b * b
+                let mHat = m / (1 - beta1 * beta1)
+                let vHat = v / (1 - beta2 * beta2)
+                let weight = Double(p1[index])
+                let expected = weight - lr * mHat / (vHat.squareRoot() + 1e-8) - (slot.decays ? lr * decay * weight : 0)
+                #expect(abs(Double(model.parameters[index]) - expected) < 2e-6, "\(slot.name)[\(i)]")
+            }
+        }
+    }
+
     @Test func clippingBoundsTheGlobalNorm() throws {
         let model = try TransformerModel(config: TinyConfigs.gpt2, seed: 1)
         let optimizer = AdamW(model: model)
