@@ -22,16 +22,6 @@ struct AttentionShape {
     var rowBlock: Int { max(16, (length + 3) / 4) }
 }
 
-/// Runs `body` with OpenBLAS on one thread, so the engine can run many small products on its own threads
-/// without the two thread pools fighting over two cores.
-@inline(__always)
-func withSingleThreadedBLAS(_ body: () -> Void) {
-    let threads = openblas_get_num_threads()
-    if threads > 1 { openblas_set_num_threads(1) }
-    body()
-    if threads > 1 { openblas_set_num_threads(threads) }
-}
-
 /// Causal softmax attention. For each sequence b and head h: S = q·kᵀ/√d, P = softmax over the keys
 /// s ≤ t that the key mask allows (mask[b, s] ≠ 0; nil allows all), out = P·v. Stores P in `probabilities`
 /// ([batch, heads, length, length]) for the backward pass. A query with no allowed key outputs zeros.
@@ -45,29 +35,28 @@ func attentionForward(
     let R = shape.rowStride
     let hs = shape.headSize
     let scale = 1 / Float(hs).squareRoot()
-    withSingleThreadedBLAS {
-        parallelForEach(shape.batch * shape.heads) { unit, _ in
-            let b = unit / shape.heads
-            let h = unit % shape.heads
-            let group = h / shape.headsPerGroup
-            let q = qkv + b * T * R + h * hs
-            let k = qkv + b * T * R + (shape.heads + group) * hs
-            let v = qkv + b * T * R + (shape.heads + shape.kvHeads + group) * hs
-            let p = probabilities + unit * shape.squareSize
-            let mask = keyMask.map { $0 + b * T }
-            let y = out + b * T * shape.outputWidth + h * hs
-            // Causal: the query rows [r0, r1) only need keys [0, r1), so work in row blocks.
-            for r0 in stride(from: 0, to: T, by: shape.rowBlock) {
-                let r1 = min(T, r0 + shape.rowBlock)
-                let rows = Int32(r1 - r0)
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasTrans, rows, Int32(r1), Int32(hs),
-                    scale, q + r0 * R, Int32(R), k, Int32(R), 0, p + r0 * T, Int32(T))
-                for t in r0..<r1 { causalSoftmaxRow(p + t * T, query: t, length: T, mask: mask) }
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, Int32(hs), Int32(r1),
-                    1, p + r0 * T, Int32(T), v, Int32(R), 0, y + r0 * shape.outputWidth, Int32(shape.outputWidth))
-            }
+    _ = BLASThreads.single
+    parallelForEach(shape.batch * shape.heads) { unit, _ in
+        let b = unit / shape.heads
+        let h = unit % shape.heads
+        let group = h / shape.headsPerGroup
+        let q = qkv + b * T * R + h * hs
+        let k = qkv + b * T * R + (shape.heads + group) * hs
+        let v = qkv + b * T * R + (shape.heads + shape.kvHeads + group) * hs
+        let p = probabilities + unit * shape.squareSize
+        let mask = keyMask.map { $0 + b * T }
+        let y = out + b * T * shape.outputWidth + h * hs
+        // Causal: the query rows [r0, r1) only need keys [0, r1), so work in row blocks.
+        for r0 in stride(from: 0, to: T, by: shape.rowBlock) {
+            let r1 = min(T, r0 + shape.rowBlock)
+            let rows = Int32(r1 - r0)
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, rows, Int32(r1), Int32(hs),
+                scale, q + r0 * R, Int32(R), k, Int32(R), 0, p + r0 * T, Int32(T))
+            for t in r0..<r1 { causalSoftmaxRow(p + t * T, query: t, length: T, mask: mask) }
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, Int32(hs), Int32(r1),
+                1, p + r0 * T, Int32(T), v, Int32(R), 0, y + r0 * shape.outputWidth, Int32(shape.outputWidth))
         }
     }
 }
@@ -116,56 +105,55 @@ func attentionBackward(
     let scale = 1 / Float(hs).squareRoot()
     dqkv.initialize(repeating: 0, count: shape.batch * T * R)
     // Query heads sharing a key/value head add into the same dk, dv: one unit per (sequence, group).
-    withSingleThreadedBLAS {
-        parallelForEach(shape.batch * shape.kvHeads) { unit, thread in
-            let b = unit / shape.kvHeads
-            let group = unit % shape.kvHeads
-            let dp = scratch + thread * shape.squareSize
-            let k = qkv + b * T * R + (shape.heads + group) * hs
-            let v = qkv + b * T * R + (shape.heads + shape.kvHeads + group) * hs
-            let dk = dqkv + b * T * R + (shape.heads + group) * hs
-            let dv = dqkv + b * T * R + (shape.heads + shape.kvHeads + group) * hs
-            for h in (group * shape.headsPerGroup)..<((group + 1) * shape.headsPerGroup) {
-                let q = qkv + b * T * R + h * hs
-                let dq = dqkv + b * T * R + h * hs
-                let p = probabilities + (b * shape.heads + h) * shape.squareSize
-                let dy = dout + b * T * C + h * hs
-                // Row block [r0, r1) of queries touches keys [0, r1) only (causal).
-                for r0 in stride(from: 0, to: T, by: shape.rowBlock) {
-                    let r1 = min(T, r0 + shape.rowBlock)
-                    let rows = Int32(r1 - r0)
-                    // dP = dY·vᵀ; dv += Pᵀ·dY
-                    cblas_sgemm(
-                        CblasRowMajor, CblasNoTrans, CblasTrans, rows, Int32(r1), Int32(hs),
-                        1, dy + r0 * C, Int32(C), v, Int32(R), 0, dp + r0 * T, Int32(T))
-                    cblas_sgemm(
-                        CblasRowMajor, CblasTrans, CblasNoTrans, Int32(r1), Int32(hs), rows,
-                        1, p + r0 * T, Int32(T), dy + r0 * C, Int32(C), 1, dv, Int32(R))
-                    // dS = P ⊙ (dP − rowsum(P ⊙ dP)); entries beyond the query have P = 0.
-                    for t in r0..<r1 {
-                        let pRow = p + t * T
-                        let dRow = dp + t * T
-                        let count = t + 1
-                        let inner = dotProduct(pRow, dRow, count)
-                        var s = 0
-                        while s + 16 <= count {
-                            store16(load16(pRow + s) * (load16(dRow + s) - inner), dRow + s)
-                            s += 16
-                        }
-                        while s < count {
-                            dRow[s] = pRow[s] * (dRow[s] - inner)
-                            s += 1
-                        }
-                        if count < r1 { (dRow + count).initialize(repeating: 0, count: r1 - count) }
+    _ = BLASThreads.single
+    parallelForEach(shape.batch * shape.kvHeads) { unit, thread in
+        let b = unit / shape.kvHeads
+        let group = unit % shape.kvHeads
+        let dp = scratch + thread * shape.squareSize
+        let k = qkv + b * T * R + (shape.heads + group) * hs
+        let v = qkv + b * T * R + (shape.heads + shape.kvHeads + group) * hs
+        let dk = dqkv + b * T * R + (shape.heads + group) * hs
+        let dv = dqkv + b * T * R + (shape.heads + shape.kvHeads + group) * hs
+        for h in (group * shape.headsPerGroup)..<((group + 1) * shape.headsPerGroup) {
+            let q = qkv + b * T * R + h * hs
+            let dq = dqkv + b * T * R + h * hs
+            let p = probabilities + (b * shape.heads + h) * shape.squareSize
+            let dy = dout + b * T * C + h * hs
+            // Row block [r0, r1) of queries touches keys [0, r1) only (causal).
+            for r0 in stride(from: 0, to: T, by: shape.rowBlock) {
+                let r1 = min(T, r0 + shape.rowBlock)
+                let rows = Int32(r1 - r0)
+                // dP = dY·vᵀ; dv += Pᵀ·dY
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasTrans, rows, Int32(r1), Int32(hs),
+                    1, dy + r0 * C, Int32(C), v, Int32(R), 0, dp + r0 * T, Int32(T))
+                cblas_sgemm(
+                    CblasRowMajor, CblasTrans, CblasNoTrans, Int32(r1), Int32(hs), rows,
+                    1, p + r0 * T, Int32(T), dy + r0 * C, Int32(C), 1, dv, Int32(R))
+                // dS = P ⊙ (dP − rowsum(P ⊙ dP)); entries beyond the query have P = 0.
+                for t in r0..<r1 {
+                    let pRow = p + t * T
+                    let dRow = dp + t * T
+                    let count = t + 1
+                    let inner = dotProduct(pRow, dRow, count)
+                    var s = 0
+                    while s + 16 <= count {
+                        store16(load16(pRow + s) * (load16(dRow + s) - inner), dRow + s)
+                        s += 16
                     }
-                    // dq = dS·k/√d; dk += dSᵀ·q/√d
-                    cblas_sgemm(
-                        CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, Int32(hs), Int32(r1),
-                        scale, dp + r0 * T, Int32(T), k, Int32(R), 0, dq + r0 * R, Int32(R))
-                    cblas_sgemm(
-                        CblasRowMajor, CblasTrans, CblasNoTrans, Int32(r1), Int32(hs), rows,
-                        scale, dp + r0 * T, Int32(T), q + r0 * R, Int32(R), 1, dk, Int32(R))
+                    while s < count {
+                        dRow[s] = pRow[s] * (dRow[s] - inner)
+                        s += 1
+                    }
+                    if count < r1 { (dRow + count).initialize(repeating: 0, count: r1 - count) }
                 }
+                // dq = dS·k/√d; dk += dSᵀ·q/√d
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, Int32(hs), Int32(r1),
+                    scale, dp + r0 * T, Int32(T), k, Int32(R), 0, dq + r0 * R, Int32(R))
+                cblas_sgemm(
+                    CblasRowMajor, CblasTrans, CblasNoTrans, Int32(r1), Int32(hs), rows,
+                    scale, dp + r0 * T, Int32(T), q + r0 * R, Int32(R), 1, dk, Int32(R))
             }
         }
     }

@@ -10,9 +10,10 @@ import Synchronization
 /// some fifty loops of a few microseconds each, and the wake-ups took a third of its time. Here a
 /// loop is handed over through one atomic word, from which the caller and the workers claim its
 /// iterations one by one: a worker that is late (asleep, or descheduled on a shared machine) simply
-/// finds them all taken, and nobody waits for it. Between loops, workers sleep on a condition
-/// variable — except inside ``withWorkersWaiting(_:)``, where they keep polling for the next loop for
-/// up to ``pollingLimit`` before going to sleep, so token after token finds them awake.
+/// finds them all taken, and nobody waits for it. After a loop, workers poll for the next one for up to
+/// ``pollingLimit`` before going to sleep on a condition variable, so that the loops of a training step
+/// or of a decoded token, which follow each other within microseconds, find them awake; an idle program
+/// costs them nothing after that.
 ///
 /// A loop started while another is running (from a loop's body, or from a second thread of the
 /// caller's program) runs on the calling thread alone, so loops never wait on each other.
@@ -20,7 +21,7 @@ final class ComputeWorkers: @unchecked Sendable {
     /// The workers every parallel loop of the engine uses.
     static let shared = ComputeWorkers(count: ComputeThreads.count - 1)
 
-    /// How long a worker inside ``withWorkersWaiting(_:)`` polls for the next loop before sleeping.
+    /// How long a worker polls for the next loop before sleeping.
     static let pollingLimit: UInt64 = 2_000_000  // nanoseconds
 
     /// The current loop in one word: its number (bits 32–63, incremented for every loop handed out), its
@@ -30,8 +31,6 @@ final class ComputeWorkers: @unchecked Sendable {
     private let remaining = Atomic<Int>(0)
     /// Whether a loop is running (a second one runs on its caller alone).
     private let running = Atomic<Bool>(false)
-    /// How many ``withWorkersWaiting(_:)`` scopes are open.
-    private let waitingScopes = Atomic<Int>(0)
     /// The current loop's body: written before `loop` is replaced, read only by a thread that has claimed
     /// one of its iterations, and cleared once all of them are finished.
     private nonisolated(unsafe) var body: ((Int) -> Void)?
@@ -91,14 +90,6 @@ final class ComputeWorkers: @unchecked Sendable {
         running.store(false, ordering: .releasing)
     }
 
-    /// Runs `body` with the workers polling for loops between them instead of sleeping: for code that
-    /// runs many short loops in a row, such as decoding token by token.
-    func withWorkersWaiting<T>(_ body: () throws -> T) rethrows -> T {
-        waitingScopes.add(1, ordering: .relaxed)
-        defer { waitingScopes.subtract(1, ordering: .relaxed) }
-        return try body()
-    }
-
     /// Claims the current loop's next unclaimed iteration, if any is left.
     private func claim() -> Int? {
         var word = loop.load(ordering: .acquiring)
@@ -136,20 +127,18 @@ final class ComputeWorkers: @unchecked Sendable {
         body?(index)
     }
 
-    /// Returns the number of the first loop handed out after loop `seen`, polling first when a waiting
-    /// scope is open.
+    /// Returns the number of the first loop handed out after loop `seen`: polls for up to
+    /// ``pollingLimit``, then sleeps until a loop is handed out.
     private func waitForLoop(after seen: UInt64) -> UInt64 {
-        if waitingScopes.load(ordering: .relaxed) > 0 {
-            let start = DispatchTime.now().uptimeNanoseconds
-            var polls = 0
-            while true {
-                let current = loop.load(ordering: .acquiring) >> 32
-                if current != seen { return current }
-                polls += 1
-                if polls % 256 == 0 {
-                    if DispatchTime.now().uptimeNanoseconds - start > Self.pollingLimit { break }
-                    sched_yield()
-                }
+        let start = DispatchTime.now().uptimeNanoseconds
+        var polls = 0
+        while true {
+            let current = loop.load(ordering: .acquiring) >> 32
+            if current != seen { return current }
+            polls += 1
+            if polls % 256 == 0 {
+                if DispatchTime.now().uptimeNanoseconds - start > Self.pollingLimit { break }
+                sched_yield()
             }
         }
         pthread_mutex_lock(lock)

@@ -107,13 +107,12 @@ public final class LoRAAdapters {
         intermediate: UnsafeMutablePointer<Float>, rows: Int
     ) {
         guard let o = offsets[layer][target] else { return }
-        let r = Int32(rank)
-        cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), r, Int32(o.inDim), 1, inp, Int32(o.inDim),
-            parameters + o.a, Int32(o.inDim), 0, intermediate, r)
-        cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(o.outDim), r, configuration.scale,
-            intermediate, r, parameters + o.b, r, 1, out, Int32(o.outDim))
+        matrixProduct(
+            .plain, .transposed, m: rows, n: rank, k: o.inDim, a: inp, lda: o.inDim, b: parameters + o.a,
+            ldb: o.inDim, beta: 0, c: intermediate, ldc: rank)
+        matrixProduct(
+            .plain, .transposed, m: rows, n: o.outDim, k: rank, alpha: configuration.scale, a: intermediate,
+            lda: rank, b: parameters + o.b, ldb: rank, beta: 1, c: out, ldc: o.outDim)
     }
 
     /// Backward of ``forward(_:layer:out:inp:intermediate:rows:)``: dB, dA accumulate; dinp += the adapter's part.
@@ -123,30 +122,28 @@ public final class LoRAAdapters {
         rows: Int
     ) {
         guard let o = offsets[layer][target] else { return }
-        let r = Int32(rank)
         let scale = configuration.scale
         // dB += scale · doutᵀ · u;  du = scale · dout · B;  dA += duᵀ · inp;  dinp += du · A
-        cblas_sgemm(
-            CblasRowMajor, CblasTrans, CblasNoTrans, Int32(o.outDim), r, Int32(rows), scale, dout,
-            Int32(o.outDim), intermediate, r, 1, gradients + o.b, r)
-        cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), r, Int32(o.outDim), scale, dout,
-            Int32(o.outDim), parameters + o.b, r, 0, scratch, r)
-        cblas_sgemm(
-            CblasRowMajor, CblasTrans, CblasNoTrans, r, Int32(o.inDim), Int32(rows), 1, scratch, r, inp,
-            Int32(o.inDim), 1, gradients + o.a, Int32(o.inDim))
-        cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(o.inDim), r, 1, scratch, r,
-            parameters + o.a, Int32(o.inDim), 1, dinp, Int32(o.inDim))
+        matrixProduct(
+            .transposed, .plain, m: o.outDim, n: rank, k: rows, alpha: scale, a: dout, lda: o.outDim,
+            b: intermediate, ldb: rank, beta: 1, c: gradients + o.b, ldc: rank)
+        matrixProduct(
+            .plain, .plain, m: rows, n: rank, k: o.outDim, alpha: scale, a: dout, lda: o.outDim,
+            b: parameters + o.b, ldb: rank, beta: 0, c: scratch, ldc: rank)
+        matrixProduct(
+            .transposed, .plain, m: rank, n: o.inDim, k: rows, a: scratch, lda: rank, b: inp, ldb: o.inDim,
+            beta: 1, c: gradients + o.a, ldc: o.inDim)
+        matrixProduct(
+            .plain, .plain, m: rows, n: o.inDim, k: rank, a: scratch, lda: rank, b: parameters + o.a,
+            ldb: o.inDim, beta: 1, c: dinp, ldc: o.inDim)
     }
 
     /// W += scale · B·A for one adapted projection whose weight is at `weight` ([out, in]).
     func merge(_ target: LoRATarget, layer: Int, into weight: UnsafeMutablePointer<Float>) {
         guard let o = offsets[layer][target] else { return }
-        cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(o.outDim), Int32(o.inDim), Int32(rank),
-            configuration.scale, parameters + o.b, Int32(rank), parameters + o.a, Int32(o.inDim), 1, weight,
-            Int32(o.inDim))
+        matrixProduct(
+            .plain, .plain, m: o.outDim, n: o.inDim, k: rank, alpha: configuration.scale, a: parameters + o.b,
+            lda: rank, b: parameters + o.a, ldb: o.inDim, beta: 1, c: weight, ldc: o.inDim)
     }
 }
 

@@ -45,6 +45,29 @@ public final class AdamW {
     let stateCount: Int
     let firstMoment: UnsafeMutablePointer<Float>
     let secondMoment: UnsafeMutablePointer<Float>
+    /// The trainable floats cut into pieces of at most ``segmentLength``, so that each pass over them
+    /// (norm, clipping, update) is one parallel loop, small tensors included.
+    let segments: [Segment]
+
+    /// A run of one tensor's floats: tensor `tensor`, floats `range`.
+    struct Segment {
+        var tensor: Int
+        var range: Range<Int>
+    }
+
+    /// Floats per segment: small enough that both cores share the work evenly, large enough to repay
+    /// taking a segment.
+    static let segmentLength = 16_384
+
+    static func segments(of tensors: [TrainableTensor]) -> [Segment] {
+        var segments: [Segment] = []
+        for (index, tensor) in tensors.enumerated() {
+            for start in stride(from: 0, to: tensor.count, by: segmentLength) {
+                segments.append(Segment(tensor: index, range: start..<min(tensor.count, start + segmentLength)))
+            }
+        }
+        return segments
+    }
 
     public init(model: TransformerModel, settings: AdamWSettings = AdamWSettings()) {
         self.model = model
@@ -59,6 +82,7 @@ public final class AdamW {
         }
         stateOffsets = offsets
         stateCount = total
+        segments = Self.segments(of: tensors)
         firstMoment = .allocate(capacity: max(1, total))
         secondMoment = .allocate(capacity: max(1, total))
         firstMoment.initialize(repeating: 0, count: max(1, total))
@@ -75,11 +99,16 @@ public final class AdamW {
 
     /// The global L2 norm of the trainable gradients.
     public func gradientNorm() -> Float {
-        var total: Double = 0
-        for tensor in tensors {
-            total += Double(dotProduct(tensor.gradients, tensor.gradients, tensor.count))
+        // One partial sum per segment, added in segment order: the same norm whichever thread took which.
+        var partials = [Double](repeating: 0, count: segments.count)
+        partials.withUnsafeMutableBufferPointer { partials in
+            parallelForEach(segments.count) { index, _ in
+                let segment = segments[index]
+                let g = tensors[segment.tensor].gradients + segment.range.lowerBound
+                partials[index] = Double(dotProduct(g, g, segment.range.count))
+            }
         }
-        return Float(total.squareRoot())
+        return Float(partials.reduce(0, +).squareRoot())
     }
 
     /// Scales the gradients so their global norm is at most `maxNorm`; returns the norm before clipping.
@@ -90,7 +119,11 @@ public final class AdamW {
         let norm = gradientNorm()
         if norm > maxNorm && norm.isFinite {
             let factor = maxNorm / (norm + 1e-6)
-            for tensor in tensors { scaleInPlace(tensor.gradients, tensor.count, by: factor) }
+            parallelForEach(segments.count) { index, _ in
+                let segment = segments[index]
+                scaleInPlace(
+                    tensors[segment.tensor].gradients + segment.range.lowerBound, segment.range.count, by: factor)
+            }
         }
         return norm
     }
@@ -105,36 +138,38 @@ public final class AdamW {
         let correction1 = 1 - Float(Foundation.pow(Double(b1), Double(stepCount)))
         let correction2 = 1 - Float(Foundation.pow(Double(b2), Double(stepCount)))
         let eps = settings.epsilon
-        for (index, tensor) in tensors.enumerated() {
-            let decay = tensor.decays ? learningRate * settings.weightDecay : 0
-            let m = firstMoment + stateOffsets[index]
-            let v = secondMoment + stateOffsets[index]
+        let weightDecay = settings.weightDecay
+        parallelForEach(segments.count) { index, _ in
+            let segment = segments[index]
+            let tensor = tensors[segment.tensor]
+            let decay = tensor.decays ? learningRate * weightDecay : 0
+            let m = firstMoment + stateOffsets[segment.tensor]
+            let v = secondMoment + stateOffsets[segment.tensor]
             let p = tensor.parameters
             let g = tensor.gradients
-            parallelRanges(tensor.count, minimumPerThread: 32_768) { range in
-                var i = range.lowerBound
-                while i + 16 <= range.upperBound {
-                    let grad = load16(g + i)
-                    let gradSquared: Vector16 = grad * grad
-                    let mi: Vector16 = b1 * load16(m + i) + (1 - b1) * grad
-                    let vi: Vector16 = b2 * load16(v + i) + (1 - b2) * gradSquared
-                    store16(mi, m + i)
-                    store16(vi, v + i)
-                    let denominator: Vector16 = (vi / correction2).squareRoot() + eps
-                    let update: Vector16 = (mi / correction1) / denominator
-                    let param = load16(p + i)
-                    let step: Vector16 = learningRate * update + decay * param
-                    store16(param - step, p + i)
-                    i += 16
-                }
-                while i < range.upperBound {
-                    let grad = g[i]
-                    m[i] = b1 * m[i] + (1 - b1) * grad
-                    v[i] = b2 * v[i] + (1 - b2) * grad * grad
-                    let update = (m[i] / correction1) / ((v[i] / correction2).squareRoot() + eps)
-                    p[i] -= learningRate * update + decay * p[i]
-                    i += 1
-                }
+            let range = segment.range
+            var i = range.lowerBound
+            while i + 16 <= range.upperBound {
+                let grad = load16(g + i)
+                let gradSquared: Vector16 = grad * grad
+                let mi: Vector16 = b1 * load16(m + i) + (1 - b1) * grad
+                let vi: Vector16 = b2 * load16(v + i) + (1 - b2) * gradSquared
+                store16(mi, m + i)
+                store16(vi, v + i)
+                let denominator: Vector16 = (vi / correction2).squareRoot() + eps
+                let update: Vector16 = (mi / correction1) / denominator
+                let param = load16(p + i)
+                let step: Vector16 = learningRate * update + decay * param
+                store16(param - step, p + i)
+                i += 16
+            }
+            while i < range.upperBound {
+                let grad = g[i]
+                m[i] = b1 * m[i] + (1 - b1) * grad
+                v[i] = b2 * v[i] + (1 - b2) * grad * grad
+                let update = (m[i] / correction1) / ((v[i] / correction2).squareRoot() + eps)
+                p[i] -= learningRate * update + decay * p[i]
+                i += 1
             }
         }
     }

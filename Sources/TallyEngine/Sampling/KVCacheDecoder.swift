@@ -110,8 +110,7 @@ public final class KVCacheDecoder {
             integers[maxEntries + i] = rows[i]
             integers[2 * maxEntries + i] = positions[i]
         }
-        // Decoding runs dozens of short parallel loops per token: keep the workers polling between them.
-        return ComputeWorkers.shared.withWorkersWaiting { run(count: count, logitsFor: logitsFor) }
+        return run(count: count, logitsFor: logitsFor)
     }
 
     private func run(count M: Int, logitsFor: [Int]) -> UnsafeMutableBufferPointer<Float> {

@@ -12,11 +12,6 @@ extension TransformerModel {
     /// outputs[0].logProbs    // their log-probabilities under the sampled distribution
     /// ```
     public func generate(prompts: [[Int32]], settings: SamplingSettings) throws -> [GeneratedSequence] {
-        // Token after token, the workers keep polling for the next loop instead of going to sleep.
-        try ComputeWorkers.shared.withWorkersWaiting { try sampleBatch(prompts: prompts, settings: settings) }
-    }
-
-    private func sampleBatch(prompts: [[Int32]], settings: SamplingSettings) throws -> [GeneratedSequence] {
         try settings.validate()
         guard !prompts.isEmpty else { return [] }
         let vocabulary = Int32(config.vocabSize)
