@@ -22,12 +22,21 @@ let package = Package(
         // System libraries, each behind a small C shim.
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        // The engine's elementwise kernels that need the CPU's widest vectors (chosen at load time).
+        .target(
+            name: "CEngineKernels",
+            cSettings: [
+                .unsafeFlags(["-fno-math-errno"]),  // lets sqrtf vectorise
+                .unsafeFlags(["-O3"], .when(configuration: .release)),
+            ]
+        ),
 
         // Modules, in the order of DESIGN.md: arrows only point down this list.
         .target(
             name: "TallyEngine",
             dependencies: [
                 "COpenBLAS",
+                "CEngineKernels",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ],

@@ -107,6 +107,25 @@ import Testing
         }
     }
 
+    @Test func geluMatchesTheFormulaFarFromZero() {
+        let values: [Float] = (-40...40).map { Float($0) * 0.3 } + [-0.0, 1e-6, -1e-6, 30, -30]
+        let x = TestBuffer(values)
+        let out = TestBuffer(zeros: values.count), slope = TestBuffer(zeros: values.count)
+        geluForward(out.pointer, x.pointer, count: values.count)
+        let ones = TestBuffer([Float](repeating: 1, count: values.count))
+        geluBackward(dinp: slope.pointer, inp: x.pointer, dout: ones.pointer, count: values.count)
+        for (i, v) in values.enumerated() {
+            let u = Double(0.7978845608) * (Double(v) + 0.044715 * Double(v) * Double(v) * Double(v))
+            let t = Foundation.tanh(u)
+            let expected = 0.5 * Double(v) * (1 + t)
+            let expectedSlope =
+                0.5 * (1 + t) + 0.5 * Double(v) * (1 - t * t) * 0.7978845608
+                * (1 + 3 * 0.044715 * Double(v) * Double(v))
+            #expect(abs(Double(out.pointer[i]) - expected) <= 1e-5 * max(1, abs(expected)), "GELU(\(v))")
+            #expect(abs(Double(slope.pointer[i]) - expectedSlope) <= 1e-5, "GELU′(\(v))")
+        }
+    }
+
     @Test func swiglu() {
         let rows = 2, hidden = 19
         let x = TestBuffer(random: rows * 2 * hidden, seed: 16, scale: 2)

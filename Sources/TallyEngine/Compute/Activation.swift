@@ -1,37 +1,15 @@
+import CEngineKernels
 import Foundation
 
-// The MLP nonlinearities: GELU with the tanh approximation (GPT-2) and SwiGLU (Llama).
-
-private let geluScale: Float = 0.797_884_560_802_865_4  // √(2/π)
-private let geluCubic: Float = 0.044_715
-
-/// √(2/π)(x + 0.044715x³) for 16 lanes.
-@inline(__always)
-private func geluArgument16(_ x: Vector16) -> Vector16 {
-    let cube: Vector16 = x * x * x
-    let inner: Vector16 = x + geluCubic * cube
-    return geluScale * inner
-}
+// The MLP nonlinearities: GELU with the tanh approximation (GPT-2, in C: see CEngineKernels) and SwiGLU
+// (Llama).
 
 /// out = ½x(1 + tanh(√(2/π)(x + 0.044715x³))), elementwise over `count` floats.
 func geluForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, count: Int) {
     let profileStart = EngineProfile.start()
     defer { EngineProfile.stop(.activation, profileStart) }
     parallelRanges(count, minimumPerThread: 4096) { range in
-        var i = range.lowerBound
-        while i + 16 <= range.upperBound {
-            let x = load16(inp + i)
-            let t = tanh16(geluArgument16(x))
-            let onePlusT: Vector16 = 1 + t
-            let half: Vector16 = 0.5 * x
-            store16(half * onePlusT, out + i)
-            i += 16
-        }
-        while i < range.upperBound {
-            let x = inp[i]
-            out[i] = 0.5 * x * (1 + Foundation.tanh(geluScale * (x + geluCubic * x * x * x)))
-            i += 1
-        }
+        tally_gelu_forward(out + range.lowerBound, inp + range.lowerBound, range.count)
     }
 }
 
@@ -41,25 +19,7 @@ func geluBackward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, 
     let profileStart = EngineProfile.start()
     defer { EngineProfile.stop(.activation, profileStart) }
     parallelRanges(count, minimumPerThread: 4096) { range in
-        var i = range.lowerBound
-        while i + 16 <= range.upperBound {
-            let x = load16(inp + i)
-            let t = tanh16(geluArgument16(x))
-            let x2: Vector16 = x * x
-            let slope: Vector16 = geluScale * (1 + (3 * geluCubic) * x2)
-            let sech2: Vector16 = 1 - t * t
-            let left: Vector16 = 0.5 * (1 + t)
-            let right: Vector16 = (0.5 * x) * sech2 * slope
-            store16((left + right) * load16(dout + i), dinp + i)
-            i += 16
-        }
-        while i < range.upperBound {
-            let x = inp[i]
-            let t = Foundation.tanh(geluScale * (x + geluCubic * x * x * x))
-            let derivative = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * geluScale * (1 + 3 * geluCubic * x * x)
-            dinp[i] = derivative * dout[i]
-            i += 1
-        }
+        tally_gelu_backward(dinp + range.lowerBound, inp + range.lowerBound, dout + range.lowerBound, range.count)
     }
 }
 

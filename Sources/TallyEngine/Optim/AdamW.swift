@@ -1,3 +1,4 @@
+import CEngineKernels
 import Foundation
 
 /// AdamW's hyperparameters (Loshchilov and Hutter): decoupled weight decay, bias-corrected moments.
@@ -143,34 +144,11 @@ public final class AdamW {
             let segment = segments[index]
             let tensor = tensors[segment.tensor]
             let decay = tensor.decays ? learningRate * weightDecay : 0
-            let m = firstMoment + stateOffsets[segment.tensor]
-            let v = secondMoment + stateOffsets[segment.tensor]
-            let p = tensor.parameters
-            let g = tensor.gradients
-            let range = segment.range
-            var i = range.lowerBound
-            while i + 16 <= range.upperBound {
-                let grad = load16(g + i)
-                let gradSquared: Vector16 = grad * grad
-                let mi: Vector16 = b1 * load16(m + i) + (1 - b1) * grad
-                let vi: Vector16 = b2 * load16(v + i) + (1 - b2) * gradSquared
-                store16(mi, m + i)
-                store16(vi, v + i)
-                let denominator: Vector16 = (vi / correction2).squareRoot() + eps
-                let update: Vector16 = (mi / correction1) / denominator
-                let param = load16(p + i)
-                let step: Vector16 = learningRate * update + decay * param
-                store16(param - step, p + i)
-                i += 16
-            }
-            while i < range.upperBound {
-                let grad = g[i]
-                m[i] = b1 * m[i] + (1 - b1) * grad
-                v[i] = b2 * v[i] + (1 - b2) * grad * grad
-                let update = (m[i] / correction1) / ((v[i] / correction2).squareRoot() + eps)
-                p[i] -= learningRate * update + decay * p[i]
-                i += 1
-            }
+            let offset = stateOffsets[segment.tensor] + segment.range.lowerBound
+            tally_adamw_update(
+                tensor.parameters + segment.range.lowerBound, tensor.gradients + segment.range.lowerBound,
+                firstMoment + offset, secondMoment + offset, segment.range.count, learningRate, b1, b2, correction1,
+                correction2, eps, decay)
         }
     }
 
