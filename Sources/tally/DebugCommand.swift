@@ -74,12 +74,12 @@ struct DebugSubmitLabels: ParsableCommand {
 struct DebugBLAS: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "blas",
-        abstract: "Print the OpenBLAS kernel family and thread count this process runs with.")
+        abstract: "Print the OpenBLAS kernel family and the threads the engine runs products on.")
 
     func run() {
         let environment = ProcessInfo.processInfo.environment
         print("core \(OpenBLASChoice.coreName)")
-        print("threads \(OpenBLASChoice.threadCount)")
+        print("threads \(ComputeThreads.count) (the engine's own, one OpenBLAS thread each)")
         print("\(OpenBLASChoice.variable)=\(environment[OpenBLASChoice.variable] ?? "(unset)")")
         print("\(OpenBLASChoice.overrideVariable)=\(environment[OpenBLASChoice.overrideVariable] ?? "(unset)")")
     }

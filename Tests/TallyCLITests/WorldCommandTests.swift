@@ -55,8 +55,9 @@ struct WorldCommandTests {
         #expect(result.output.contains("judged 2 responses (1 skipped"))
         #expect(result.output.contains("arithmetic         correct 0.500"))
 
-        let bad = try temp.file(
+        _ = try temp.file(
             "bad.jsonl", [#"{"prompt": "What is 1 plus 1?", "completion": "2"}"#, #"{"prompt": 3}"#])
+        // By a relative path, as users type it: the error names the file as given.
         let failure = try TallyBinary.run(["world", "evaluate", "bad.jsonl"], in: temp.url)
         #expect(failure.status != 0)
         #expect(failure.error.contains("bad.jsonl:2: \"prompt\" is missing"), "stderr: \(failure.error)")

@@ -3,7 +3,7 @@
 
 // Elementwise kernels of the engine (GELU, AdamW) that run best with the widest vectors the CPU has.
 // Each is compiled for AVX-512, for AVX2 with FMA and for baseline x86-64, and the loader picks the best
-// the CPU runs (other architectures get one portable build).
+// the CPU runs (other systems and architectures get one portable build).
 
 /// out[i] = ½x(1 + tanh(√(2/π)(x + 0.044715x³))) for x = inp[i], i < count.
 void tally_gelu_forward(float *out, const float *inp, long count);

@@ -73,6 +73,4 @@ public enum OpenBLASChoice {
         return String(cString: name)
     }
 
-    /// The number of threads OpenBLAS uses.
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
 }
