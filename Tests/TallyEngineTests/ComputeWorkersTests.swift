@@ -18,10 +18,16 @@ import Testing
 
     @Test func loopsInsideLoopsRunOnTheirCaller() {
         let total = Atomic<Int>(0)
+        let elsewhere = Atomic<Int>(0)
         parallelForEach(64) { _, _ in
-            parallelRanges(100) { range in total.add(range.count, ordering: .relaxed) }
+            let caller = pthread_self()
+            parallelRanges(100) { range in
+                total.add(range.count, ordering: .relaxed)
+                if pthread_equal(pthread_self(), caller) == 0 { elsewhere.add(1, ordering: .relaxed) }
+            }
         }
         #expect(total.load(ordering: .relaxed) == 64 * 100)
+        #expect(elsewhere.load(ordering: .relaxed) == 0)
     }
 
     @Test func loopsFromTwoThreadsAtOnceBothFinish() async {

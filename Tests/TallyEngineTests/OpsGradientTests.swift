@@ -87,7 +87,7 @@ import Testing
     }
 
     @Test func geluTanh() {
-        let count = 45  // two vector blocks and a scalar tail
+        let count = 45
         let x = TestBuffer(random: count, seed: 14, scale: 2)
         let r = TestBuffer(random: count, seed: 15)
         let out = TestBuffer(zeros: count)
@@ -98,13 +98,6 @@ import Testing
         let dx = TestBuffer(zeros: count)
         geluBackward(dinp: dx.pointer, inp: x.pointer, dout: r.pointer, count: count)
         expectGradient("gelu dx", x: x, analytic: dx.array, epsilon: 1e-3, loss: loss)
-        // The vector and scalar paths agree with the formula.
-        _ = loss()
-        for i in 0..<count {
-            let v = x.pointer[i]
-            let expected = 0.5 * v * (1 + Foundation.tanh(0.7978845608 * (v + 0.044715 * v * v * v)))
-            #expect(abs(out.pointer[i] - expected) < 1e-5)
-        }
     }
 
     @Test func geluMatchesTheFormulaFarFromZero() {
@@ -147,7 +140,7 @@ import Testing
         let rows = shape.batch * shape.length
         let qkv = TestBuffer(random: rows * shape.rowStride, seed: 18)
         let r = TestBuffer(random: rows * shape.outputWidth, seed: 19)
-        // Second sequence: left padding on its first two tokens, as a batched generation prompt would have.
+        // Second sequence: its first two tokens are padding (masked keys), the rest real.
         let mask = TestBuffer([Float](repeating: 1, count: length) + [0, 0] + [Float](repeating: 1, count: length - 2))
         let out = TestBuffer(zeros: rows * shape.outputWidth)
         let probabilities = TestBuffer(zeros: shape.batch * heads * shape.squareSize)

@@ -26,10 +26,16 @@ import Testing
         }
     }
 
+    /// A GPT-2 whose MLP weights (72 × 288 = 20,736 floats) span two of AdamW's 16,384-float segments.
+    static let wideGPT2 = ModelConfig.gpt2(vocabularySize: 11, contextLength: 8, layers: 1, heads: 2, width: 72)
+
     /// The first step moves every weight by about lr·sign(g) whatever the betas are; the second step is
-    /// where the moment formulas (β1, β2, bias correction, stored moments) show.
-    @Test func adamWMatchesTheFormulaOnTwoSteps() throws {
-        let model = try TransformerModel(config: TinyConfigs.gpt2, seed: 1)
+    /// where the moment formulas (β1, β2, bias correction, stored moments) show. The wide config checks
+    /// that every segment of a tensor updates its own floats.
+    @Test(arguments: [TinyConfigs.gpt2, wideGPT2])
+    func adamWMatchesTheFormulaOnTwoSteps(config: ModelConfig) throws {
+        #expect(config == TinyConfigs.gpt2 || config.width * config.mlpWidth > AdamW.segmentLength)
+        let model = try TransformerModel(config: config, seed: 1)
         let (beta1, beta2, lr, decay) = (0.9, 0.95, 0.01, 0.1)
         let optimizer = AdamW(
             model: model,
@@ -57,6 +63,16 @@ import Testing
                 #expect(abs(Double(model.parameters[index]) - expected) < 2e-6, "\(slot.name)[\(i)]")
             }
         }
+    }
+
+    @Test func theGradientNormCoversEveryFloatOfEverySegment() throws {
+        let model = try TransformerModel(config: Self.wideGPT2, seed: 1)
+        let optimizer = AdamW(model: model)
+        model.zeroGradients()
+        try model.trainLanguageModel(try paddedBatch())
+        var total: Double = 0
+        for i in 0..<model.parameterCount { total += Double(model.gradients[i]) * Double(model.gradients[i]) }
+        #expect(abs(Double(optimizer.gradientNorm()) - total.squareRoot()) <= 1e-5 * total.squareRoot())
     }
 
     @Test func clippingBoundsTheGlobalNorm() throws {

@@ -155,14 +155,14 @@ import Testing
                 maxNewTokens: 3, temperature: 0,
                 stopTokens: []))[0]
         #expect(greedy.tokens == top1.tokens && greedy.logProbs == [0, 0, 0])
-        // Truncation renormalises: a kept token is at least as likely as before.
+        // Truncation renormalises: a kept token is more likely than under the whole distribution.
         let nucleus = try model.generate(
             prompts: [prompt],
             settings: SamplingSettings(
                 maxNewTokens: 1, topP: 0.5,
                 seed: 4, stopTokens: []))[0]
         try model.forward(try TokenBatch(sequences: [prompt + nucleus.tokens], promptLengths: [prompt.count]))
-        #expect(nucleus.logProbs[0] >= Array(model.targetLogProbs).last! - 1e-6)
+        #expect(nucleus.logProbs[0] > Array(model.targetLogProbs).last! + 1e-3)
     }
 
     @Test func topKAndTopPKeepTheRightTokens() {

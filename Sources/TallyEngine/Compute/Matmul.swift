@@ -1,7 +1,8 @@
 import COpenBLAS
 
 // Linear layers in nn.Linear layout: weight [outDim, inDim], out = inp · weightᵀ + bias.
-// Every product goes through OpenBLAS's sgemm (or sgemv for a single row).
+// Products go through ``matrixProduct`` (sgemm split over the cores), or, for the few rows of a decoding
+// step, through sgemv (one row) or sgemm on blocks of weight rows.
 
 /// out[rows, outDim] = inp[rows, inDim] · weight[outDim, inDim]ᵀ (+ bias[outDim]).
 func linearForward(
@@ -19,10 +20,9 @@ func linearForward(
         }
     }
     if rows <= smallProductRows {
-        // Decoding: a few rows against a weight. OpenBLAS's own two-thread split of such products is slower
-        // than one thread; splitting the outputs over the cores, one BLAS thread each, is faster, and small
-        // products are fastest on one thread alone. (With ``ComputeWorkers`` a split costs a few
-        // microseconds, which already pays for the `small` config's 384×384 projections.)
+        // Decoding: a few rows against a weight, split by weight rows (outputs) rather than by input rows as
+        // ``matrixProduct`` would. Small products stay on one thread; with ``ComputeWorkers`` a split costs a
+        // few microseconds, which already pays for the `small` config's 384×384 projections.
         let split = outDim >= 256 && rows * outDim * inDim >= 1 << 16
         parallelRanges(outDim, minimumPerThread: split ? 128 : outDim + 1) { range in
             productRows(

@@ -1,8 +1,7 @@
-import Dispatch
 import Foundation
 import Synchronization
 
-/// How many threads the engine's own (non-BLAS) kernels split their work over: one per core.
+/// How many threads the engine's kernels, products included, split their work over: one per core.
 public enum ComputeThreads {
     /// The number of worker threads, fixed at the number of active cores.
     public static let count: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)

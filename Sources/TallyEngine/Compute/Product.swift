@@ -1,6 +1,6 @@
 import COpenBLAS
 
-/// Whether an operand of ``matrixProduct(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` is
+/// Whether an operand of ``matrixProduct(_:_:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` is
 /// read transposed.
 enum Operand {
     case plain

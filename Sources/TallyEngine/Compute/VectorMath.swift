@@ -44,16 +44,6 @@ func exp16(_ input: Vector16) -> Vector16 {
     return p * unsafeBitCast(biased &<< 23, to: Vector16.self)
 }
 
-/// tanh for 16 lanes from e = e^(−2|x|): tanh|x| = (1 − e)/(1 + e), with x's sign put back.
-@inline(__always)
-func tanh16(_ x: Vector16) -> Vector16 {
-    let bits = unsafeBitCast(x, to: Bits16.self)
-    let magnitude = unsafeBitCast(bits & 0x7FFF_FFFF, to: Vector16.self)
-    let e = exp16(-2 * magnitude)
-    let t = (1 - e) / (1 + e)
-    return unsafeBitCast(unsafeBitCast(t, to: Bits16.self) | (bits & 0x8000_0000), to: Vector16.self)
-}
-
 /// The logistic sigmoid 1/(1+e^−x) for 16 lanes.
 @inline(__always)
 func sigmoid16(_ x: Vector16) -> Vector16 {

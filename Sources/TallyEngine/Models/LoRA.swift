@@ -1,4 +1,3 @@
-import COpenBLAS
 import Foundation
 
 /// The projections LoRA can adapt. GPT-2's `c_attn` and Llama's q/k/v projections are one fused
@@ -58,7 +57,7 @@ public final class LoRAAdapters {
         let qkvWidth = config.qkvWidth
         let fcWidth = config.fcWidth
         let dims: [LoRATarget: (Int, Int)] = [
-            .attention: (C, qkvWidth), .attentionOutput: (config.heads * config.headSize, C),
+            .attention: (C, qkvWidth), .attentionOutput: (config.attentionWidth, C),
             .mlpUp: (C, fcWidth), .mlpDown: (config.mlpWidth, C),
         ]
         var total = 0

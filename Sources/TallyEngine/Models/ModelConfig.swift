@@ -206,6 +206,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var tiedEmbeddings: Bool { architecture == .llama ? (tieWordEmbeddings ?? false) : true }
     /// Width of each attention head.
     public var headSize: Int { heads > 0 ? width / heads : 0 }
+    /// Width of the attention heads' output, side by side (the attention projection's input).
+    var attentionWidth: Int { heads * headSize }
     /// Width of the fused query, key and value projection's output.
     var qkvWidth: Int { (heads + 2 * kvHeads) * headSize }
     /// Width of the MLP's first projection: the hidden width for GPT-2, gate and up side by side for Llama.

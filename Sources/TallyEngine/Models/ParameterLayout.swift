@@ -68,7 +68,7 @@ struct ParameterLayout {
             o.qkvWeight = add("h.\(l).qkv.weight", [qkvRows, C], g, decays: true)
             if gpt2 { o.qkvBias = add("h.\(l).qkv.bias", [qkvRows], g, decays: false) }
             o.attentionProjectionWeight = add(
-                "h.\(l).attn_proj.weight", [C, config.heads * config.headSize], g,
+                "h.\(l).attn_proj.weight", [C, config.attentionWidth], g,
                 decays: true)
             if gpt2 { o.attentionProjectionBias = add("h.\(l).attn_proj.bias", [C], g, decays: false) }
             o.norm2Weight = add("h.\(l).norm2.weight", [C], g, decays: false)

@@ -42,10 +42,7 @@ extension TransformerModel {
         let attentionShape = AttentionShape(
             batch: s.batch, length: s.length, heads: config.heads, kvHeads: config.kvHeads, headSize: config.headSize)
         let qkvWidth = attentionShape.rowStride
-        let attentionWidth = attentionShape.outputWidth
-        let fcWidth = config.fcWidth
         let hidden = config.mlpWidth
-        let lora = activeLoRA
         let headGroup: ParameterGroup = config.tiedEmbeddings ? .embeddings : .languageModelHead
 
         let dResidual = activation(s.dResidual)
@@ -87,45 +84,25 @@ extension TransformerModel {
             let a = s.layers[l]
             let g = ParameterGroup.layer(l)
             // MLP: residual3 = residual2 + fcProj(act(fc(norm2(residual2)))).
-            linearBackward(
-                dinp: dFCActivation, dweight: gradient(w.fcProjectionWeight, g),
-                dbias: gradient(w.fcProjectionBias, g), dout: dResidual, inp: activation(a.fcActivation),
-                weight: parameters + w.fcProjectionWeight, rows: rows, inDim: hidden, outDim: C)
-            if let lora {
-                lora.backward(
-                    .mlpDown, layer: l, dinp: dFCActivation, dout: dResidual, inp: activation(a.fcActivation),
-                    intermediate: activation(a.loraFCProjection), scratch: activation(s.dLoRA), rows: rows)
-            }
+            projectionBackward(
+                .mlpDown, layer: l, dinp: dFCActivation, dout: dResidual, inp: activation(a.fcActivation),
+                loraIntermediate: activation(a.loraFCProjection), loraScratch: activation(s.dLoRA), rows: rows)
             if gpt2 {
                 geluBackward(dinp: dFC, inp: activation(a.fc), dout: dFCActivation, count: rows * hidden)
             } else {
                 swigluBackward(dinp: dFC, inp: activation(a.fc), dout: dFCActivation, rows: rows, hidden: hidden)
             }
-            linearBackward(
-                dinp: dNorm, dweight: gradient(w.fcWeight, g), dbias: gradient(w.fcBias, g), dout: dFC,
-                inp: activation(a.norm2), weight: parameters + w.fcWeight, rows: rows, inDim: C,
-                outDim: fcWidth)
-            if let lora {
-                lora.backward(
-                    .mlpUp, layer: l, dinp: dNorm, dout: dFC, inp: activation(a.norm2),
-                    intermediate: activation(a.loraFC), scratch: activation(s.dLoRA), rows: rows)
-            }
+            projectionBackward(
+                .mlpUp, layer: l, dinp: dNorm, dout: dFC, inp: activation(a.norm2),
+                loraIntermediate: activation(a.loraFC), loraScratch: activation(s.dLoRA), rows: rows)
             normBackward(
                 dinp: dResidual, dout: dNorm, input: activation(a.residual2), weight: w.norm2Weight,
                 bias: w.norm2Bias, mean: a.norm2Mean, rstd: a.norm2Rstd, group: g, rows: rows,
                 scratch: activation(s.reduceScratch))
             // Attention: residual2 = input + proj(attention(qkv(norm1(input)))).
-            linearBackward(
-                dinp: dAttention, dweight: gradient(w.attentionProjectionWeight, g),
-                dbias: gradient(w.attentionProjectionBias, g), dout: dResidual,
-                inp: activation(a.attentionOutput), weight: parameters + w.attentionProjectionWeight,
-                rows: rows, inDim: attentionWidth, outDim: C)
-            if let lora {
-                lora.backward(
-                    .attentionOutput, layer: l, dinp: dAttention, dout: dResidual,
-                    inp: activation(a.attentionOutput), intermediate: activation(a.loraAttentionProjection),
-                    scratch: activation(s.dLoRA), rows: rows)
-            }
+            projectionBackward(
+                .attentionOutput, layer: l, dinp: dAttention, dout: dResidual, inp: activation(a.attentionOutput),
+                loraIntermediate: activation(a.loraAttentionProjection), loraScratch: activation(s.dLoRA), rows: rows)
             attentionBackward(
                 dqkv: dQKV, dout: dAttention, probabilities: activation(a.probabilities),
                 qkv: activation(a.qkv), shape: attentionShape, scratch: activation(s.attentionScratch))
@@ -134,15 +111,9 @@ extension TransformerModel {
                     dQKV, positions: positionsPointer, rows: rows, rowStride: qkvWidth,
                     rotatedHeads: config.heads + config.kvHeads, table: rotary, inverse: true)
             }
-            linearBackward(
-                dinp: dNorm, dweight: gradient(w.qkvWeight, g), dbias: gradient(w.qkvBias, g), dout: dQKV,
-                inp: activation(a.norm1), weight: parameters + w.qkvWeight, rows: rows, inDim: C,
-                outDim: qkvWidth)
-            if let lora {
-                lora.backward(
-                    .attention, layer: l, dinp: dNorm, dout: dQKV, inp: activation(a.norm1),
-                    intermediate: activation(a.loraQKV), scratch: activation(s.dLoRA), rows: rows)
-            }
+            projectionBackward(
+                .attention, layer: l, dinp: dNorm, dout: dQKV, inp: activation(a.norm1),
+                loraIntermediate: activation(a.loraQKV), loraScratch: activation(s.dLoRA), rows: rows)
             normBackward(
                 dinp: dResidual, dout: dNorm, input: activation(a.input), weight: w.norm1Weight,
                 bias: w.norm1Bias, mean: a.norm1Mean, rstd: a.norm1Rstd, group: g, rows: rows,

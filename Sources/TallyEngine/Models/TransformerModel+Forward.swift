@@ -85,11 +85,7 @@ extension TransformerModel {
         let attentionShape = AttentionShape(
             batch: s.batch, length: s.length, heads: config.heads, kvHeads: config.kvHeads, headSize: config.headSize)
         let qkvWidth = attentionShape.rowStride
-        let attentionWidth = attentionShape.outputWidth
-        let fcWidth = config.fcWidth
         let hidden = config.mlpWidth
-        let eps = config.normEpsilon
-        let lora = activeLoRA
 
         embeddingForward(
             activation(s.embedded), tokens: tokensPointer, positions: positionsPointer,
@@ -101,16 +97,11 @@ extension TransformerModel {
             let a = s.layers[l]
             let input = activation(a.input)
             normForward(
-                a.norm1, mean: a.norm1Mean, rstd: a.norm1Rstd, input: input, weight: w.norm1Weight,
-                bias: w.norm1Bias, rows: rows, epsilon: eps)
-            linearForward(
-                activation(a.qkv), activation(a.norm1), parameters + w.qkvWeight, parameter(w.qkvBias),
-                rows: rows, inDim: C, outDim: qkvWidth)
-            if let lora {
-                lora.forward(
-                    .attention, layer: l, out: activation(a.qkv), inp: activation(a.norm1),
-                    intermediate: activation(a.loraQKV), rows: rows)
-            }
+                activation(a.norm1), mean: activation(a.norm1Mean), rstd: activation(a.norm1Rstd), input: input,
+                weight: w.norm1Weight, bias: w.norm1Bias, rows: rows)
+            projectionForward(
+                .attention, layer: l, out: activation(a.qkv), inp: activation(a.norm1),
+                loraIntermediate: activation(a.loraQKV), rows: rows)
             if let rotary {
                 rotaryApply(
                     activation(a.qkv), positions: positionsPointer, rows: rows, rowStride: qkvWidth,
@@ -120,48 +111,31 @@ extension TransformerModel {
                 activation(a.attentionOutput), probabilities: activation(a.probabilities),
                 qkv: activation(a.qkv), keyMask: maskHasPadding ? activation(s.keyMask) : nil,
                 shape: attentionShape)
-            linearForward(
-                activation(a.residual2), activation(a.attentionOutput),
-                parameters + w.attentionProjectionWeight, parameter(w.attentionProjectionBias),
-                rows: rows, inDim: attentionWidth, outDim: C)
-            if let lora {
-                lora.forward(
-                    .attentionOutput, layer: l, out: activation(a.residual2),
-                    inp: activation(a.attentionOutput), intermediate: activation(a.loraAttentionProjection),
-                    rows: rows)
-            }
+            projectionForward(
+                .attentionOutput, layer: l, out: activation(a.residual2), inp: activation(a.attentionOutput),
+                loraIntermediate: activation(a.loraAttentionProjection), rows: rows)
             residualAdd(activation(a.residual2), input, count: rows * C)
             normForward(
-                a.norm2, mean: a.norm2Mean, rstd: a.norm2Rstd, input: activation(a.residual2),
-                weight: w.norm2Weight, bias: w.norm2Bias, rows: rows, epsilon: eps)
-            linearForward(
-                activation(a.fc), activation(a.norm2), parameters + w.fcWeight, parameter(w.fcBias),
-                rows: rows, inDim: C, outDim: fcWidth)
-            if let lora {
-                lora.forward(
-                    .mlpUp, layer: l, out: activation(a.fc), inp: activation(a.norm2),
-                    intermediate: activation(a.loraFC), rows: rows)
-            }
+                activation(a.norm2), mean: activation(a.norm2Mean), rstd: activation(a.norm2Rstd),
+                input: activation(a.residual2), weight: w.norm2Weight, bias: w.norm2Bias, rows: rows)
+            projectionForward(
+                .mlpUp, layer: l, out: activation(a.fc), inp: activation(a.norm2),
+                loraIntermediate: activation(a.loraFC), rows: rows)
             if gpt2 {
                 geluForward(activation(a.fcActivation), activation(a.fc), count: rows * hidden)
             } else {
                 swigluForward(activation(a.fcActivation), activation(a.fc), rows: rows, hidden: hidden)
             }
-            linearForward(
-                activation(a.residual3), activation(a.fcActivation), parameters + w.fcProjectionWeight,
-                parameter(w.fcProjectionBias), rows: rows, inDim: hidden, outDim: C)
-            if let lora {
-                lora.forward(
-                    .mlpDown, layer: l, out: activation(a.residual3), inp: activation(a.fcActivation),
-                    intermediate: activation(a.loraFCProjection), rows: rows)
-            }
+            projectionForward(
+                .mlpDown, layer: l, out: activation(a.residual3), inp: activation(a.fcActivation),
+                loraIntermediate: activation(a.loraFCProjection), rows: rows)
             residualAdd(activation(a.residual3), activation(a.residual2), count: rows * C)
         }
 
         let last = s.layers[config.layers - 1].residual3
         normForward(
-            s.finalNorm, mean: s.finalMean, rstd: s.finalRstd, input: activation(last),
-            weight: layout.finalNormWeight, bias: layout.finalNormBias, rows: rows, epsilon: eps)
+            activation(s.finalNorm), mean: activation(s.finalMean), rstd: activation(s.finalRstd),
+            input: activation(last), weight: layout.finalNormWeight, bias: layout.finalNormBias, rows: rows)
         if outputs.contains(.languageModel) {
             linearForward(
                 activation(s.logits), activation(s.finalNorm), parameters + layout.languageModelHead, nil,
@@ -178,20 +152,20 @@ extension TransformerModel {
         }
     }
 
-    /// LayerNorm for GPT-2 (weight and bias), RMSNorm for Llama (weight only).
+    /// LayerNorm for GPT-2 (weight and bias), RMSNorm for Llama (weight only; `mean` is left alone), with
+    /// the config's epsilon. `weight` and `bias` are offsets in ``parameters``.
     func normForward(
-        _ out: Int, mean: Int, rstd: Int, input: UnsafeMutablePointer<Float>, weight: Int, bias: Int,
-        rows: Int, epsilon: Float
+        _ out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
+        input: UnsafePointer<Float>, weight: Int, bias: Int, rows: Int
     ) {
         if config.architecture == .gpt2 {
             layerNormForward(
-                activation(out), mean: activation(mean), rstd: activation(rstd), input,
-                weight: parameters + weight, bias: parameters + bias, rows: rows,
-                channels: config.width, epsilon: epsilon)
+                out, mean: mean, rstd: rstd, input, weight: parameters + weight, bias: parameters + bias, rows: rows,
+                channels: config.width, epsilon: config.normEpsilon)
         } else {
             rmsNormForward(
-                activation(out), rstd: activation(rstd), input, weight: parameters + weight, rows: rows,
-                channels: config.width, epsilon: epsilon)
+                out, rstd: rstd, input, weight: parameters + weight, rows: rows, channels: config.width,
+                epsilon: config.normEpsilon)
         }
     }
 

@@ -56,7 +56,7 @@ public final class AdamW {
         var range: Range<Int>
     }
 
-    /// Floats per segment: small enough that both cores share the work evenly, large enough to repay
+    /// Floats per segment: small enough that the cores share the work evenly, large enough to repay
     /// taking a segment.
     static let segmentLength = 16_384
 

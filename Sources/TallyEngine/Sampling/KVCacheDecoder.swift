@@ -57,7 +57,7 @@ public final class KVCacheDecoder {
         o.mean = take(M)
         o.rstd = take(M)
         o.qkv = take(M * config.qkvWidth)
-        o.attention = take(M * config.heads * config.headSize)
+        o.attention = take(M * config.attentionWidth)
         o.projected = take(M * C)
         o.fc = take(M * config.fcWidth)
         o.activation = take(M * config.mlpWidth)
@@ -121,11 +121,7 @@ public final class KVCacheDecoder {
         let hs = config.headSize
         let gpt2 = config.architecture == .gpt2
         let qkvWidth = config.qkvWidth
-        let attentionWidth = config.heads * hs
-        let fcWidth = config.fcWidth
         let hidden = config.mlpWidth
-        let eps = config.normEpsilon
-        let lora = model.activeLoRA
         let tokens = integers
         let rows = integers + maxEntries
         let positions = integers + 2 * maxEntries
@@ -137,16 +133,9 @@ public final class KVCacheDecoder {
         let projected = scratch + o.projected
 
         func normalize(_ input: UnsafeMutablePointer<Float>, weight: Int, bias: Int, rows count: Int) {
-            if gpt2 {
-                layerNormForward(
-                    norm, mean: scratch + o.mean, rstd: scratch + o.rstd, input,
-                    weight: parameters + weight, bias: parameters + bias, rows: count, channels: C,
-                    epsilon: eps)
-            } else {
-                rmsNormForward(
-                    norm, rstd: scratch + o.rstd, input, weight: parameters + weight, rows: count,
-                    channels: C, epsilon: eps)
-            }
+            model.normForward(
+                norm, mean: scratch + o.mean, rstd: scratch + o.rstd, input: input, weight: weight, bias: bias,
+                rows: count)
         }
 
         embeddingForward(
@@ -156,10 +145,8 @@ public final class KVCacheDecoder {
         for l in 0..<config.layers {
             let w = layout.layers[l]
             normalize(x, weight: w.norm1Weight, bias: w.norm1Bias, rows: M)
-            linearForward(
-                qkv, norm, parameters + w.qkvWeight, model.parameter(w.qkvBias), rows: M, inDim: C,
-                outDim: qkvWidth)
-            lora?.forward(.attention, layer: l, out: qkv, inp: norm, intermediate: scratch + o.lora, rows: M)
+            model.projectionForward(
+                .attention, layer: l, out: qkv, inp: norm, loraIntermediate: scratch + o.lora, rows: M)
             if let rotary = model.rotary {
                 rotaryApply(
                     qkv, positions: positions, rows: M, rowStride: qkvWidth,
@@ -179,29 +166,21 @@ public final class KVCacheDecoder {
             cachedAttention(
                 count: M, qkv: qkv, qkvWidth: qkvWidth, out: attention, layerKeys: layerKeys,
                 layerValues: layerValues, rows: rows, positions: positions)
-            linearForward(
-                projected, attention, parameters + w.attentionProjectionWeight,
-                model.parameter(w.attentionProjectionBias), rows: M, inDim: attentionWidth, outDim: C)
-            lora?.forward(
-                .attentionOutput, layer: l, out: projected, inp: attention, intermediate: scratch + o.lora,
+            model.projectionForward(
+                .attentionOutput, layer: l, out: projected, inp: attention, loraIntermediate: scratch + o.lora,
                 rows: M)
             residualAdd(x, projected, count: M * C)
             normalize(x, weight: w.norm2Weight, bias: w.norm2Bias, rows: M)
-            linearForward(
-                scratch + o.fc, norm, parameters + w.fcWeight, model.parameter(w.fcBias), rows: M,
-                inDim: C, outDim: fcWidth)
-            lora?.forward(.mlpUp, layer: l, out: scratch + o.fc, inp: norm, intermediate: scratch + o.lora, rows: M)
+            model.projectionForward(
+                .mlpUp, layer: l, out: scratch + o.fc, inp: norm, loraIntermediate: scratch + o.lora, rows: M)
             if gpt2 {
                 geluForward(scratch + o.activation, scratch + o.fc, count: M * hidden)
             } else {
                 swigluForward(scratch + o.activation, scratch + o.fc, rows: M, hidden: hidden)
             }
-            linearForward(
-                projected, scratch + o.activation, parameters + w.fcProjectionWeight,
-                model.parameter(w.fcProjectionBias), rows: M, inDim: hidden, outDim: C)
-            lora?.forward(
-                .mlpDown, layer: l, out: projected, inp: scratch + o.activation,
-                intermediate: scratch + o.lora, rows: M)
+            model.projectionForward(
+                .mlpDown, layer: l, out: projected, inp: scratch + o.activation, loraIntermediate: scratch + o.lora,
+                rows: M)
             residualAdd(x, projected, count: M * C)
         }
         // Only the requested entries go through the final norm and the vocabulary projection.
@@ -236,7 +215,7 @@ public final class KVCacheDecoder {
         // Short caches are cheaper on one thread than the cost of waking a second.
         var longest = 0
         for i in 0..<M { longest = max(longest, Int(positions[i]) + 1) }
-        let units = M * heads * longest * hs >= 1 << 16 ? M * heads : 0
+        let parallel = M * heads * longest * hs >= 1 << 16
         let body: (Int, Int) -> Void = { unit, thread in
             let i = unit / heads
             let h = unit % heads
@@ -246,15 +225,13 @@ public final class KVCacheDecoder {
             let q = qkv + i * qkvWidth + h * hs
             let scores = scoresBase + thread * capacity
             for s in 0..<length { scores[s] = scale * dotProduct(q, layerKeys + base + s * hs, hs) }
-            let largest = maximum(scores, length)
-            let total = exponentiateInPlace(scores, length, shift: largest)
+            causalSoftmaxRow(scores, query: length - 1, length: length, mask: nil)
             let y = out + i * heads * hs + h * hs
             y.initialize(repeating: 0, count: hs)
-            let inverse = 1 / total
-            for s in 0..<length { addScaled(y, layerValues + base + s * hs, hs, alpha: scores[s] * inverse) }
+            for s in 0..<length { addScaled(y, layerValues + base + s * hs, hs, alpha: scores[s]) }
         }
-        if units > 0 {
-            parallelForEach(units, body)
+        if parallel {
+            parallelForEach(M * heads, body)
         } else {
             for unit in 0..<(M * heads) { body(unit, 0) }
         }

@@ -25,18 +25,18 @@ extension TransformerModel {
                 throw EngineError.invalidArgument("prompt \(row) has token \(bad), outside the vocabulary")
             }
         }
+        var results = prompts.map { _ in GeneratedSequence(tokens: [], logProbs: [], finishReason: .length) }
+        if settings.maxNewTokens == 0 { return results }
         let longest = prompts.map(\.count).max()!
         let capacity = min(config.contextLength, longest + settings.maxNewTokens)
         let promptTokens = prompts.reduce(0) { $0 + $1.count }
         let decoder = KVCacheDecoder(
             model: self, sequences: prompts.count, capacity: capacity,
-            maxEntries: max(promptTokens, prompts.count))
+            maxEntries: promptTokens)
         let stops = settings.stopTokens ?? Set(config.eosTokenIds.map { Int32($0) })
         var chooser = TokenChooser(vocabulary: config.vocabSize, settings: settings)
         defer { chooser.deallocate() }
         var random = EngineRandom(seed: settings.seed)
-        var results = prompts.map { _ in GeneratedSequence(tokens: [], logProbs: [], finishReason: .length) }
-        if settings.maxNewTokens == 0 { return results }
 
         // Prefill: every prompt token at once; logits after each prompt's last token.
         var tokens: [Int32] = []
