@@ -30,14 +30,8 @@ import Testing
 
         let tmux = E2E.Tmux()
         defer { tmux.kill() }
-        let command =
-            "env TERM=xterm-256color NO_COLOR=1 TALLY_DRAFT_BASE_URL= \(tally.path) label --as grace --drafts 1 "
-            + "--workspace \(workspace.path)"
-        _ = try tmux.command(["new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", command])
-        _ = try tmux.command(["set-option", "-g", "escape-time", "0"])
-        try tmux.waitFor("Instructions (please read before you start)")
-        try tmux.send("q")
-        try tmux.waitFor("Demonstrations to write")
+        // 80 columns: the editor's title then counts the drafts ready to take.
+        try tmux.startLabeling(tally, "--as grace --drafts 1", workspace: workspace, width: 80)
         try tmux.send("d")
         try tmux.waitFor("What is 17 + 26?")
 
@@ -51,7 +45,8 @@ import Testing
             Thread.sleep(forTimeInterval: 0.1)
         }
         #expect(drafts == "1", "the base model wrote no draft:\n\(tmux.screen())")
-        Thread.sleep(forTimeInterval: 0.3)  // the screen picks the finished draft up on its next tick
+        // The screen can offer the draft once it has learnt the stored draft's id, on a later tick.
+        try tmux.waitFor("drafts 1/1")
 
         // Take the draft as the starting text, add to it, submit.
         try tmux.send("Tab")
@@ -83,6 +78,7 @@ import Testing
             WHERE dr.checkpointId IS NOT NULL AND instr(d.text, substr(dr.text, 1, 12)) > 0
               AND d.text LIKE '%Checked by hand.'
             """)
-        #expect(startedFrom == "1", "demonstration: \((try? E2E.sql(database, "SELECT text FROM demonstration")) ?? "")")
+        let stored = (try? E2E.sql(database, "SELECT text FROM demonstration")) ?? ""
+        #expect(startedFrom == "1", "demonstration: \(stored)")
     }
 }

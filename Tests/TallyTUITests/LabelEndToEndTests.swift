@@ -17,15 +17,15 @@ import Testing
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
+    /// The `tally` built beside these tests (so a `--scratch-path` build tests its own binary), else the
+    /// one in the default build folder.
     static var tallyBinary: URL? {
-        for path in [
+        let beside = Bundle.main.executableURL?.deletingLastPathComponent().appendingPathComponent("tally")
+        let defaults = [
             ".build/debug/tally", ".build/x86_64-unknown-linux-gnu/debug/tally",
             ".build/aarch64-unknown-linux-gnu/debug/tally",
-        ] {
-            let url = packageRoot.appendingPathComponent(path)
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        return nil
+        ].map { packageRoot.appendingPathComponent($0) }
+        return ([beside].compactMap { $0 } + defaults).first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 
     /// Runs a command (found on PATH) and returns its output, failing on a non-zero exit status.
@@ -104,6 +104,20 @@ import Testing
         func kill() {
             _ = try? command(["kill-server"])
         }
+
+        /// Starts `tally label <arguments>` on `workspace` in a session `width` columns wide, reads past the
+        /// instructions shown on first use and waits for Home.
+        func startLabeling(_ tally: URL, _ arguments: String, workspace: URL, width: Int = 100) throws {
+            let line =
+                "env TERM=xterm-256color NO_COLOR=1 TALLY_DRAFT_BASE_URL= \(tally.path) label \(arguments) "
+                + "--workspace \(workspace.path)"
+            _ = try command(["new-session", "-d", "-s", "e2e", "-x", String(width), "-y", "30", line])
+            _ = try command(["set-option", "-g", "escape-time", "0"])
+            try waitFor("Instructions (please read before you start)")
+            try waitFor("Labeling guidelines")
+            try send("q")
+            try waitFor("Demonstrations to write")
+        }
     }
 
     /// The response texts by letter, read from the ranking list rows (`▸ A [·] text`).
@@ -158,17 +172,7 @@ import Testing
         let tmux = Tmux()
         defer { tmux.kill() }
         // A long autosave delay: only the hang-up can save the half-written text at the end.
-        let command =
-            "env TERM=xterm-256color NO_COLOR=1 TALLY_DRAFT_BASE_URL= \(tally.path) label --as ada "
-            + "--autosave-delay 60 --workspace \(workspace.path)"
-        _ = try tmux.command(["new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", command])
-        _ = try tmux.command(["set-option", "-g", "escape-time", "0"])
-
-        // First use: the instructions come first.
-        try tmux.waitFor("Instructions (please read before you start)")
-        try tmux.waitFor("Labeling guidelines")
-        try tmux.send("q")
-        try tmux.waitFor("Demonstrations to write")
+        try tmux.startLabeling(tally, "--as ada --autosave-delay 60", workspace: workspace)
 
         // Write a demonstration (wide characters included) and submit it.
         try tmux.send("d")

@@ -249,6 +249,31 @@ import Testing
         #expect(comparison.strength == 3)
     }
 
+    @Test func compareScrollsBackUpAtOnceAfterScrollingPastTheEnd() throws {
+        let service = InMemoryLabelingService.sample()
+        let long = (1...30).map { "line \($0)" }.joined(separator: "\n")
+        service.comparisons[0].first = ShownResponse(responseID: 200, text: long)
+        let app = try LabelingApp(service: service, drafts: DraftBoard(drafter: nil))
+        press(app, .character("c"))
+        // The number of the first "line N" shown in response A.
+        func topLine() throws -> Int {
+            let grid = render(app)
+            let row = try #require(grid.row(containing: "line "))
+            let text = grid.rowText(row)
+            let number = try #require(text.range(of: "line ")).upperBound
+            return try #require(Int(text[number...].prefix { $0.isNumber }))
+        }
+        // Far more presses than there are lines, each drawn, as on the terminal.
+        for _ in 0..<60 {
+            press(app, .character("j"))
+            _ = render(app)
+        }
+        let bottom = try topLine()
+        #expect(bottom > 1)
+        press(app, .character("k"))
+        #expect(try topLine() == bottom - 1)
+    }
+
     @Test func reviewIsForAdmins() throws {
         let service = InMemoryLabelingService.sample()
         service.isAdmin = true
@@ -258,6 +283,19 @@ import Testing
         #expect(grid.contains("Labels by labeler"))
         #expect(grid.contains("75.0 % over 4 pairs"))
         #expect(grid.contains("#7 harmful by bob"))
+
+        // Other labelers are not offered the screen, and if they reach it anyway it shows nothing.
+        service.isAdmin = false
+        let other = try LabelingApp(service: service, drafts: DraftBoard(drafter: nil))
+        #expect(!render(other).contains("Review (admin)"))
+        press(other, .character("v"))
+        #expect(other.top is HomeScreen)
+        other.push(ReviewScreen())
+        settle(other)
+        let refused = render(other)
+        #expect(refused.contains("Review is for admins."))
+        #expect(!refused.contains("Labels by labeler"))
+        #expect(!refused.contains("#7 harmful by bob"))
     }
 
     @Test func escapeAndQAlwaysBackOutAndQuitFromHome() throws {

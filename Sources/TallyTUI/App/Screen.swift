@@ -121,8 +121,4 @@ public final class LabelingContext {
         let service = UncheckedSendable(value: service)
         counts.refresh { try service.value.queueCounts() }
     }
-
-    public func reloadInstructions() {
-        if let fresh = try? service.instructions() { instructions = fresh }
-    }
 }

@@ -33,9 +33,6 @@ public final class DraftBoard: @unchecked Sendable {
     /// Who writes the drafts (stored with each draft in the workspace), nil when no drafter is configured.
     public var drafterAuthor: DraftAuthor? { drafter?.author }
 
-    /// Whether any drafter is configured.
-    public var isEnabled: Bool { drafter != nil && draftsPerPrompt > 0 }
-
     /// Grows every time a job finishes: the UI redraws when it changes.
     public var changeCount: Int {
         lock.lock()
@@ -67,7 +64,7 @@ public final class DraftBoard: @unchecked Sendable {
 
     /// Starts the drafts for a prompt unless they were already asked for.
     public func requestDrafts(for task: DemonstrationItem, instructions: String) {
-        guard let drafter, isEnabled else { return }
+        guard let drafter else { return }
         for variant in 0..<draftsPerPrompt {
             let conversation = task.conversation
             start(.draft(promptID: task.promptID, variant: variant)) {

@@ -1,4 +1,5 @@
 import Foundation
+import TallyStore
 
 /// One turn of a conversation shown to the labeler.
 public struct ChatTurn: Equatable, Sendable {
@@ -137,10 +138,8 @@ public struct DemonstrationSubmission: Equatable, Sendable {
     }
 }
 
-/// What a flag says about an item or one of its responses.
-public enum LabelFlagKind: String, CaseIterable, Sendable {
-    case harmful, jailbreak, pii, spam, factualError = "factual_error", note
-}
+/// What a flag says about an item or one of its responses: the workspace's own kinds.
+public typealias LabelFlagKind = FlagKind
 
 /// A flag set while ranking; `responseID` is nil when it concerns the prompt.
 public struct RankingFlag: Equatable, Hashable, Sendable {
@@ -233,7 +232,7 @@ public struct QueueSummary: Equatable, Sendable {
 }
 
 /// What the admin Review screen shows.
-public struct ReviewSummary: Equatable, Sendable {
+public struct ReviewSummary: Sendable {
     public struct LabelerRow: Equatable, Sendable {
         public var name: String
         public var demonstrations: Int
@@ -279,11 +278,6 @@ public struct ReviewSummary: Equatable, Sendable {
         self.labelers = labelers
         self.agreement = agreement
         self.flagged = flagged
-    }
-
-    public static func == (lhs: ReviewSummary, rhs: ReviewSummary) -> Bool {
-        lhs.labelers == rhs.labelers && lhs.flagged == rhs.flagged
-            && lhs.agreement.map { $0.0 + "\u{0}" + $0.1 } == rhs.agreement.map { $0.0 + "\u{0}" + $0.1 }
     }
 }
 

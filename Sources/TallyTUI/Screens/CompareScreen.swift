@@ -84,10 +84,10 @@ public final class CompareScreen: Screen {
         case .character("x"): choice = .bothBad
         case .character("1"), .character("2"), .character("3"):
             if case .character(let digit) = key, let value = digit.wholeNumberValue { strength = value }
-        case .down, .character("j"): scroll.offset += 1
-        case .up, .character("k"): scroll.offset = max(0, scroll.offset - 1)
-        case .pageDown, .character(" "): scroll.offset += max(1, viewHeight - 1)
-        case .pageUp: scroll.offset = max(0, scroll.offset - max(1, viewHeight - 1))
+        case .down, .character("j"): scroll.scroll(by: 1)
+        case .up, .character("k"): scroll.scroll(by: -1)
+        case .pageDown, .character(" "): scroll.scroll(by: max(1, viewHeight - 1))
+        case .pageUp: scroll.scroll(by: -max(1, viewHeight - 1))
         case .character("s"), .enter, .control("s"):
             submit(task, context: context)
         default: return .unhandled
@@ -139,7 +139,8 @@ public final class CompareScreen: Screen {
     public func draw(into grid: inout CellGrid, area: Rect, context: LabelingContext) {
         guard let task else {
             pending.drawPlaceholder(
-                empty: "No comparisons are waiting for you. Press q to go back, n to look again.", into: &grid, area: area)
+                empty: "No comparisons are waiting for you. Press q to go back, n to look again.", into: &grid,
+                area: area)
             return
         }
         let promptLines = ConversationView.lines(task.conversation, width: area.width - 3)
@@ -159,16 +160,18 @@ public final class CompareScreen: Screen {
             style: .accent)
         let bodyTop = top + 1
         let bodyHeight = area.row + area.height - bodyTop
+        let furthestA: Int
+        let furthestB: Int
         if area.width >= 100 {
             let half = (area.width - 1) / 2
             viewHeight = bodyHeight - 1
-            drawResponse(
+            furthestA = drawResponse(
                 into: &grid, label: "A", response: task.first, highlighted: choice == .first,
                 rect: Rect(row: bodyTop, column: area.column, width: half, height: bodyHeight))
             for y in bodyTop..<max(bodyTop, bodyTop + bodyHeight) {
                 grid.put("│", row: y, column: area.column + half, style: .muted)
             }
-            drawResponse(
+            furthestB = drawResponse(
                 into: &grid, label: "B", response: task.second, highlighted: choice == .second,
                 rect: Rect(
                     row: bodyTop, column: area.column + half + 1, width: area.width - half - 1,
@@ -176,22 +179,27 @@ public final class CompareScreen: Screen {
         } else {
             let upper = bodyHeight / 2
             viewHeight = upper - 1
-            drawResponse(
+            furthestA = drawResponse(
                 into: &grid, label: "A", response: task.first, highlighted: choice == .first,
                 rect: Rect(row: bodyTop, column: area.column, width: area.width, height: upper))
-            drawResponse(
+            furthestB = drawResponse(
                 into: &grid, label: "B", response: task.second, highlighted: choice == .second,
                 rect: Rect(
                     row: bodyTop + upper, column: area.column, width: area.width,
                     height: bodyHeight - upper))
         }
+        // One offset scrolls both panes; keep it no further than the longer response can use, so that
+        // scrolling back up moves the view at once.
+        scroll.clamp(maxOffset: max(furthestA, furthestB))
     }
 
+    /// Draws one response scrolled by the shared offset (clamped to this response); returns the furthest
+    /// offset this response can use.
     private func drawResponse(
         into grid: inout CellGrid, label: String, response: ShownResponse,
         highlighted: Bool, rect: Rect
-    ) {
-        guard rect.height >= 2 else { return }
+    ) -> Int {
+        guard rect.height >= 2 else { return 0 }
         let style: Style = highlighted ? .selected : Style(.muted, bold: true)
         grid.fill(row: rect.row, column: rect.column, width: rect.width, height: 1, style: style)
         grid.put(" Response \(label)" + (highlighted ? " ✓" : ""), row: rect.row, column: rect.column, style: style)
@@ -203,5 +211,6 @@ public final class CompareScreen: Screen {
                 row: rect.row + 1, column: rect.column + 1,
                 width: rect.width - 1, height: rect.height - 1),
             scroll: &local)
+        return max(0, lines.count - (rect.height - 1))
     }
 }

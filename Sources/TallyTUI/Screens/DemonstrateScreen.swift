@@ -27,9 +27,7 @@ public final class DemonstrateScreen: Screen {
     private var pending = PendingWork()
     private var lastEditAt: Date?
     private var loaded = false
-    private var promptViewHeight = 5
     private var draftViewHeight = 10
-
 
     public init() {}
 
@@ -165,10 +163,10 @@ public final class DemonstrateScreen: Screen {
             focus = focus == .editor ? .drafts : .editor
             return .handled
         case .alt("p"):
-            promptScroll.scroll(by: -3, contentHeight: Int.max / 2, viewHeight: promptViewHeight)
+            promptScroll.scroll(by: -3)
             return .handled
         case .alt("n"):
-            promptScroll.scroll(by: 3, contentHeight: Int.max / 2, viewHeight: promptViewHeight)
+            promptScroll.scroll(by: 3)
             return .handled
         default: break
         }
@@ -199,10 +197,10 @@ public final class DemonstrateScreen: Screen {
             if !paragraphs.isEmpty { selectedParagraph = min(paragraphs.count - 1, selectedParagraph + 1) }
         case .up, .character("k"):
             selectedParagraph = max(0, selectedParagraph - 1)
-        case .pageDown, .character("J"): draftScroll.offset += max(1, draftViewHeight - 1)
-        case .pageUp, .character("K"): draftScroll.offset = max(0, draftScroll.offset - max(1, draftViewHeight - 1))
-        case .character("["): promptScroll.offset = max(0, promptScroll.offset - 3)
-        case .character("]"): promptScroll.offset += 3
+        case .pageDown, .character("J"): draftScroll.scroll(by: max(1, draftViewHeight - 1))
+        case .pageUp, .character("K"): draftScroll.scroll(by: -max(1, draftViewHeight - 1))
+        case .character("["): promptScroll.scroll(by: -3)
+        case .character("]"): promptScroll.scroll(by: 3)
         case .character("t"), .enter:
             guard let offer else {
                 context.notify("That draft is not ready.", .warning)
@@ -337,24 +335,25 @@ public final class DemonstrateScreen: Screen {
     public func draw(into grid: inout CellGrid, area: Rect, context: LabelingContext) {
         guard let task else {
             pending.drawPlaceholder(
-                empty: "No prompts are waiting for a demonstration. Press q to go back, n to look again.", into: &grid, area: area)
+                empty: "No prompts are waiting for a demonstration. Press q to go back, n to look again.", into: &grid,
+                area: area)
             return
         }
         let wide = area.width >= 100
         let mainWidth = wide ? area.width * 3 / 5 : area.width
         let promptLines = ConversationView.lines(task.conversation, width: mainWidth - 3)
-        promptViewHeight = max(2, min(promptLines.count, (area.height - 2) / 3))
+        let promptHeight = max(2, min(promptLines.count, (area.height - 2) / 3))
         Box.rule(into: &grid, row: area.row, column: area.column, width: mainWidth, label: "Prompt")
         TextLayout.drawScrolled(
             promptLines, into: &grid,
             rect: Rect(
                 row: area.row + 1, column: area.column + 1, width: mainWidth - 1,
-                height: promptViewHeight), scroll: &promptScroll)
-        let editorTop = area.row + 1 + promptViewHeight
+                height: promptHeight), scroll: &promptScroll)
+        let editorTop = area.row + 1 + promptHeight
         let saveState = savesInFlight > 0 ? "saving…" : (editor.text == lastSavedText ? "saved" : "editing")
         let saved = waitingFor ?? saveState
         let label = "Your response · \(editor.text.count) chars · \(saved)"
-        let bottomHeight = area.height - promptViewHeight - 2
+        let bottomHeight = area.height - promptHeight - 2
         if wide {
             Box.rule(
                 into: &grid, row: editorTop, column: area.column, width: mainWidth, label: label,

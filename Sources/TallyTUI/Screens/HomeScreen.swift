@@ -4,8 +4,6 @@ public final class HomeScreen: Screen {
         case demonstrations, rankings, comparisons, arena, review
     }
 
-    /// The counts shown (nil until the first background count arrives).
-    public private(set) var counts: QueueSummary?
     private var selected = 0
     private var entries: [Entry] = [.demonstrations, .rankings, .comparisons, .arena]
 
@@ -76,7 +74,7 @@ public final class HomeScreen: Screen {
     }
 
     public func draw(into grid: inout CellGrid, area: Rect, context: LabelingContext) {
-        counts = context.counts.counts
+        let counts = context.counts.counts
         var y = area.row + 1
         let left = area.column + 2
         grid.put("Hello, \(context.service.labelerName).", row: y, column: left, style: .heading)
@@ -87,7 +85,7 @@ public final class HomeScreen: Screen {
         grid.put("done by you", row: y, column: left + 2 + nameWidth + 10, style: .muted)
         y += 1
         for (index, entry) in entries.enumerated() {
-            let (name, waiting, done) = describe(entry)
+            let (name, waiting, done) = describe(entry, counts: counts)
             let style: Style = index == selected ? .selected : .normal
             let rowWidth = min(area.width - 4, nameWidth + 24)
             grid.fill(row: y, column: left, width: rowWidth, height: 1, style: style)
@@ -107,7 +105,7 @@ public final class HomeScreen: Screen {
             style: .muted, limit: area.column + area.width)
     }
 
-    private func describe(_ entry: Entry) -> (String, String, String) {
+    private func describe(_ entry: Entry, counts: QueueSummary?) -> (String, String, String) {
         switch (entry, counts) {
         case (.arena, _): return (name(of: entry), "—", "later")
         case (.review, _): return (name(of: entry), "", "")

@@ -193,11 +193,11 @@ public final class RankScreen: Screen {
         case .escape where mode == .fullScreen:
             mode = .normal
         case .pageDown, .character("J"), .character(" "):
-            detailScroll.offset += max(1, detailViewHeight - 1)
+            detailScroll.scroll(by: max(1, detailViewHeight - 1))
         case .pageUp, .character("K"):
-            detailScroll.offset = max(0, detailScroll.offset - max(1, detailViewHeight - 1))
-        case .character("["): promptScroll.offset = max(0, promptScroll.offset - 2)
-        case .character("]"): promptScroll.offset += 2
+            detailScroll.scroll(by: -max(1, detailViewHeight - 1))
+        case .character("["): promptScroll.scroll(by: -2)
+        case .character("]"): promptScroll.scroll(by: 2)
         case .character("s"), .control("s"):
             submit(task, context: context)
         default:

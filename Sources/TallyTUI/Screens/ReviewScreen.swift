@@ -33,10 +33,10 @@ public final class ReviewScreen: Screen {
 
     public func handle(_ key: Key, context: LabelingContext) -> ScreenCommand {
         switch key {
-        case .down, .character("j"): scroll.offset += 1
-        case .up, .character("k"): scroll.offset = max(0, scroll.offset - 1)
-        case .pageDown, .character(" "): scroll.offset += max(1, viewHeight - 1)
-        case .pageUp: scroll.offset = max(0, scroll.offset - max(1, viewHeight - 1))
+        case .down, .character("j"): scroll.scroll(by: 1)
+        case .up, .character("k"): scroll.scroll(by: -1)
+        case .pageDown, .character(" "): scroll.scroll(by: max(1, viewHeight - 1))
+        case .pageUp: scroll.scroll(by: -max(1, viewHeight - 1))
         case .character("R"): didAppear(context: context)
         default: return .unhandled
         }

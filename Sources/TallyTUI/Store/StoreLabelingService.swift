@@ -216,7 +216,7 @@ public final class StoreLabelingService: LabelingService {
         agreement.append(("flags set", String(status.flags)))
         let flagged = try database.flaggedItems(limit: Self.reviewFlagLimit).map { item in
             ReviewSummary.FlaggedItem(
-                promptID: item.prompt.id, kind: Self.flagName(item.kind), labeler: item.labelerName ?? "(import)",
+                promptID: item.prompt.id, kind: item.kind.label, labeler: item.labelerName ?? "(import)",
                 note: item.note, promptPreview: item.prompt.content.asMessages.map(\.content).joined(separator: " / "),
                 createdAt: item.createdAt)
         }
@@ -227,20 +227,6 @@ public final class StoreLabelingService: LabelingService {
     static let reviewFlagLimit = 500
 
     // MARK: Mapping
-
-    /// How a stored flag kind is named on screen (the same words as the Rank screen's flags).
-    static func flagName(_ kind: FlagKind) -> String {
-        let labelKind: LabelFlagKind
-        switch kind {
-        case .harmful: labelKind = .harmful
-        case .jailbreak: labelKind = .jailbreak
-        case .pii: labelKind = .pii
-        case .spam: labelKind = .spam
-        case .factualError: labelKind = .factualError
-        case .note: labelKind = .note
-        }
-        return labelKind.label
-    }
 
     static func conversation(_ prompt: Prompt) -> [ChatTurn] {
         prompt.content.asMessages.map { ChatTurn(role: ChatTurn.Role(rawValue: $0.role) ?? .user, text: $0.content) }
@@ -253,16 +239,7 @@ public final class StoreLabelingService: LabelingService {
     }
 
     static func storeFlag(_ flag: RankingFlag) -> LabelFlag {
-        let kind: FlagKind
-        switch flag.kind {
-        case .harmful: kind = .harmful
-        case .jailbreak: kind = .jailbreak
-        case .pii: kind = .pii
-        case .spam: kind = .spam
-        case .factualError: kind = .factualError
-        case .note: kind = .note
-        }
-        return LabelFlag(kind: kind, responseID: flag.responseID, note: flag.note)
+        LabelFlag(kind: flag.kind, responseID: flag.responseID, note: flag.note)
     }
 
     static func storeAuthor(_ author: DraftAuthor) -> ModelAuthor {

@@ -26,17 +26,34 @@ public enum ConversationView {
 }
 
 /// A vertical scroll position clamped to content.
+///
+/// A screen that lays its content out only when drawing scrolls with `scroll(by:)`: it stays within the
+/// content measured at the last draw, and a fresh state (a new item) is bounded by its first draw.
 public struct ScrollState: Equatable, Sendable {
     public var offset = 0
+    /// The furthest offset the content allowed when last clamped; nil until then.
+    private var maxOffset: Int?
 
     public init() {}
 
+    /// Scrolls by `rows` within the content as measured when last clamped (by `drawScrolled`).
+    public mutating func scroll(by rows: Int) {
+        offset = max(0, min(offset + rows, maxOffset ?? .max))
+    }
+
     public mutating func scroll(by rows: Int, contentHeight: Int, viewHeight: Int) {
-        offset = max(0, min(offset + rows, max(0, contentHeight - viewHeight)))
+        offset += rows
+        clamp(contentHeight: contentHeight, viewHeight: viewHeight)
     }
 
     public mutating func clamp(contentHeight: Int, viewHeight: Int) {
-        offset = max(0, min(offset, max(0, contentHeight - viewHeight)))
+        clamp(maxOffset: max(0, contentHeight - viewHeight))
+    }
+
+    /// Keeps the offset within `0...maxOffset` and remembers the bound for `scroll(by:)`.
+    public mutating func clamp(maxOffset: Int) {
+        self.maxOffset = maxOffset
+        offset = max(0, min(offset, maxOffset))
     }
 }
 

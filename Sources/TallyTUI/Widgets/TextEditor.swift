@@ -62,7 +62,6 @@ public struct TextEditor: Sendable {
 
     public var isEmpty: Bool { lines.count == 1 && lines[0].isEmpty }
 
-
     /// The selected range, ordered, when a non-empty selection is active.
     public var selection: (start: TextPosition, end: TextPosition)? {
         guard let anchor, anchor != cursor else { return nil }

@@ -1,6 +1,0 @@
-import Testing
-@testable import TallyEngine
-
-@Test func moduleIsLinked() {
-    #expect(TallyEngineModule.name == "TallyEngine")
-}
