@@ -101,9 +101,17 @@ public struct Workspace: Sendable, Equatable {
         try TallyDatabase.open(at: databaseURL)
     }
 
-    /// The folder for checkpoint `id` (not created).
-    public func checkpointFolder(id: Int64) -> URL {
-        checkpointsURL.appendingPathComponent(String(id), isDirectory: true)
+    /// Where checkpoint `name` lives relative to the workspace folder, as the database records it:
+    /// `checkpoints/<name>`.
+    public static func checkpointPath(name: String) -> String { checkpointsFolderName + "/" + name }
+
+    /// The folder of checkpoint `name`, `checkpoints/<name>/` (not created).
+    ///
+    /// ```swift
+    /// let checkpoint = try Checkpoint.load(from: workspace.checkpointFolder(name: "base"))
+    /// ```
+    public func checkpointFolder(name: String) -> URL {
+        checkpointsURL.appendingPathComponent(name, isDirectory: true)
     }
 }
 

@@ -119,7 +119,8 @@ public final class Pretrainer {
     /// Throws when the checkpoint was saved with another configuration.
     public init(resuming checkpoint: Checkpoint, configuration: PretrainingConfiguration, tokens: [Int32]) throws {
         try configuration.validate()
-        let saved = try Self.savedConfiguration(in: checkpoint)
+        let saved = try Self.savedConfiguration(
+            checkpoint.trainerState, path: checkpoint.path(of: Checkpoint.FileName.trainerState))
         if saved != configuration {
             throw TrainingError(
                 "\(checkpoint.path(of: Checkpoint.FileName.trainerState)) was saved by a run with other settings ("
@@ -137,10 +138,12 @@ public final class Pretrainer {
         model.reserve(batchSize: configuration.batchSize, length: configuration.context)
     }
 
-    /// The configuration a checkpoint's run used, from its `trainer_state.json`.
-    public static func savedConfiguration(in checkpoint: Checkpoint) throws -> PretrainingConfiguration {
-        let statePath = checkpoint.path(of: Checkpoint.FileName.trainerState)
-        guard let state = checkpoint.trainerState else {
+    /// The configuration a checkpoint's run used, from its trainer state (nil when it has none); `statePath`
+    /// names its `trainer_state.json` in errors.
+    public static func savedConfiguration(_ state: TrainerState?, path statePath: String) throws
+        -> PretrainingConfiguration
+    {
+        guard let state else {
             throw TrainingError("\(statePath) is missing, so this checkpoint cannot resume; pass --fresh to start over")
         }
         guard state.trainer == trainerName, let text = state.strings[configurationKey],

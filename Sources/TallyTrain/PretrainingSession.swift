@@ -47,17 +47,13 @@ public final class PretrainingSession {
     public private(set) var runID: Int64?
     /// Tokens in the corpus stream.
     public let corpusTokens: Int
-    private let corpus: TextCorpus
+    /// The JSON recorded with the run and the checkpoint (nil when the checkpoint was already registered).
+    private let registrationConfig: String?
     private var pendingMetrics: [(step: Int, values: [String: Double])] = []
     private var savedStep: Int
 
     static let runIDKey = "run_id"
     static let corpusKey = "corpus_sha256"
-
-    /// The folder a checkpoint called `name` lives in.
-    public static func checkpointFolder(_ workspace: Workspace, name: String) -> URL {
-        workspace.checkpointsURL.appendingPathComponent(name, isDirectory: true)
-    }
 
     /// Throws unless `name` is a safe folder name: letters, digits, `.`, `_`, `-`, not starting with `.`.
     public static func validate(name: String) throws {
@@ -80,8 +76,7 @@ public final class PretrainingSession {
         self.workspace = workspace
         self.database = database
         self.name = name
-        self.corpus = corpus
-        folder = Self.checkpointFolder(workspace, name: name)
+        folder = workspace.checkpointFolder(name: name)
 
         if let record = try database.checkpoint(named: name) {
             guard !fresh else {
@@ -89,7 +84,17 @@ public final class PretrainingSession {
                     "a checkpoint named \"\(name)\" is already registered (id \(record.id)); registered checkpoints "
                         + "are never overwritten, so choose another --out")
             }
-            let saved = try? Pretrainer.savedConfiguration(in: Checkpoint.load(from: folder))
+            let savedState: TrainerState?
+            do {
+                savedState = try Checkpoint.trainerState(in: folder)
+            } catch {
+                throw TrainingError(
+                    "a checkpoint named \"\(name)\" is already registered (id \(record.id)) but its folder cannot be "
+                        + "read (\(error)); restore it, or choose another --out")
+            }
+            let statePath = folder.appendingPathComponent(Checkpoint.FileName.trainerState).path
+            // No trainer state (an imported checkpoint) or another trainer's: not this run either.
+            let saved = try? Pretrainer.savedConfiguration(savedState, path: statePath)
             guard saved == configuration else {
                 throw TrainingError(
                     "a checkpoint named \"\(name)\" is already registered (id \(record.id)) from other settings; "
@@ -100,10 +105,12 @@ public final class PretrainingSession {
             resumedFromStep = nil
             corpusTokens = 0
             savedStep = configuration.optimization.steps
+            registrationConfig = nil
             return
         }
         registered = nil
 
+        let trainer: Pretrainer
         let statePath = folder.appendingPathComponent(Checkpoint.FileName.trainerState).path
         if !fresh && FileManager.default.fileExists(atPath: statePath) {
             let checkpoint = try Checkpoint.load(from: folder)
@@ -115,8 +122,7 @@ public final class PretrainingSession {
                         + "resume, or --fresh to start over")
             }
             let tokens = corpus.tokenIDs(with: checkpoint.tokenizer)
-            let trainer = try Pretrainer(resuming: checkpoint, configuration: configuration, tokens: tokens)
-            pretrainer = trainer
+            trainer = try Pretrainer(resuming: checkpoint, configuration: configuration, tokens: tokens)
             corpusTokens = tokens.count
             resumedFromStep = trainer.loop.step
             savedStep = trainer.loop.step
@@ -124,10 +130,11 @@ public final class PretrainingSession {
             if tokenizerSource != nil { log("resuming: the tokenizer saved in \(name) is used") }
         } else {
             if FileManager.default.fileExists(atPath: folder.path) {
+                let path = Workspace.checkpointPath(name: name)
                 log(
                     fresh
-                        ? "starting over: \(Self.relativePath(name))/ will be replaced at the first save"
-                        : "\(Self.relativePath(name))/ holds no run to resume; starting over (it will be replaced)")
+                        ? "starting over: \(path)/ will be replaced at the first save"
+                        : "\(path)/ holds no run to resume; starting over (it will be replaced)")
             }
             let tokenizer: BPETokenizer
             switch tokenizerSource {
@@ -148,19 +155,20 @@ public final class PretrainingSession {
                     "no tokenizer: pass --tokenizer tokenizer.json, or --vocab-size N to learn one from the corpus")
             }
             let tokens = corpus.tokenIDs(with: tokenizer)
-            let trainer = try Pretrainer(configuration: configuration, tokenizer: tokenizer, tokens: tokens)
+            trainer = try Pretrainer(configuration: configuration, tokenizer: tokenizer, tokens: tokens)
             trainer.bookkeeping[Self.corpusKey] = corpus.sha256
             trainer.bookkeeping["name"] = name
-            pretrainer = trainer
             corpusTokens = tokens.count
             resumedFromStep = nil
             savedStep = 0
         }
-        if runID == nil, let pretrainer {
-            let id = try database.startTrainingRun(
-                kind: .pretrain, baseCheckpointID: nil, config: registrationConfig(pretrainer))
+        pretrainer = trainer
+        let config = try Self.registrationConfig(trainer, corpus: corpus, corpusTokens: corpusTokens)
+        registrationConfig = config
+        if runID == nil {
+            let id = try database.startTrainingRun(kind: .pretrain, baseCheckpointID: nil, config: config)
             runID = id
-            pretrainer.bookkeeping[Self.runIDKey] = String(id)
+            trainer.bookkeeping[Self.runIDKey] = String(id)
         }
     }
 
@@ -168,7 +176,7 @@ public final class PretrainingSession {
     /// every `saveEvery` steps, on stopping and at the end; `onStep` sees each step's report.
     public func train(shouldStop: () -> Bool = { false }, onStep: (StepReport) -> Void = { _ in }) throws -> Outcome {
         if let registered { return .finished(checkpointID: registered.id, sha256: registered.sha256) }
-        guard let pretrainer else { throw TrainingError("no trainer") }
+        guard let pretrainer, let registrationConfig else { throw TrainingError("no trainer") }
         let loop = pretrainer.loop
         let saveEvery = pretrainer.configuration.saveEvery
         do {
@@ -190,15 +198,13 @@ public final class PretrainingSession {
             let manifest =
                 loop.step > savedStep || !FileManager.default.fileExists(atPath: folder.path)
                 ? try save()
-                : try CheckpointManifest(
-                    jsonData: Data(contentsOf: folder.appendingPathComponent(CheckpointManifest.fileName)),
-                    path: folder.appendingPathComponent(CheckpointManifest.fileName).path)
+                : try Checkpoint.manifest(in: folder)
             try flushMetrics()
             guard let weights = manifest.files[Checkpoint.FileName.model] else {
                 throw TrainingError("\(folder.path): the manifest lists no \(Checkpoint.FileName.model)")
             }
             let id = try database.registerCheckpoint(
-                name: name, kind: .base, path: relativePath, config: registrationConfig(pretrainer),
+                name: name, kind: .base, path: relativePath, config: registrationConfig,
                 sha256: weights.sha256)
             if let runID { try database.finishTrainingRun(id: runID, status: .finished, outputCheckpointID: id) }
             return .finished(checkpointID: id, sha256: weights.sha256)
@@ -210,9 +216,7 @@ public final class PretrainingSession {
     }
 
     /// The checkpoint folder relative to the workspace, as recorded in the database.
-    public var relativePath: String { Self.relativePath(name) }
-
-    static func relativePath(_ name: String) -> String { Workspace.checkpointsFolderName + "/" + name }
+    public var relativePath: String { Workspace.checkpointPath(name: name) }
 
     /// Saves the run as it stands (atomically) and records the metrics up to here.
     private func save() throws -> CheckpointManifest {
@@ -231,7 +235,9 @@ public final class PretrainingSession {
 
     /// The JSON recorded with the run and the checkpoint: the model's config.json, the training settings and
     /// the corpus.
-    private func registrationConfig(_ pretrainer: Pretrainer) throws -> String {
+    private static func registrationConfig(_ pretrainer: Pretrainer, corpus: TextCorpus, corpusTokens: Int) throws
+        -> String
+    {
         var object: [String: Any] = [:]
         if let model = try? JSONSerialization.jsonObject(with: JSONEncoder().encode(pretrainer.loop.model.config)) {
             object["model"] = model

@@ -66,8 +66,9 @@ public struct ResponseSampler {
         self.tokenizer = tokenizer
         chatTemplate = try? ChatTemplate(tokenizer: tokenizer)
         var stops = Set(model.config.eosTokenIds.map { Int32($0) })
+        // Not chatTemplate.stopTokenIDs: a tokenizer without <|im_start|> (GPT-2's) still stops at <|endoftext|>.
         for special in [ChatTemplate.endOfText, ChatTemplate.turnEnd] {
-            if let id = tokenizer.addedTokens.first(where: { $0.content == special })?.id { stops.insert(Int32(id)) }
+            if let id = tokenizer.addedTokenID(special) { stops.insert(Int32(id)) }
         }
         stopTokens = stops
     }

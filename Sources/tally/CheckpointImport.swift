@@ -13,27 +13,26 @@ enum CheckpointImport {
         database: TallyDatabase
     ) throws -> CheckpointRecord {
         guard Workspace.isValidCheckpointName(name) else {
-            throw ModelCommandError(
+            throw CommandError(
                 "\"\(name)\" is not a usable checkpoint name; use letters, digits, '-', '_' and '.' "
                     + "(not starting with '.')")
         }
         if try database.checkpoint(named: name) != nil {
-            throw ModelCommandError("the workspace already has a checkpoint named \"\(name)\"; choose another name")
+            throw CommandError("the workspace already has a checkpoint named \"\(name)\"; choose another name")
         }
         var checkpoint = try Checkpoint.loadHuggingFace(from: folder)
         _ = try checkpoint.makeModel()  // refuse a folder the engine cannot run before copying it
         checkpoint.dropTrainingState()
-        let relativePath = Workspace.checkpointsFolderName + "/" + name
-        let destination = workspace.root.appendingPathComponent(relativePath, isDirectory: true)
+        let destination = workspace.checkpointFolder(name: name)
         let manifest = try checkpoint.save(to: destination)
         guard let weights = manifest.files[Checkpoint.FileName.model] else {
             throw CheckpointError(path: destination.path, problem: "was saved without model.safetensors")
         }
         let id = try database.registerCheckpoint(
-            name: name, kind: kind, parentID: nil, path: relativePath,
+            name: name, kind: kind, parentID: nil, path: Workspace.checkpointPath(name: name),
             config: String(decoding: checkpoint.configJSON, as: UTF8.self), sha256: weights.sha256)
         guard let record = try database.checkpoint(named: name), record.id == id else {
-            throw ModelCommandError("checkpoint \"\(name)\" was registered but cannot be read back")
+            throw CommandError("checkpoint \"\(name)\" was registered but cannot be read back")
         }
         return record
     }

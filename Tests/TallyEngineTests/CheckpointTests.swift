@@ -96,12 +96,6 @@ func expectSameContents(_ loaded: Checkpoint, _ saved: Checkpoint) {
     #expect(staged.temporaryFolder.deletingLastPathComponent().path == folder.deletingLastPathComponent().path)
     expectSameContents(try Checkpoint.load(from: folder), first)
 
-    // A crash in the middle of writing the temporary folder (a file cut short) also leaves it intact.
-    let cut = staged.temporaryFolder.appendingPathComponent("model.safetensors")
-    let bytes = try Data(contentsOf: cut)
-    try bytes.prefix(bytes.count / 2).write(to: cut)
-    expectSameContents(try Checkpoint.load(from: folder), first)
-
     // The next save clears the leftover and replaces the checkpoint.
     let third = try sampleCheckpoint(version: 3)
     try third.save(to: folder)
@@ -186,10 +180,14 @@ func expectSameContents(_ loaded: Checkpoint, _ saved: Checkpoint) {
     expectSameContents(try Checkpoint.loadHuggingFace(from: folder), checkpoint)
 }
 
+/// The random state is written as hex strings: a JSON number above 2^53 loses its low bits in readers that parse
+/// numbers as doubles (Python's json does not, but JavaScript and many tools do).
 @Test func trainerStateKeepsAll64BitsOfTheRandomState() throws {
     let state = TrainerState(trainer: "ppo", step: 7, rngState: [.max, 0, 0x8000_0000_0000_0001], dataCursor: 3)
     let data = try JSONEncoder().encode(state)
     #expect(try JSONDecoder().decode(TrainerState.self, from: data) == state)
+    let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+    #expect(object?["rng_state"] as? [String] == ["ffffffffffffffff", "0", "8000000000000001"])
 }
 
 @Test func replacingWithoutAnAtomicSwapAlsoLeavesOneCompleteCheckpoint() throws {

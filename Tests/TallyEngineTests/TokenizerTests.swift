@@ -57,6 +57,22 @@ func corpusText() throws -> String {
     #expect(tokenizer.decode(tokenizer.encode("a<|im_end|>b"), skipSpecialTokens: true) == "ab")
 }
 
+/// An added token listed twice with different ids: looking it up gives the id that encoding its text gives, and
+/// the chat template uses the same ids.
+@Test func anAddedTokenListedTwiceHasTheIdItsTextEncodesTo() throws {
+    let tokenizer = try BPETokenizer(
+        vocabulary: ["a": 0, "b": 1], merges: [],
+        addedTokens: [
+            AddedToken(id: 2, content: ChatTemplate.turnStart), AddedToken(id: 3, content: ChatTemplate.turnEnd),
+            AddedToken(id: 4, content: ChatTemplate.turnEnd),
+        ])
+    let end = try #require(tokenizer.id(of: ChatTemplate.turnEnd))
+    #expect(tokenizer.encode("a" + ChatTemplate.turnEnd) == [0, end])
+    #expect(try ChatTemplate(tokenizer: tokenizer).turnEndID == end)
+    #expect(tokenizer.id(of: "b") == 1)
+    #expect(tokenizer.addedTokenID("b") == nil, "a vocabulary entry is not an added token")
+}
+
 @Test func trainingIsDeterministicAndReachesTheVocabularySize() throws {
     let corpus = try corpusText()
     let first = try BPETrainer(vocabularySize: 350).train(on: corpus)

@@ -1,13 +1,14 @@
 import COpenBLAS
 import Foundation
 
-/// One engine benchmark configuration from BENCH.md: a GPT-2 shape and its training batch.
+/// One of the project's engine benchmark configurations: a GPT-2 shape and its training batch.
 public struct BenchmarkConfiguration: Sendable {
     public var name: String
     public var model: ModelConfig
     public var batchSize: Int
 
-    /// BENCH.md's configs: nanoGPT's CPU Shakespeare model, its "baby GPT", and a BPE-vocabulary model.
+    /// The project's benchmark configs: nanoGPT's CPU Shakespeare model, its "baby GPT", and a BPE-vocabulary
+    /// model.
     public static let all: [BenchmarkConfiguration] = [
         BenchmarkConfiguration(
             name: "tiny", model: .gpt2(vocabularySize: 65, contextLength: 64, layers: 4, heads: 4, width: 128),
@@ -89,7 +90,8 @@ public enum EngineBenchmark {
             peakRssMb: peak, microBatch: micro, openblasCore: OpenBLASChoice.coreName)
     }
 
-    /// 6N + 12·L·C·T with N the parameters without position embeddings (BENCH.md).
+    /// 6N + 12·L·C·T with N the parameters without position embeddings, L layers, C width, T context (the
+    /// project's benchmark formula).
     public static func trainingFlopsPerToken(_ config: ModelConfig) -> Double {
         let positions = config.architecture == .gpt2 ? config.contextLength * config.width : 0
         let n = Double(ParameterLayout(config: config, scalarHead: false).count - positions)

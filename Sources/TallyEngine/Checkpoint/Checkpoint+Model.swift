@@ -5,10 +5,16 @@ extension Checkpoint {
     /// The metadata key holding the optimizer's step count (AdamW's bias correction needs it on resume).
     public static let optimizerStepKey = "tally.optimizer_step"
 
-    /// A checkpoint of `model` that can resume training: with `optimizer`, its moments go to
-    /// `optimizer.safetensors` and its step to the metadata; `trainerState` goes to `trainer_state.json`.
+    /// A checkpoint of `model`: its tensors under Hugging Face names and its `config.json`. To resume training
+    /// from it, pass `optimizer` (its moments go to `optimizer.safetensors`, its step to the metadata) and
+    /// `trainerState` (saved as `trainer_state.json`).
+    ///
+    /// ```swift
+    /// let checkpoint = try Checkpoint(model: model, tokenizer: tokenizer, optimizer: adamW, trainerState: state)
+    /// try checkpoint.save(to: folder)
+    /// ```
     public init(
-        model: TransformerModel, tokenizer: BPETokenizer, optimizer: AdamW?, trainerState: TrainerState?,
+        model: TransformerModel, tokenizer: BPETokenizer, optimizer: AdamW? = nil, trainerState: TrainerState? = nil,
         metadata: [String: String] = [:]
     ) throws {
         var metadata = metadata
@@ -18,9 +24,18 @@ extension Checkpoint {
             optimizerTensors = state.tensors
             metadata[Self.optimizerStepKey] = String(state.step)
         }
-        try self.init(
-            model: model, tokenizer: tokenizer, optimizerTensors: optimizerTensors, trainerState: trainerState,
-            metadata: metadata)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let encodedConfig: Data
+        do {
+            encodedConfig = try encoder.encode(model.config)
+        } catch {
+            throw CheckpointError(path: FileName.config, problem: "cannot be encoded (\(error))")
+        }
+        let configJSON = try HuggingFaceConfig.withExplicitSpecialTokens(encodedConfig, path: FileName.config)
+        self.init(
+            modelTensors: model.huggingFaceTensors(), configJSON: configJSON, tokenizer: tokenizer,
+            optimizerTensors: optimizerTensors, trainerState: trainerState, metadata: metadata)
     }
 
     /// Leaves out the optimizer state and trainer state: the weights-only checkpoint one hands on or serves.
@@ -42,36 +57,10 @@ extension Checkpoint {
                 path: path(of: FileName.model), problem: "has no \(Self.optimizerStepKey) in its metadata")
         }
         do {
-            try optimizer.importState(
-                step: step,
-                tensors: Dictionary(optimizerTensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
+            try optimizer.importState(step: step, tensors: optimizerTensors.byName)
         } catch let error as EngineError {
             throw CheckpointError(path: path(of: FileName.optimizer), problem: error.description)
         }
-    }
-
-    /// A checkpoint of `model`: its tensors under Hugging Face names and its `config.json`.
-    ///
-    /// ```swift
-    /// let checkpoint = try Checkpoint(model: model, tokenizer: tokenizer, trainerState: state)
-    /// try checkpoint.save(to: folder)
-    /// ```
-    public init(
-        model: TransformerModel, tokenizer: BPETokenizer, optimizerTensors: [TensorEntry]? = nil,
-        trainerState: TrainerState? = nil, metadata: [String: String] = [:]
-    ) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let encodedConfig: Data
-        do {
-            encodedConfig = try encoder.encode(model.config)
-        } catch {
-            throw CheckpointError(path: FileName.config, problem: "cannot be encoded (\(error))")
-        }
-        let configJSON = try HuggingFaceConfig.withExplicitSpecialTokens(encodedConfig, path: FileName.config)
-        self.init(
-            modelTensors: model.huggingFaceTensors(), configJSON: configJSON, tokenizer: tokenizer,
-            optimizerTensors: optimizerTensors, trainerState: trainerState, metadata: metadata)
     }
 
     /// The model's configuration, decoded from `config.json` (as transformers 4 or 5 writes it). Throws for a

@@ -60,9 +60,7 @@ public struct Checkpoint: Sendable {
     }
 
     /// The model tensors by name, the form models' `loadHuggingFaceTensors` take.
-    public var modelTensorsByName: [String: TensorEntry] {
-        Dictionary(modelTensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-    }
+    public var modelTensorsByName: [String: TensorEntry] { modelTensors.byName }
 
     // MARK: Saving
 
@@ -144,6 +142,34 @@ public struct Checkpoint: Sendable {
     /// Throws a ``CheckpointError`` naming the file when the manifest is missing, a file is missing,
     /// truncated or altered, or a file cannot be parsed.
     public static func load(from folder: URL) throws -> Checkpoint {
+        let manifest = try manifest(in: folder)
+        return try assemble(folder: folder) { name in
+            manifest.files[name] == nil ? nil : try manifest.verifiedContents(of: name, in: folder)
+        }
+    }
+
+    /// The trainer state of the Tally checkpoint in `folder`, verified against `tally-manifest.json` without
+    /// reading the weights, optimizer state or tokenizer; nil when the checkpoint has none (weights only).
+    ///
+    /// ```swift
+    /// let step = try Checkpoint.trainerState(in: folder)?.step
+    /// ```
+    ///
+    /// Throws a ``CheckpointError`` as ``load(from:)`` does when the folder or its manifest is missing, or
+    /// `trainer_state.json` is missing, altered or not a trainer state.
+    public static func trainerState(in folder: URL) throws -> TrainerState? {
+        let manifest = try manifest(in: folder)
+        guard manifest.files[FileName.trainerState] != nil else { return nil }
+        return try TrainerState(
+            jsonData: try manifest.verifiedContents(of: FileName.trainerState, in: folder),
+            path: folder.appendingPathComponent(FileName.trainerState).path)
+    }
+
+    /// The manifest of the Tally checkpoint in `folder`, which lists at least the files every checkpoint needs.
+    /// The files themselves are not read; ``load(from:)`` verifies them.
+    ///
+    /// Throws a ``CheckpointError`` when the folder or `tally-manifest.json` is missing or the manifest is invalid.
+    public static func manifest(in folder: URL) throws -> CheckpointManifest {
         let manifestURL = folder.appendingPathComponent(CheckpointManifest.fileName)
         guard FileManager.default.fileExists(atPath: manifestURL.path) else {
             if !FileManager.default.fileExists(atPath: folder.path) {
@@ -160,9 +186,7 @@ public struct Checkpoint: Sendable {
             throw CheckpointError(
                 path: manifestURL.path, problem: "does not list \(required), which every checkpoint needs")
         }
-        return try assemble(folder: folder) { name in
-            manifest.files[name] == nil ? nil : try manifest.verifiedContents(of: name, in: folder)
-        }
+        return manifest
     }
 
     /// Loads a folder written by Hugging Face `save_pretrained` (`model.safetensors`, `config.json`,
@@ -198,14 +222,8 @@ public struct Checkpoint: Sendable {
         let optimizer = try contents(FileName.optimizer).map {
             try SafeTensors.decode($0, path: path(FileName.optimizer))
         }
-        var trainerState: TrainerState?
-        if let data = try contents(FileName.trainerState) {
-            do {
-                trainerState = try JSONDecoder().decode(TrainerState.self, from: data)
-            } catch {
-                throw CheckpointError(
-                    path: path(FileName.trainerState), problem: "is not a valid trainer state (\(error))")
-            }
+        let trainerState = try contents(FileName.trainerState).map {
+            try TrainerState(jsonData: $0, path: path(FileName.trainerState))
         }
         var metadata = model.metadata
         metadata["format"] = nil

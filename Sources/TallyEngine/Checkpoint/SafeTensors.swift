@@ -14,8 +14,14 @@ public struct SafeTensorsFile: Equatable, Sendable {
     }
 
     /// The tensors by name.
-    public var tensorsByName: [String: TensorEntry] {
-        Dictionary(tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    public var tensorsByName: [String: TensorEntry] { tensors.byName }
+}
+
+extension Sequence<TensorEntry> {
+    /// The tensors by name (the first of two with one name), the form `loadHuggingFaceTensors` and
+    /// `AdamW.importState` take.
+    var byName: [String: TensorEntry] {
+        Dictionary(map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 }
 

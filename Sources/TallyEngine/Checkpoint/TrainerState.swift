@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where a training run stands, saved as `trainer_state.json` beside the optimizer state so a run can resume
 /// exactly: the step, the random generator's state and the position in the data.
 ///
@@ -30,6 +32,15 @@ public struct TrainerState: Codable, Equatable, Sendable {
         self.dataCursor = dataCursor
         self.values = values
         self.strings = strings
+    }
+
+    /// Parses the contents of a `trainer_state.json`; `path` names the file in errors.
+    init(jsonData data: Data, path: String) throws {
+        do {
+            self = try JSONDecoder().decode(TrainerState.self, from: data)
+        } catch {
+            throw CheckpointError(path: path, problem: "is not a valid trainer state (\(error))")
+        }
     }
 
     private enum CodingKeys: String, CodingKey {

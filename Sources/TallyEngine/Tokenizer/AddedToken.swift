@@ -60,8 +60,6 @@ struct AddedTokenMatcher {
         self.asciiStarts = (0..<128).map { value in index[Unicode.Scalar(UInt8(value))] != nil }
     }
 
-    var isEmpty: Bool { tokens.isEmpty }
-
     /// Splits `range` of `scalars` into added tokens and the text between them.
     func split(_ scalars: [Unicode.Scalar], in range: Range<Int>) -> [Segment] {
         if tokens.isEmpty { return range.isEmpty ? [] : [.text(range)] }

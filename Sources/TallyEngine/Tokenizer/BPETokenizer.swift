@@ -33,7 +33,7 @@ public final class BPETokenizer: @unchecked Sendable {
     public let options: Options
     /// The added tokens (special and not), in `tokenizer.json` order.
     public let addedTokens: [AddedToken]
-    /// The BPE vocabulary: byte-level token strings by id.
+    /// The BPE vocabulary: ids by byte-level token string.
     public let vocabulary: [String: Int]
     /// The unknown token, used for bytes the vocabulary lacks (byte-level vocabularies have all 256).
     public let unknownToken: String?
@@ -62,7 +62,7 @@ public final class BPETokenizer: @unchecked Sendable {
     /// Builds a tokenizer from its parts; `path` names the source in errors.
     ///
     /// - Parameters:
-    ///   - vocabulary: byte-level token strings (`"Ġthe"`) by id.
+    ///   - vocabulary: ids by byte-level token string (`"Ġthe"`).
     ///   - merges: the merge list in rank order, each a pair of tokens whose concatenation is in `vocabulary`.
     ///   - addedTokens: tokens matched whole before pre-tokenization.
     /// - Throws: ``CheckpointError`` when ids repeat or a merge names a token the vocabulary lacks.
@@ -143,8 +143,13 @@ public final class BPETokenizer: @unchecked Sendable {
 
     /// The id of a token: an added token's content (`"<|im_end|>"`) or a byte-level vocabulary entry (`"Ġthe"`).
     public func id(of token: String) -> Int? {
-        if let added = addedTokens.last(where: { $0.content == token }) { return added.id }
-        return vocabulary[token]
+        addedTokenID(token) ?? vocabulary[token]
+    }
+
+    /// The id of the added token whose content is `content` (`"<|im_end|>"`), nil when there is none. Of two
+    /// added tokens with the same content, the first: the one encoding matches.
+    public func addedTokenID(_ content: String) -> Int? {
+        addedTokens.first(where: { $0.content == content })?.id
     }
 
     /// The token string of `id` (byte-level form for vocabulary tokens), or nil for an unused id.

@@ -38,13 +38,11 @@ public struct BPETrainer: Sendable {
 
     /// Trains on `corpus`; `progress` is called now and then with (merges done, merges wanted).
     public func train(on corpus: String, progress: ((Int, Int) -> Void)? = nil) throws -> BPETokenizer {
-        var specialIDs: [String: Int] = [:]
         var addedTokens: [AddedToken] = []
-        for token in specialTokens where specialIDs[token] == nil {
+        for token in specialTokens where !addedTokens.contains(where: { $0.content == token }) {
             guard !token.isEmpty else {
                 throw CheckpointError(path: "tokenizer training", problem: "a special token is empty")
             }
-            specialIDs[token] = addedTokens.count
             addedTokens.append(AddedToken(id: addedTokens.count, content: token, special: true))
         }
         let firstByteID = addedTokens.count

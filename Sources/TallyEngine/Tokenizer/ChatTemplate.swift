@@ -90,9 +90,7 @@ public struct ChatTemplate: Sendable {
     /// Makes the template for `tokenizer`, which must have `<|im_start|>` and `<|im_end|>` as special tokens
     /// (``BPETrainer`` adds them).
     public init(tokenizer: BPETokenizer) throws {
-        guard let start = tokenizer.addedTokens.first(where: { $0.content == Self.turnStart })?.id,
-            let end = tokenizer.addedTokens.first(where: { $0.content == Self.turnEnd })?.id
-        else {
+        guard let start = tokenizer.addedTokenID(Self.turnStart), let end = tokenizer.addedTokenID(Self.turnEnd) else {
             throw CheckpointError(
                 path: "tokenizer.json",
                 problem: "lacks the special tokens \(Self.turnStart) and \(Self.turnEnd) the chat template needs; "
@@ -101,7 +99,7 @@ public struct ChatTemplate: Sendable {
         self.tokenizer = tokenizer
         self.turnStartID = start
         self.turnEndID = end
-        self.endOfTextID = tokenizer.addedTokens.first(where: { $0.content == Self.endOfText })?.id
+        self.endOfTextID = tokenizer.addedTokenID(Self.endOfText)
     }
 
     /// Tokens at which generation stops: `<|im_end|>` and `<|endoftext|>`.

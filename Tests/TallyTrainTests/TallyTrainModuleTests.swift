@@ -1,6 +1,0 @@
-import Testing
-@testable import TallyTrain
-
-@Test func moduleIsLinked() {
-    #expect(TallyTrainModule.name == "TallyTrain")
-}
