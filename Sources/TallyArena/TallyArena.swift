@@ -1,4 +1,5 @@
-/// The `TallyArena` module: see DESIGN.md for what it owns.
+/// The `TallyArena` module (the Elo arena of checkpoints), not built yet: a placeholder that keeps the
+/// target compiling.
 public enum TallyArenaModule {
     /// The module's name, for diagnostics.
     public static let name = "TallyArena"

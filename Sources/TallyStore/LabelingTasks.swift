@@ -123,9 +123,7 @@ extension TallyDatabase {
             let promptID = try Int64.fetchOne(
                 db, sql: "SELECT promptId FROM task WHERE id = ?", arguments: [claim.taskID])
             let prompt = try PromptStore.fetch(db, id: promptID ?? -1)
-            let drafts = try Row.fetchAll(
-                db, sql: "SELECT id, text FROM draft WHERE promptId = ? ORDER BY id", arguments: [prompt.id]
-            ).map { DraftSuggestion(id: $0["id"], text: $0["text"]) }
+            let drafts = try Self.modelDrafts(db, promptID: prompt.id)
             let saved = try String.fetchOne(
                 db, sql: "SELECT draftText FROM assignment WHERE id = ?", arguments: [claim.assignmentID])
             return DemonstrationTask(
@@ -141,33 +139,27 @@ extension TallyDatabase {
     public func upcomingDemonstrationTasks(for labeler: Labeler, limit: Int) throws -> [UpcomingDemonstrationTask] {
         guard limit > 0 else { return [] }
         return try read { db in
-            let unfinished = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT a.id, a.taskId FROM assignment a JOIN task t ON t.id = a.taskId
-                    WHERE a.labelerId = ? AND t.kind = 'demonstration' AND a.status IN ('pending', 'draft')
-                    ORDER BY a.createdAt, a.id LIMIT ?
-                    """, arguments: [labeler.id, limit]
-            ).map { (taskID: $0["taskId"] as Int64, assignmentID: $0["id"] as Int64?) }
-            let open = try Int64.fetchAll(
-                db, sql: "SELECT t.id " + Queue.openTasksSQL + " ORDER BY t.id LIMIT :limit",
+            let unfinished = try Queue.unfinished(db, kind: .demonstration, labelerID: labeler.id, limit: limit)
+                .map { (taskID: $0.taskID, assignmentID: $0.assignmentID as Int64?, promptID: $0.promptID) }
+            let open = try Row.fetchAll(
+                db, sql: "SELECT t.id, t.promptId " + Queue.openTasksSQL + " ORDER BY t.id LIMIT :limit",
                 arguments: [
                     "kind": TaskKind.demonstration.rawValue, "labeler": labeler.id, "limit": limit - unfinished.count,
                 ]
-            ).map { (taskID: $0, assignmentID: nil as Int64?) }
+            ).map { (taskID: $0["id"] as Int64, assignmentID: nil as Int64?, promptID: $0["promptId"] as Int64) }
             return try (unfinished + open).map { entry in
-                guard
-                    let promptID = try Int64.fetchOne(
-                        db, sql: "SELECT promptId FROM task WHERE id = ?", arguments: [entry.taskID])
-                else { throw StoreError.notFound("task \(entry.taskID)") }
-                let drafts = try Row.fetchAll(
-                    db, sql: "SELECT id, text FROM draft WHERE promptId = ? ORDER BY id", arguments: [promptID]
-                ).map { DraftSuggestion(id: $0["id"], text: $0["text"]) }
-                return UpcomingDemonstrationTask(
+                UpcomingDemonstrationTask(
                     taskID: entry.taskID, assignmentID: entry.assignmentID,
-                    prompt: try PromptStore.fetch(db, id: promptID), drafts: drafts)
+                    prompt: try PromptStore.fetch(db, id: entry.promptID),
+                    drafts: try Self.modelDrafts(db, promptID: entry.promptID))
             }
         }
+    }
+
+    /// The model drafts stored for a prompt, oldest first.
+    private static func modelDrafts(_ db: Database, promptID: Int64) throws -> [DraftSuggestion] {
+        try Row.fetchAll(db, sql: "SELECT id, text FROM draft WHERE promptId = ? ORDER BY id", arguments: [promptID])
+            .map { DraftSuggestion(id: $0["id"], text: $0["text"]) }
     }
 
     /// The labeler's next ranking: a prompt with 2–9 responses and their critiques.

@@ -26,19 +26,30 @@ enum Queue {
           AND (SELECT count(*) FROM assignment a WHERE a.taskId = t.id AND a.status <> 'skipped') < t.overlapTarget
         """
 
+    /// The labeler's unfinished (pending or draft) assignments of `kind`.
+    static let unfinishedAssignmentsSQL = """
+        FROM assignment a JOIN task t ON t.id = a.taskId
+        WHERE a.labelerId = :labeler AND t.kind = :kind AND a.status IN ('pending', 'draft')
+        """
+
+    /// The labeler's unfinished assignments of `kind`, oldest first, at most `limit`.
+    static func unfinished(
+        _ db: Database, kind: TaskKind, labelerID: Int64, limit: Int
+    ) throws -> [(assignmentID: Int64, taskID: Int64, promptID: Int64)] {
+        try Row.fetchAll(
+            db,
+            sql: "SELECT a.id, a.taskId, t.promptId " + unfinishedAssignmentsSQL
+                + " ORDER BY a.createdAt, a.id LIMIT :limit",
+            arguments: ["kind": kind.rawValue, "labeler": labelerID, "limit": limit]
+        ).map { ($0["id"], $0["taskId"], $0["promptId"]) }
+    }
+
     /// The labeler's oldest unfinished assignment of `kind`, else a newly claimed task (committed as
     /// `pending` so that concurrent labelers never exceed the overlap target). Nil when the queue is empty.
     static func claim(_ db: Database, kind: TaskKind, labelerID: Int64) throws -> (assignmentID: Int64, taskID: Int64)?
     {
-        if let row = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT a.id, a.taskId FROM assignment a JOIN task t ON t.id = a.taskId
-                WHERE a.labelerId = ? AND t.kind = ? AND a.status IN ('pending', 'draft')
-                ORDER BY a.createdAt, a.id LIMIT 1
-                """, arguments: [labelerID, kind.rawValue])
-        {
-            return (row[0], row[1])
+        if let oldest = try unfinished(db, kind: kind, labelerID: labelerID, limit: 1).first {
+            return (oldest.assignmentID, oldest.taskID)
         }
         guard
             let taskID = try Int64.fetchOne(
@@ -62,11 +73,8 @@ enum Queue {
             ?? 0
         let mine =
             try Int.fetchOne(
-                db,
-                sql: """
-                    SELECT count(*) FROM assignment a JOIN task t ON t.id = a.taskId
-                    WHERE a.labelerId = ? AND t.kind = ? AND a.status IN ('pending', 'draft')
-                    """, arguments: [labelerID, kind.rawValue]) ?? 0
+                db, sql: "SELECT count(*) " + unfinishedAssignmentsSQL,
+                arguments: ["kind": kind.rawValue, "labeler": labelerID]) ?? 0
         return open + mine
     }
 

@@ -76,7 +76,7 @@ struct CheckpointCommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
-                var resolved = try CheckpointReference.resolve(checkpoint, option: workspaceOption)
+                var resolved = try CheckpointResolver.resolve(checkpoint, option: workspaceOption)
                 _ = try resolved.checkpoint.makeModel()
                 resolved.checkpoint.dropTrainingState()
                 let manifest = try resolved.checkpoint.save(to: URL(fileURLWithPath: out, isDirectory: true))

@@ -74,7 +74,7 @@ struct DemoCommand: ParsableCommand {
             let datasetsFolder = URL(fileURLWithPath: datasets, isDirectory: true)
             let baseModel = datasetsFolder.appendingPathComponent("base-model", isDirectory: true)
             guard FileManager.default.fileExists(atPath: baseModel.appendingPathComponent("config.json").path) else {
-                throw ModelCommandError(
+                throw CommandError(
                     "\(baseModel.path): the bundled base model is missing; run the demo from the repository root "
                         + "(or pass --datasets), or rebuild it with `make base-model`")
             }
@@ -119,7 +119,7 @@ struct DemoCommand: ParsableCommand {
             try status.run()
 
             step(7, "The base model's eval (\(evalPerFamily) held-out prompts per family)")
-            let resolved = try CheckpointReference.resolve(base.name, workspace: location)
+            let resolved = try CheckpointResolver.resolve(base.name, workspace: location, database: database)
             let evalSettings = SamplingSettings(
                 maxNewTokens: maxNewTokens, temperature: EvalCommand.defaultTemperature, seed: seed)
             let evaluation = try EvalCommand.evaluate(
@@ -143,18 +143,18 @@ struct DemoCommand: ParsableCommand {
         let folder = URL(fileURLWithPath: workspace, isDirectory: true).standardizedFileURL
         if FileManager.default.fileExists(atPath: folder.path) {
             guard Workspace.isWorkspace(folder) else {
-                throw ModelCommandError(
+                throw CommandError(
                     "\(folder.path) exists and is not a Tally workspace; choose another --workspace")
             }
             guard replace else {
-                throw ModelCommandError(
+                throw CommandError(
                     "\(folder.path) already holds a workspace; pass --replace to start it over, or choose another "
                         + "--workspace")
             }
             do {
                 try FileManager.default.removeItem(at: folder)
             } catch {
-                throw ModelCommandError("\(folder.path): cannot be removed (\(error.localizedDescription))")
+                throw CommandError("\(folder.path): cannot be removed (\(error.localizedDescription))")
             }
         }
         let created = try Workspace.create(at: folder)
@@ -162,7 +162,9 @@ struct DemoCommand: ParsableCommand {
         let database = try created.openDatabase()
         defer { database.close() }
         let version = try database.recordInstructions(fromFolder: guidelines)
-        print("created \(created.root.path) (guidelines from \(instructions)/, version \(version?.hash.prefix(12) ?? "-"))")
+        print(
+            "created \(created.root.path) (guidelines from \(instructions)/, "
+                + "version \(version?.hash.prefix(12) ?? "-"))")
         return created
     }
 
@@ -180,16 +182,14 @@ struct DemoCommand: ParsableCommand {
             print(TerminalText.sanitized(try database.write(checked).text))
         }
         let worldPrompts = World.standard.prompts(split: .train, count: prompts, seed: seed)
-        let lines = worldPrompts.map {
-            WorldOutput.jsonObject([("prompt", $0.text), ("family", $0.family), ("split", PromptSplit.train.rawValue)])
-        }
+        let lines = worldPrompts.map { WorldOutput.promptLine($0, split: .train) }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent(
             "tally-demo-\(UUID().uuidString).jsonl")
         defer { try? FileManager.default.removeItem(at: file) }
         do {
             try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: file)
         } catch {
-            throw ModelCommandError("\(file.path): cannot be written (\(error.localizedDescription))")
+            throw CommandError("\(file.path): cannot be written (\(error.localizedDescription))")
         }
         let checked = try CheckedImport.check(
             file, displayName: "task-world prompts", options: ImportOptions(kind: .prompts, source: "world"))

@@ -51,7 +51,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let resolved = try CheckpointReference.resolve(checkpoint, option: workspaceOption)
+            let resolved = try CheckpointResolver.resolve(checkpoint, option: workspaceOption)
             let evaluation = try Self.evaluate(
                 resolved, split: split, perFamily: perFamily, promptSeed: promptSeed,
                 settings: sampling.settings(defaultTemperature: Self.defaultTemperature), style: sampling.styleChoice)

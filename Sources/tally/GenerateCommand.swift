@@ -59,11 +59,12 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let resolved = try CheckpointResolver(workspace: workspace).resolve(checkpoint)
+            let resolved = try CheckpointResolver.resolve(checkpoint, option: workspace)
             let model = try resolved.checkpoint.makeModel()
             let tokenizer = resolved.checkpoint.tokenizer
             let template = chat ? try ChatTemplate(tokenizer: tokenizer) : nil
-            var promptTokens = template?.encodePrompt([ChatMessage(role: .user, content: prompt)])
+            var promptTokens =
+                template?.encodePrompt([ChatMessage(role: .user, content: prompt)])
                 ?? tokenizer.encode(prompt)
             if promptTokens.isEmpty, let start = model.config.bosTokenId {
                 promptTokens = [start]  // an empty raw prompt: a document from its start
@@ -89,16 +90,19 @@ struct Generate: ParsableCommand {
                 if let template {
                     text = template.reply(fromGenerated: ids).text
                 } else {
-                    let stopAt = ids.last.map { model.config.eosTokenIds.contains($0) } == true
+                    let stopAt =
+                        ids.last.map { model.config.eosTokenIds.contains($0) } == true
                         ? ids.count - 1 : ids.count
                     text = tokenizer.decode(Array(ids[..<stopAt]))
                 }
                 if json {
-                    print(JSONLine.object([
-                        ("text", JSONLine.string(text)),
-                        ("tokens", "[" + ids.map(String.init).joined(separator: ",") + "]"),
-                        ("finish_reason", JSONLine.string(output.finishReason == .endOfSequence ? "stop" : "length")),
-                    ]))
+                    let finishReason = output.finishReason == .endOfSequence ? "stop" : "length"
+                    print(
+                        JSONLine.object([
+                            ("text", JSONLine.string(text)),
+                            ("tokens", "[" + ids.map(String.init).joined(separator: ",") + "]"),
+                            ("finish_reason", JSONLine.string(finishReason)),
+                        ]))
                 } else {
                     if samples > 1 { print("── sample \(index + 1) ──") }
                     print(TerminalText.sanitized(text))

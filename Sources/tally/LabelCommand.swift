@@ -89,7 +89,7 @@ struct Label: ParsableCommand {
         let records = try database.checkpoints()
         let reference = draftCheckpoint ?? records.max(by: { $0.id < $1.id })?.name
         guard let reference else { return nil }
-        let resolved = try CheckpointReference.resolve(reference, workspace: found)
+        let resolved = try CheckpointResolver.resolve(reference, workspace: found, database: database)
         guard let id = resolved.record?.id else {
             throw ValidationError(
                 "--draft-checkpoint \(reference) is not registered in the workspace; "

@@ -97,11 +97,7 @@ struct Pretrain: ParsableCommand {
         if tokenizer != nil && vocabSize != nil {
             throw ValidationError("pass --tokenizer or --vocab-size, not both")
         }
-        if let vocabSize, vocabSize < BPETrainer.defaultSpecialTokens.count + 256 {
-            throw ValidationError(
-                "--vocab-size must be at least \(BPETrainer.defaultSpecialTokens.count + 256) "
-                    + "(3 special tokens and 256 byte symbols)")
-        }
+        if let vocabSize { try TokenizerCommand.Train.validateVocabularySize(vocabSize) }
     }
 
     var pretrainingConfiguration: PretrainingConfiguration {
@@ -146,7 +142,7 @@ struct Pretrain: ParsableCommand {
                     + "corpus \(session.corpusTokens) tokens, \(batch)×\(context) tokens per step")
 
             InterruptFlag.install()
-            var progress = TallyTrain.ProgressLine(totalSteps: steps, firstStep: session.resumedFromStep ?? 0)
+            var progress = TrainingProgressLine(totalSteps: steps, firstStep: session.resumedFromStep ?? 0)
             var tokensTrained = 0
             let outcome = try session.train(shouldStop: { InterruptFlag.isSet }) { report in
                 tokensTrained += report.tokens
@@ -159,9 +155,10 @@ struct Pretrain: ParsableCommand {
             switch outcome {
             case .finished(let id, let sha256):
                 if tokensTrained > 0 {
-                    print(String(
-                        format: "trained %d tokens in %.1fs (%.0f tokens/s)", tokensTrained, seconds,
-                        Double(tokensTrained) / max(seconds, 1e-9)))
+                    print(
+                        String(
+                            format: "trained %d tokens in %.1fs (%.0f tokens/s)", tokensTrained, seconds,
+                            Double(tokensTrained) / max(seconds, 1e-9)))
                 }
                 print("saved checkpoint \(out) (id \(id), sha256 \(sha256.prefix(12))…) in \(session.relativePath)/")
             case .interrupted(let step):

@@ -64,7 +64,7 @@ struct SampleCommand: ParsableCommand {
         workspace: Workspace, database: TallyDatabase, checkpoint reference: String, k: Int, prompts limit: Int?,
         split: Split, settings: SamplingSettings, style styleChoice: PromptStyleChoice
     ) throws -> RankingQueueFiller.Report {
-        let resolved = try CheckpointReference.resolve(reference, workspace: workspace)
+        let resolved = try CheckpointResolver.resolve(reference, workspace: workspace, database: database)
         let style = styleChoice.resolve(for: resolved)
         let prompts = try database.promptsAwaitingResponses(split: split, limit: limit)
         guard !prompts.isEmpty else {

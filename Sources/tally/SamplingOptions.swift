@@ -1,5 +1,6 @@
 import ArgumentParser
 import TallyEngine
+import TallyTrain
 
 /// The sampling options `tally sample` and `tally eval` share.
 struct SamplingOptions: ParsableArguments {
@@ -46,6 +47,19 @@ struct SamplingOptions: ParsableArguments {
 
     /// The chosen style.
     var styleChoice: PromptStyleChoice { PromptStyleChoice(rawValue: style) ?? .auto }
+}
+
+/// The `--style` option: which prompt format to give the model.
+enum PromptStyleChoice: String, CaseIterable {
+    case auto, transcript, chat
+
+    func resolve(for checkpoint: ResolvedCheckpoint) -> PromptStyle {
+        switch self {
+        case .auto: return checkpoint.defaultPromptStyle
+        case .transcript: return .transcript
+        case .chat: return .chat
+        }
+    }
 }
 
 extension SamplingSettings {

@@ -11,7 +11,7 @@ struct SimulateCommand: ParsableCommand {
         discussion: """
             Each simulated labeler (sim-1, sim-2, …) is a separate `tally` process with its own database \
             connection. It takes tasks from the real queues through the same store API as the TUI, ranks \
-            responses with the task world's oracle plus calibrated noise (two labelers agree on about 73% \
+            responses with the task world's oracle plus calibrated noise (two labelers agree on about 70% \
             of pairs), writes demonstrations in varied phrasings, and submits each label as one \
             transaction. Prompts that are not task-world prompts are skipped.
 

@@ -35,15 +35,10 @@ struct SimulationWorker {
             let started = Date()
             switch kind {
             case .ranking:
-                guard let task = try database.nextRankingTask(for: labeler) else {
-                    exhausted.insert(kind)
-                    continue
-                }
-                guard let prompt = Self.worldPrompt(task.prompt, in: world) else {
-                    try database.skipTask(assignmentID: task.assignmentID)
-                    Self.emit("skip ranking \(task.taskID)")
-                    continue
-                }
+                guard
+                    case let (task, prompt)? = try take(
+                        kind, { try database.nextRankingTask(for: labeler) }, world: world, exhausted: &exhausted)
+                else { continue }
                 let ranking = simulated.rank(prompt, responses: task.responses.map(\.text))
                 let tiers = ranking.tiers.map { $0.map { task.responses[$0].id } }
                 try database.submitRanking(
@@ -52,30 +47,21 @@ struct SimulationWorker {
                     secondsSpent: Date().timeIntervalSince(started), instructionVersionID: instructionVersionID)
                 Self.emit("label ranking \(task.taskID) \(Self.encode(tiers))")
             case .demonstration:
-                guard let task = try database.nextDemonstrationTask(for: labeler) else {
-                    exhausted.insert(kind)
-                    continue
-                }
-                guard let prompt = Self.worldPrompt(task.prompt, in: world) else {
-                    try database.skipTask(assignmentID: task.assignmentID)
-                    Self.emit("skip demonstration \(task.taskID)")
-                    continue
-                }
+                guard
+                    case let (task, prompt)? = try take(
+                        kind, { try database.nextDemonstrationTask(for: labeler) }, world: world,
+                        exhausted: &exhausted)
+                else { continue }
                 try database.submitDemonstration(
                     assignmentID: task.assignmentID, text: simulated.demonstrate(prompt),
                     flags: SimulatedLabeler.promptFlags(prompt).map { LabelFlag(kind: Self.kind(of: $0)) },
                     secondsSpent: Date().timeIntervalSince(started), instructionVersionID: instructionVersionID)
                 Self.emit("label demonstration \(task.taskID) -")
             case .comparison:
-                guard let task = try database.nextComparisonTask(for: labeler) else {
-                    exhausted.insert(kind)
-                    continue
-                }
-                guard let prompt = Self.worldPrompt(task.prompt, in: world) else {
-                    try database.skipTask(assignmentID: task.assignmentID)
-                    Self.emit("skip comparison \(task.taskID)")
-                    continue
-                }
+                guard
+                    case let (task, prompt)? = try take(
+                        kind, { try database.nextComparisonTask(for: labeler) }, world: world, exhausted: &exhausted)
+                else { continue }
                 let ids = [task.responseA.id, task.responseB.id]
                 let ranking = simulated.rank(prompt, responses: [task.responseA.text, task.responseB.text])
                 let outcome: ComparisonOutcome
@@ -92,6 +78,23 @@ struct SimulationWorker {
             submitted += 1
         }
         Self.emit("done \(submitted)")
+    }
+
+    /// The task `next` hands out, with its world prompt. Nil when there is none (`kind` is then marked
+    /// exhausted) or when its prompt is not a task-world prompt (the task is then skipped and reported).
+    private func take<Task: QueuedTask>(
+        _ kind: TaskKind, _ next: () throws -> Task?, world: World, exhausted: inout Set<TaskKind>
+    ) throws -> (Task, WorldPrompt)? {
+        guard let task = try next() else {
+            exhausted.insert(kind)
+            return nil
+        }
+        guard let prompt = Self.worldPrompt(task.prompt, in: world) else {
+            try database.skipTask(assignmentID: task.assignmentID)
+            Self.emit("skip \(kind.rawValue) \(task.taskID)")
+            return nil
+        }
+        return (task, prompt)
     }
 
     /// The world prompt a stored prompt spells: its text, or a conversation of one user message.
@@ -146,3 +149,14 @@ struct SimulationWorker {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }
+
+/// What ``SimulationWorker`` needs of a task of any kind to skip it or find its world prompt.
+protocol QueuedTask {
+    var assignmentID: Int64 { get }
+    var taskID: Int64 { get }
+    var prompt: Prompt { get }
+}
+
+extension RankingTask: QueuedTask {}
+extension DemonstrationTask: QueuedTask {}
+extension ComparisonTask: QueuedTask {}

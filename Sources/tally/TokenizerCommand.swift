@@ -26,7 +26,10 @@ struct TokenizerCommand: ParsableCommand {
         @Option(help: "The UTF-8 text file to learn from.")
         var corpus: String
 
-        @Option(help: "Tokens in the vocabulary, including 3 special tokens and 256 byte symbols (at least 259).")
+        @Option(
+            help: ArgumentHelp(
+                "Tokens in the vocabulary, including 3 special tokens and 256 byte symbols "
+                    + "(at least \(Train.minimumVocabularySize))."))
         var vocabSize: Int
 
         @Option(help: "Where to write tokenizer.json.")
@@ -35,13 +38,20 @@ struct TokenizerCommand: ParsableCommand {
         @Option(help: "Merge only pairs seen at least this many times.")
         var minPairCount: Int = 2
 
-        func validate() throws {
-            guard vocabSize >= BPETrainer.defaultSpecialTokens.count + 256 else {
+        /// The smallest vocabulary: the special tokens and the 256 byte symbols, without any merge.
+        static let minimumVocabularySize = BPETrainer.defaultSpecialTokens.count + 256
+
+        /// Throws unless `size` (from --vocab-size, here or in `tally pretrain`) is at least the minimum.
+        static func validateVocabularySize(_ size: Int) throws {
+            guard size >= minimumVocabularySize else {
                 throw ValidationError(
-                    "--vocab-size must be at least \(BPETrainer.defaultSpecialTokens.count + 256) "
-                        + "(special tokens and 256 byte symbols)"
-                )
+                    "--vocab-size must be at least \(minimumVocabularySize) "
+                        + "(\(BPETrainer.defaultSpecialTokens.count) special tokens and 256 byte symbols)")
             }
+        }
+
+        func validate() throws {
+            try Self.validateVocabularySize(vocabSize)
             guard minPairCount >= 1 else { throw ValidationError("--min-pair-count must be at least 1") }
         }
 
@@ -51,10 +61,10 @@ struct TokenizerCommand: ParsableCommand {
             do {
                 data = try Data(contentsOf: corpusURL)
             } catch {
-                throw TokenizerCommandError("\(corpus): cannot be read (\(error.localizedDescription))")
+                throw CommandError("\(corpus): cannot be read (\(error.localizedDescription))")
             }
             guard let text = String(data: data, encoding: .utf8) else {
-                throw TokenizerCommandError("\(corpus): is not valid UTF-8 text; convert it to UTF-8 first")
+                throw CommandError("\(corpus): is not valid UTF-8 text; convert it to UTF-8 first")
             }
             let start = Date()
             var lastPrint = Date.distantPast
@@ -122,14 +132,5 @@ struct TokenizerCommand: ParsableCommand {
             let tokens = ids.map { Self.printable(loaded.token(for: $0) ?? "?") }
             print(tokens.joined(separator: " | "))
         }
-    }
-}
-
-/// A failure of a tokenizer command, printed as is (without the usage text argument errors get).
-struct TokenizerCommandError: Error, CustomStringConvertible {
-    var description: String
-
-    init(_ description: String) {
-        self.description = description
     }
 }

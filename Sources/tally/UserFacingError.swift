@@ -14,4 +14,4 @@ extension CheckpointError: UserFacingError {}
 extension EngineError: UserFacingError {}
 extension ModelConfigError: UserFacingError {}
 extension SamplerError: UserFacingError {}
-extension ModelCommandError: UserFacingError {}
+extension CommandError: UserFacingError {}

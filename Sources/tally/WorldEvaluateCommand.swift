@@ -23,7 +23,7 @@ struct WorldEvaluateCommand: ParsableCommand {
 
     func run() throws {
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw WorldCommandError(description: "cannot read \(file); check the path")
+            throw CommandError("cannot read \(file); check the path")
         }
         let world = World.standard
         var summary = OracleSummary()
@@ -32,14 +32,13 @@ struct WorldEvaluateCommand: ParsableCommand {
             let location = "\(file):\(index + 1)"
             guard line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { continue }
             guard let object = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any] else {
-                throw WorldCommandError(
-                    description: "\(location): not a JSON object; each line needs {\"prompt\", \"completion\"}")
+                throw CommandError("\(location): not a JSON object; each line needs {\"prompt\", \"completion\"}")
             }
             guard let prompt = object["prompt"] as? String else {
-                throw WorldCommandError(description: "\(location): \"prompt\" is missing or not a string")
+                throw CommandError("\(location): \"prompt\" is missing or not a string")
             }
             guard let response = (object["completion"] ?? object["response"]) as? String else {
-                throw WorldCommandError(description: "\(location): \"completion\" is missing or not a string")
+                throw CommandError("\(location): \"completion\" is missing or not a string")
             }
             guard let worldPrompt = world.recognize(prompt) else {
                 skipped += 1

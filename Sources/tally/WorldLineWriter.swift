@@ -28,7 +28,7 @@ final class WorldLineWriter {
         guard FileManager.default.createFile(atPath: temporaryURL.path, contents: nil),
             let handle = FileHandle(forWritingAtPath: temporaryURL.path)
         else {
-            throw WorldCommandError(description: "cannot write \(path): check the folder exists and is writable")
+            throw CommandError("cannot write \(path): check the folder exists and is writable")
         }
         destination = path
         temporary = temporaryURL.path
@@ -59,16 +59,15 @@ final class WorldLineWriter {
             try handle.close()
             // rename(2) replaces the destination atomically: readers see the old file or the new one.
             guard rename(temporary, destination) == 0 else {
-                throw WorldCommandError(
-                    description: "cannot write \(destination): \(String(cString: strerror(errno)))")
+                throw CommandError("cannot write \(destination): \(String(cString: strerror(errno)))")
             }
             finished = true
-        } catch let error as WorldCommandError {
+        } catch let error as CommandError {
             try? FileManager.default.removeItem(atPath: temporary)
             throw error
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
-            throw WorldCommandError(description: "cannot write \(destination): \(error.localizedDescription)")
+            throw CommandError("cannot write \(destination): \(error.localizedDescription)")
         }
     }
 
@@ -77,8 +76,7 @@ final class WorldLineWriter {
         do {
             try handle.write(contentsOf: buffer)
         } catch {
-            throw WorldCommandError(
-                description: "cannot write \(destination ?? "standard output"): \(error.localizedDescription)")
+            throw CommandError("cannot write \(destination ?? "standard output"): \(error.localizedDescription)")
         }
         buffer.removeAll(keepingCapacity: true)
     }

@@ -14,6 +14,11 @@ enum WorldOutput {
         "{" + fields.map { jsonString($0.0) + ":" + jsonString($0.1) }.joined(separator: ",") + "}"
     }
 
+    /// A prompt of `split` as `tally world prompts` writes it: {"prompt", "family", "split"}.
+    static func promptLine(_ prompt: WorldPrompt, split: PromptSplit) -> String {
+        jsonObject([("prompt", prompt.text), ("family", prompt.family), ("split", split.rawValue)])
+    }
+
     /// Writes `lines` with a ``WorldLineWriter``: the file appears only when complete.
     static func write(_ lines: [String], to path: String?) throws {
         let writer = try WorldLineWriter(path: path)
@@ -28,8 +33,3 @@ enum WorldOutput {
 }
 
 extension PromptSplit: ExpressibleByArgument {}
-
-/// A failure of a world command, printed as one line without the usage text.
-struct WorldCommandError: Error, CustomStringConvertible {
-    let description: String
-}

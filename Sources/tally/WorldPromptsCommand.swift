@@ -37,17 +37,15 @@ struct WorldPromptsCommand: ParsableCommand {
         var names: [String]?
         if let families {
             let requested = families.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-            let known = world.families.map(\.name)
-            if let unknown = requested.first(where: { !known.contains($0) }) {
+            if let unknown = requested.first(where: { world.family(named: $0) == nil }) {
                 throw ValidationError(
-                    "unknown family \"\(unknown)\"; the families are: \(known.joined(separator: ", "))")
+                    "unknown family \"\(unknown)\"; the families are: "
+                        + world.families.map(\.name).joined(separator: ", "))
             }
             names = requested
         }
         let prompts = world.prompts(split: split, count: count, seed: seed, families: names)
-        let lines = prompts.map {
-            WorldOutput.jsonObject([("prompt", $0.text), ("family", $0.family), ("split", split.rawValue)])
-        }
+        let lines = prompts.map { WorldOutput.promptLine($0, split: split) }
         try WorldOutput.write(lines, to: out)
         if prompts.count < count {
             WorldOutput.note(

@@ -24,9 +24,8 @@ struct WorldScoreCommand: ParsableCommand {
     func run() throws {
         let world = TallyWorld.World()
         guard let worldPrompt = world.recognize(prompt) else {
-            throw WorldCommandError(
-                description:
-                    "\"\(prompt.prefix(80))\" is not a prompt of the task world; `tally world prompts` writes some")
+            throw CommandError(
+                "\"\(prompt.prefix(80))\" is not a prompt of the task world; `tally world prompts` writes some")
         }
         let score = Oracle.score(worldPrompt, response: response)
         if json {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TallyStore
+import Testing
 
 @Suite(.enabled(if: TallyBinary.url != nil, "the tally executable is built next to the tests"))
 struct PretrainGenerateCLITests {
@@ -95,7 +95,8 @@ struct PretrainResumeCLITests {
         let running = try TallyBinary.start(arguments(stopped))
         let firstSave = URL(fileURLWithPath: stopped).appendingPathComponent("checkpoints/s/trainer_state.json")
         let deadline = Date().addingTimeInterval(60)
-        while !FileManager.default.fileExists(atPath: firstSave.path) && Date() < deadline && running.process.isRunning {
+        while !FileManager.default.fileExists(atPath: firstSave.path) && Date() < deadline && running.process.isRunning
+        {
             Thread.sleep(forTimeInterval: 0.02)
         }
         running.process.interrupt()

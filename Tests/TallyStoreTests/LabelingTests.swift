@@ -264,7 +264,7 @@ import Testing
         let draft = try database.insertDraft(promptID: prompts[2], author: .endpoint(model: "m"), text: "Draft")
         let ada = try database.labeler(named: "ada")
         let bob = try database.labeler(named: "bob")
-        // Bob holds prompt 0 (overlap 1: nobody else gets it); Ada holds prompt 3, unfinished.
+        // Bob holds prompt 0 (overlap 1: nobody else gets it); Ada skips prompt 1 and holds prompt 2, unfinished.
         #expect(try database.nextDemonstrationTask(for: bob)?.prompt.id == prompts[0])
         let adaTask = try #require(try database.nextDemonstrationTask(for: ada))
         #expect(adaTask.prompt.id == prompts[1])

@@ -2,6 +2,7 @@ import Foundation
 import TallyEngine
 import TallyStore
 import Testing
+
 @testable import TallyTrain
 
 // Serialized: two models training at once in one process share OpenBLAS, whose concurrent sgemm calls
@@ -37,7 +38,8 @@ import Testing
         let slot = differing.flatMap { index in
             straight.loop.model.parameterSlots.first { $0.offset <= index && index < $0.offset + $0.count }?.name
         }
-        #expect(differing == nil, "final weights differ at \(String(describing: differing)) in \(String(describing: slot))")
+        #expect(
+            differing == nil, "final weights differ at \(String(describing: differing)) in \(String(describing: slot))")
     }
 
     /// Through the workspace session: stopped at step 6 (as Ctrl-C does), rerun, finished; the database holds one
@@ -150,11 +152,88 @@ import Testing
         try trainer.checkpoint().save(to: folder)
         do {
             _ = try Pretrainer(
-                resuming: try Checkpoint.load(from: folder), configuration: Tiny.configuration(steps: 8), tokens: tokens)
+                resuming: try Checkpoint.load(from: folder), configuration: Tiny.configuration(steps: 8), tokens: tokens
+            )
             Issue.record("resumed with other settings")
         } catch let error as TrainingError {
             #expect(error.description.contains("steps 4 → 8"), "\(error)")
             #expect(error.description.contains("--fresh"))
+        }
+    }
+
+    /// A registered name is finished: rerunning it with other settings is refused rather than reporting the old
+    /// checkpoint as the outcome of the new settings.
+    @Test func aRegisteredNameWithOtherSettingsIsRefused() throws {
+        let temp = try TemporaryFolder()
+        let corpus = try TextCorpus.load(from: try temp.file("corpus.txt", Tiny.corpusText))
+        let (workspace, database) = try temp.workspace()
+        defer { database.close() }
+        _ = try PretrainingSession(
+            workspace: workspace, database: database, name: "base", configuration: Tiny.configuration(steps: 2),
+            corpus: corpus, tokenizer: .train(vocabularySize: 300)
+        ).train()
+        do {
+            _ = try PretrainingSession(
+                workspace: workspace, database: database, name: "base", configuration: Tiny.configuration(steps: 3),
+                corpus: corpus, tokenizer: nil)
+            Issue.record("a registered name was reopened with other settings")
+        } catch let error as TrainingError {
+            #expect(error.description.contains("\"base\" is already registered"), "\(error)")
+            #expect(error.description.contains("other settings"), "\(error)")
+        }
+    }
+
+    /// A registered checkpoint whose folder was damaged or removed says so, naming the file, instead of blaming
+    /// the settings.
+    @Test func aRegisteredNameWhoseFolderIsDamagedOrGoneSaysSo() throws {
+        let temp = try TemporaryFolder()
+        let corpus = try TextCorpus.load(from: try temp.file("corpus.txt", Tiny.corpusText))
+        let (workspace, database) = try temp.workspace()
+        defer { database.close() }
+        let configuration = Tiny.configuration(steps: 2)
+        func reopen() throws -> PretrainingSession {
+            try PretrainingSession(
+                workspace: workspace, database: database, name: "base", configuration: configuration,
+                corpus: corpus, tokenizer: nil)
+        }
+        let first = try PretrainingSession(
+            workspace: workspace, database: database, name: "base", configuration: configuration, corpus: corpus,
+            tokenizer: .train(vocabularySize: 300))
+        _ = try first.train()
+
+        let state = first.folder.appendingPathComponent(Checkpoint.FileName.trainerState)
+        try Data("{}".utf8).write(to: state)
+        let damaged = #expect(throws: TrainingError.self) { try reopen() }
+        #expect(damaged?.description.contains(state.path) == true, "\(String(describing: damaged))")
+        #expect(damaged?.description.contains("other settings") == false, "\(String(describing: damaged))")
+
+        try FileManager.default.removeItem(at: first.folder)
+        let gone = #expect(throws: TrainingError.self) { try reopen() }
+        #expect(gone?.description.contains("does not exist") == true, "\(String(describing: gone))")
+        #expect(gone?.description.contains("other settings") == false, "\(String(describing: gone))")
+    }
+
+    /// Resuming continues the same token stream, so a run saved on one corpus is not resumed on another.
+    @Test func resumingOnAnotherCorpusIsRefused() throws {
+        let temp = try TemporaryFolder()
+        let corpus = try TextCorpus.load(from: try temp.file("corpus.txt", Tiny.corpusText))
+        let other = try TextCorpus.load(from: try temp.file("other.txt", Tiny.corpusText + "the dog sat too. "))
+        let (workspace, database) = try temp.workspace()
+        defer { database.close() }
+        let configuration = Tiny.configuration(steps: 4)
+        let first = try PretrainingSession(
+            workspace: workspace, database: database, name: "base", configuration: configuration, corpus: corpus,
+            tokenizer: .train(vocabularySize: 300))
+        var steps = 0
+        #expect(try first.train(shouldStop: { steps == 2 }) { _ in steps += 1 } == .interrupted(step: 2))
+        do {
+            _ = try PretrainingSession(
+                workspace: workspace, database: database, name: "base", configuration: configuration, corpus: other,
+                tokenizer: nil)
+            Issue.record("resumed on another corpus")
+        } catch let error as TrainingError {
+            #expect(error.description.contains("another corpus than \(other.displayName)"), "\(error)")
+            #expect(error.description.contains("--fresh"), "\(error)")
         }
     }
 
@@ -175,13 +254,5 @@ import Testing
         #expect(throws: TrainingError.self) {
             try Pretrainer(configuration: Tiny.configuration(steps: 1), tokenizer: tokenizer, tokens: tooShort)
         }
-    }
-
-    @Test func progressLineShowsStepLossRateAndETA() {
-        let progress = ProgressLine(totalSteps: 200, isTerminal: false)
-        let line = progress.text(step: 20, loss: 2.5, tokensPerSecond: 12_345)
-        #expect(line.hasPrefix("step  20/200  loss 2.5000  12.3k tok/s  ETA "))
-        #expect(ProgressLine.formatDuration(75) == "1m15s")
-        #expect(ProgressLine.formatDuration(3700) == "1h01m")
     }
 }

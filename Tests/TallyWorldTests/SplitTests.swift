@@ -42,11 +42,24 @@ private let world = World()
 }
 
 @Test func splitMembershipDependsOnTheTextAloneNotTheSeed() {
-    for seed: UInt64 in [1, 99] {
-        for prompt in world.prompts(split: .eval, count: 100, seed: seed) {
-            #expect(world.splits.split(of: prompt.text) == .eval)
+    /// Each prompt text drawn with `seed`, and the split it was drawn for.
+    func splits(seed: UInt64) -> [String: PromptSplit] {
+        var splitOfText: [String: PromptSplit] = [:]
+        for split in PromptSplit.allCases {
+            for prompt in world.prompts(split: split, count: 400, seed: seed) { splitOfText[prompt.text] = split }
         }
+        return splitOfText
     }
+    let first = splits(seed: 1)
+    let second = splits(seed: 99)
+    let drawnByBoth = Set(first.keys).intersection(second.keys)
+    #expect(drawnByBoth.count >= 100, "the seeds must draw some prompts in common for the check to mean something")
+    for text in drawnByBoth {
+        #expect(first[text] == second[text], "\(text) is in another split with another seed")
+    }
+    // A world built anew assigns every text the split it was drawn for.
+    let rebuilt = World()
+    for (text, split) in first { #expect(rebuilt.splits.split(of: text) == split) }
 }
 
 @Test func promptsAreDeterministicForASeed() {

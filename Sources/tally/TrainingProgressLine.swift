@@ -1,29 +1,29 @@
 import Foundation
 
-/// A progress line for long work: step, loss, tokens/s and ETA. On a terminal it is redrawn in place
+/// `tally pretrain`'s progress line: step, loss, tokens/s and ETA. On a terminal it is redrawn in place
 /// (carriage return, erase line); elsewhere (a log file, a pipe) it prints plain lines, at most one per
 /// `interval` seconds, plus the last step.
 ///
 /// ```swift
-/// var progress = ProgressLine(totalSteps: 1000, firstStep: 0)
+/// var progress = TrainingProgressLine(totalSteps: 1000, firstStep: 0)
 /// progress.update(step: 10, loss: 3.2, tokensPerSecond: 9500)
 /// progress.finish()
 /// ```
-public struct ProgressLine {
-    public let totalSteps: Int
+struct TrainingProgressLine {
+    let totalSteps: Int
     /// Where the line goes (standard error by default).
-    public let output: FileHandle
+    let output: FileHandle
     /// Whether the output is a terminal: the line is redrawn in place.
-    public let isTerminal: Bool
+    let isTerminal: Bool
     /// Least seconds between two printed lines (redraws on a terminal are also limited, to 10 per second).
-    public let interval: Double
+    let interval: Double
     private let firstStep: Int
     private let start = DispatchTime.now()
     private var lastPrint: Double = -.infinity
     private var drawn = false
 
     /// A progress line for steps `firstStep + 1 ... totalSteps` (a resumed run starts past 0).
-    public init(
+    init(
         totalSteps: Int, firstStep: Int = 0, output: FileHandle = .standardError, isTerminal: Bool? = nil,
         interval: Double = 2
     ) {
@@ -35,10 +35,10 @@ public struct ProgressLine {
     }
 
     /// Seconds since the line was made.
-    public var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
+    var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
 
     /// The text of the line for `step` (no newline).
-    public func text(step: Int, loss: Float, tokensPerSecond: Double) -> String {
+    func text(step: Int, loss: Float, tokensPerSecond: Double) -> String {
         let done = step - firstStep
         let remaining = totalSteps - step
         let eta = done > 0 ? elapsed / Double(done) * Double(remaining) : 0
@@ -49,7 +49,7 @@ public struct ProgressLine {
     }
 
     /// Shows `step`; prints only when enough time has passed or it is the last step.
-    public mutating func update(step: Int, loss: Float, tokensPerSecond: Double) {
+    mutating func update(step: Int, loss: Float, tokensPerSecond: Double) {
         let now = elapsed
         let last = step >= totalSteps
         guard last || now - lastPrint >= (isTerminal ? 0.1 : interval) else { return }
@@ -64,20 +64,20 @@ public struct ProgressLine {
     }
 
     /// Ends the in-place line with a newline (nothing to do for plain lines).
-    public mutating func finish() {
+    mutating func finish() {
         if isTerminal && drawn { output.write(Data("\n".utf8)) }
         drawn = false
     }
 
     /// 12345 → "12.3k", 950 → "950".
-    public static func formatRate(_ value: Double) -> String {
+    static func formatRate(_ value: Double) -> String {
         if value >= 1e6 { return String(format: "%.2fM", value / 1e6) }
         if value >= 1e4 { return String(format: "%.1fk", value / 1e3) }
         return String(format: "%.0f", value)
     }
 
     /// 75 → "1m15s", 3700 → "1h01m", 9 → "9s".
-    public static func formatDuration(_ seconds: Double) -> String {
+    static func formatDuration(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0 else { return "?" }
         let total = Int(seconds.rounded())
         if total >= 3600 { return String(format: "%dh%02dm", total / 3600, (total % 3600) / 60) }
