@@ -50,7 +50,8 @@ let package = Package(
             ]
         ),
         .target(name: "TallyWorld"),
-        .target(name: "TallyTrain", dependencies: ["TallyEngine", "TallyStore"], swiftSettings: fastMath),
+        .target(
+            name: "TallyTrain", dependencies: ["TallyEngine", "TallyStore", "TallyWorld"], swiftSettings: fastMath),
         .target(name: "TallyArena", dependencies: ["TallyEngine", "TallyStore"]),
         .target(name: "TallyTUI", dependencies: ["TallyStore", "CNcursesw"]),
         .executableTarget(

@@ -141,7 +141,11 @@ public enum AssignmentStatus: String, CaseIterable, Codable, Sendable {
 
 /// The kinds of checkpoint a workspace holds.
 public enum CheckpointKind: String, CaseIterable, Codable, Sendable {
-    case base, sft, rm, dpo, ppo
+    case base, sft, rm, dpo, ppo, grpo, rloo, value
+
+    /// Whether the checkpoint is a language model that writes responses (every kind but reward and value
+    /// models): what drafts, critiques, sampling and the arena use.
+    public var isPolicy: Bool { self != .rm && self != .value }
 }
 
 /// Who judged an arena battle.

@@ -8,7 +8,7 @@ enum Schema {
     /// The migration identifiers, oldest first.
     static let migrationIdentifiers = [
         "v1-core", "v2-queues", "v3-pretrain-runs", "v4-draft-edit-distance",
-        "v5-bulk-table-checks",
+        "v5-bulk-table-checks", "v6-training-run-parents",
     ]
 
     static var migrator: DatabaseMigrator {
@@ -18,6 +18,7 @@ enum Schema {
         migrator.registerMigration("v3-pretrain-runs", migrate: allowPretrainingRuns)
         migrator.registerMigration("v4-draft-edit-distance", migrate: addDraftEditDistance)
         migrator.registerMigration("v5-bulk-table-checks", migrate: checkBulkTablesWithoutInLists)
+        migrator.registerMigration("v6-training-run-parents", migrate: addTrainingRunParents)
         return migrator
     }
 
@@ -320,6 +321,58 @@ enum Schema {
                 ALTER TABLE comparison_v5 RENAME TO comparison;
                 CREATE INDEX comparison_pair ON comparison(responseAId, responseBId);
                 CREATE INDEX comparison_assignment ON comparison(assignmentId);
+                """)
+    }
+
+    /// Training runs name their parent checkpoints by role (the init/policy checkpoint stays in
+    /// `baseCheckpointId`; the reference, reward and value models get columns of their own), the checkpoint
+    /// name they write, the steps they plan and why they stopped or failed; `stopped` is a run interrupted
+    /// at a saved step, which the same command resumes. The run and checkpoint kinds gain the RL
+    /// trainers (`grpo`, `rloo`) and PPO's `value` model. Both tables are rebuilt with their rows, as in
+    /// ``allowPretrainingRuns(_:)``.
+    private static func addTrainingRunParents(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE checkpoint_v6 (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    kind TEXT NOT NULL CHECK (kind = 'base' OR kind = 'sft' OR kind = 'rm' OR kind = 'dpo'
+                        OR kind = 'ppo' OR kind = 'grpo' OR kind = 'rloo' OR kind = 'value'),
+                    parentId INTEGER REFERENCES checkpoint(id),
+                    path TEXT NOT NULL,
+                    config TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    createdAt REAL NOT NULL
+                );
+                INSERT INTO checkpoint_v6 (id, name, kind, parentId, path, config, sha256, createdAt)
+                    SELECT id, name, kind, parentId, path, config, sha256, createdAt FROM checkpoint;
+                DROP TABLE checkpoint;
+                ALTER TABLE checkpoint_v6 RENAME TO checkpoint;
+
+                CREATE TABLE trainingRun_v6 (
+                    id INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL CHECK (kind = 'pretrain' OR kind = 'sft' OR kind = 'rm' OR kind = 'dpo'
+                        OR kind = 'ppo' OR kind = 'grpo' OR kind = 'rloo'),
+                    name TEXT,
+                    baseCheckpointId INTEGER REFERENCES checkpoint(id),
+                    referenceCheckpointId INTEGER REFERENCES checkpoint(id),
+                    rewardCheckpointId INTEGER REFERENCES checkpoint(id),
+                    valueCheckpointId INTEGER REFERENCES checkpoint(id),
+                    outputCheckpointId INTEGER REFERENCES checkpoint(id),
+                    config TEXT NOT NULL,
+                    totalSteps INTEGER,
+                    status TEXT NOT NULL
+                        CHECK (status = 'running' OR status = 'stopped' OR status = 'finished' OR status = 'failed'),
+                    error TEXT,
+                    startedAt REAL NOT NULL,
+                    finishedAt REAL
+                );
+                INSERT INTO trainingRun_v6 (id, kind, baseCheckpointId, outputCheckpointId, config, status, startedAt,
+                    finishedAt)
+                    SELECT id, kind, baseCheckpointId, outputCheckpointId, config, status, startedAt, finishedAt
+                    FROM trainingRun;
+                DROP TABLE trainingRun;
+                ALTER TABLE trainingRun_v6 RENAME TO trainingRun;
                 """)
     }
 }

@@ -3,12 +3,16 @@ import GRDB
 
 /// The kinds of training run: pretraining (next-token on a text corpus), then the RLHF stages.
 public enum TrainingKind: String, CaseIterable, Codable, Sendable {
-    case pretrain, sft, rm, dpo, ppo
+    case pretrain, sft, rm, dpo, ppo, grpo, rloo
 }
 
 /// How a training run ended (or that it has not).
 public enum TrainingStatus: String, CaseIterable, Codable, Sendable {
-    case running, finished, failed
+    /// Training now, or killed without a chance to say so (the same command resumes it).
+    case running
+    /// Interrupted at a saved step (Ctrl-C, SIGTERM); the same command resumes it.
+    case stopped
+    case finished, failed
 }
 
 /// One arena battle to record.
@@ -42,25 +46,55 @@ public struct BattleRecord: Hashable, Sendable {
 }
 
 extension TallyDatabase {
-    /// Records the start of a training run. Returns its id.
+    /// Records the start of a training run with only an init checkpoint. Returns its id.
     @discardableResult
     public func startTrainingRun(kind: TrainingKind, baseCheckpointID: Int64?, config: String) throws -> Int64 {
+        try startTrainingRun(
+            kind: kind, name: nil, parents: TrainingRunParents(initial: baseCheckpointID), config: config,
+            totalSteps: nil)
+    }
+
+    /// Records the start of a training run: its kind, the checkpoint name it writes, its parents by role, its
+    /// full configuration as JSON text and the optimizer steps it plans. Returns its id.
+    @discardableResult
+    public func startTrainingRun(
+        kind: TrainingKind, name: String?, parents: TrainingRunParents, config: String, totalSteps: Int?
+    ) throws -> Int64 {
         try write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO trainingRun (kind, baseCheckpointId, config, status, startedAt)
-                    VALUES (?, ?, ?, 'running', ?)
-                    """, arguments: [kind.rawValue, baseCheckpointID, config, Date.nowTimestamp])
+                    INSERT INTO trainingRun (kind, name, baseCheckpointId, referenceCheckpointId, rewardCheckpointId,
+                        valueCheckpointId, config, totalSteps, status, startedAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)
+                    """,
+                arguments: [
+                    kind.rawValue, name, parents.initial, parents.reference, parents.reward, parents.value, config,
+                    totalSteps, Date.nowTimestamp,
+                ])
             return db.lastInsertedRowID
         }
     }
 
-    /// Records how a training run ended and the checkpoint it produced.
-    public func finishTrainingRun(id: Int64, status: TrainingStatus, outputCheckpointID: Int64?) throws {
+    /// Marks a run that stopped (interrupted or failed) as running again, when the same command resumes it.
+    public func resumeTrainingRun(id: Int64) throws {
         try write { db in
             try db.execute(
-                sql: "UPDATE trainingRun SET status = ?, outputCheckpointId = ?, finishedAt = ? WHERE id = ?",
-                arguments: [status.rawValue, outputCheckpointID, Date.nowTimestamp, id])
+                sql: "UPDATE trainingRun SET status = 'running', error = NULL, finishedAt = NULL WHERE id = ?",
+                arguments: [id])
+            guard db.changesCount == 1 else { throw StoreError.notFound("training run \(id)") }
+        }
+    }
+
+    /// Records how a training run ended, the checkpoint it produced and, for a failure, why.
+    public func finishTrainingRun(
+        id: Int64, status: TrainingStatus, outputCheckpointID: Int64?, error: String? = nil
+    ) throws {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE trainingRun SET status = ?, outputCheckpointId = ?, error = ?, finishedAt = ? WHERE id = ?
+                    """,
+                arguments: [status.rawValue, outputCheckpointID, error, Date.nowTimestamp, id])
             guard db.changesCount == 1 else { throw StoreError.notFound("training run \(id)") }
         }
     }

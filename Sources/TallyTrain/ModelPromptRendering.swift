@@ -1,14 +1,13 @@
 import Foundation
 import TallyEngine
 import TallyStore
-import TallyTrain
 import TallyWorld
 
 /// Puts workspace prompts to a model in the style it was trained on: the task world's plain-text
 /// transcript for a base model, the chat template for a fine-tuned one.
-enum ModelPromptRendering {
+public enum ModelPromptRendering {
     /// The model prompt for a stored prompt.
-    static func modelPrompt(_ content: PromptContent, style: PromptStyle) -> ModelPrompt {
+    public static func modelPrompt(_ content: PromptContent, style: PromptStyle) -> ModelPrompt {
         switch (content.canonical, style) {
         case (.text(let text), .transcript):
             return .continuation(World.generationPrefix(for: text))
@@ -16,15 +15,19 @@ enum ModelPromptRendering {
             return .conversation([ChatMessage(role: .user, content: text)])
         case (.messages(let messages), .transcript):
             return .continuation(transcript(messages))
-        case (.messages(let messages), .chat):
-            return .conversation(
-                messages.map { ChatMessage(role: ChatRole(rawValue: $0.role) ?? .user, content: $0.content) })
+        case (.messages, .chat):
+            return .conversation(chatMessages(content.canonical))
         }
     }
 
     /// The model prompt for a task-world prompt.
-    static func modelPrompt(_ prompt: WorldPrompt, style: PromptStyle) -> ModelPrompt {
+    public static func modelPrompt(_ prompt: WorldPrompt, style: PromptStyle) -> ModelPrompt {
         modelPrompt(.text(prompt.text), style: style)
+    }
+
+    /// A stored prompt's turns as chat messages (a single text is one user turn; unknown roles read as user).
+    public static func chatMessages(_ content: PromptContent) -> [ChatMessage] {
+        content.asMessages.map { ChatMessage(role: ChatRole(rawValue: $0.role) ?? .user, content: $0.content) }
     }
 
     /// A conversation in the corpus's transcript style, ending where the assistant's next turn begins.
