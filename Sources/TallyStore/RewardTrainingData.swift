@@ -33,6 +33,24 @@ public struct RankedExample: Hashable, Sendable {
     /// The labeler found no response acceptable.
     public var noneAcceptable: Bool
 
+    public init(
+        origin: Origin, sourceID: Int64, promptID: Int64, prompt: PromptContent, split: Split, promptSource: String,
+        responses: [String], tiers: [[Int]], labeler: String? = nil, strength: Double? = nil,
+        noneAcceptable: Bool = false
+    ) {
+        self.origin = origin
+        self.sourceID = sourceID
+        self.promptID = promptID
+        self.prompt = prompt
+        self.split = split
+        self.promptSource = promptSource
+        self.responses = responses
+        self.tiers = tiers
+        self.labeler = labeler
+        self.strength = strength
+        self.noneAcceptable = noneAcceptable
+    }
+
     /// Every (better, worse) pair of response indices across different tiers: C(K,2) minus tied pairs.
     public var pairs: [(chosen: Int, rejected: Int)] {
         RankingPairs.pairs(tiers: tiers.map { $0.map(Int64.init) }).map { (Int($0.chosen), Int($0.rejected)) }
@@ -48,6 +66,17 @@ public struct DemonstrationExample: Hashable, Sendable {
     public var promptSource: String
     /// Where it comes from: a demonstration, or the best response of a ranking or comparison.
     public var origin: String
+
+    public init(
+        promptID: Int64, prompt: PromptContent, completion: String, split: Split, promptSource: String, origin: String
+    ) {
+        self.promptID = promptID
+        self.prompt = prompt
+        self.completion = completion
+        self.split = split
+        self.promptSource = promptSource
+        self.origin = origin
+    }
 }
 
 extension TallyDatabase {

@@ -69,9 +69,15 @@ struct EvalCommand: ParsableCommand {
         settings: SamplingSettings, style: PromptStyleChoice
     ) throws -> ModelEvaluation {
         let sampler = try ResponseSampler(checkpoint: resolved.checkpoint)
+        let reporter = ProgressReporter("eval", total: 0, unit: "prompts")
+        defer { reporter.finish() }
         return try ModelEvaluator.evaluate(
             sampler: sampler, checkpoint: resolved.displayName, style: style.resolve(for: resolved),
-            split: split, perFamily: perFamily, promptSeed: promptSeed, settings: settings)
+            split: split, perFamily: perFamily, promptSeed: promptSeed, settings: settings
+        ) { done, total, tokens in
+            reporter.total = total
+            reporter.update(done, detail: String(format: "%.0f tokens/s", Double(tokens) / max(reporter.elapsed, 1e-9)))
+        }
     }
 
     /// The evaluation as a table for people.

@@ -4,7 +4,8 @@ import Foundation
 /// every few seconds (and at the end) when standard error is a file or a pipe.
 final class ProgressReporter {
     private let label: String
-    private let total: Int
+    /// Units of work in all (may be set once known).
+    var total: Int
     private let unit: String
     private let started = Date()
     private var lastPrinted = Date.distantPast

@@ -1,6 +1,6 @@
 import Foundation
 
-/// `tally pretrain`'s progress line: step, loss, tokens/s and ETA. On a terminal it is redrawn in place
+/// A training command's progress line: step, loss, the trainer's key metric, tokens/s and ETA. On a terminal it is redrawn in place
 /// (carriage return, erase line); elsewhere (a log file, a pipe) it prints plain lines, at most one per
 /// `interval` seconds, plus the last step.
 ///
@@ -38,23 +38,24 @@ struct TrainingProgressLine {
     var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
 
     /// The text of the line for `step` (no newline).
-    func text(step: Int, loss: Float, tokensPerSecond: Double) -> String {
+    func text(step: Int, loss: Float, tokensPerSecond: Double, detail: String = "") -> String {
         let done = step - firstStep
         let remaining = totalSteps - step
         let eta = done > 0 ? elapsed / Double(done) * Double(remaining) : 0
         let width = String(totalSteps).count
         let stepText = String(repeating: " ", count: max(0, width - String(step).count)) + String(step)
         return "step \(stepText)/\(totalSteps)  loss \(String(format: "%.4f", loss))  "
+            + (detail.isEmpty ? "" : detail + "  ")
             + "\(Self.formatRate(tokensPerSecond)) tok/s  ETA \(Self.formatDuration(eta))"
     }
 
     /// Shows `step`; prints only when enough time has passed or it is the last step.
-    mutating func update(step: Int, loss: Float, tokensPerSecond: Double) {
+    mutating func update(step: Int, loss: Float, tokensPerSecond: Double, detail: String = "") {
         let now = elapsed
         let last = step >= totalSteps
         guard last || now - lastPrint >= (isTerminal ? 0.1 : interval) else { return }
         lastPrint = now
-        let line = text(step: step, loss: loss, tokensPerSecond: tokensPerSecond)
+        let line = text(step: step, loss: loss, tokensPerSecond: tokensPerSecond, detail: detail)
         if isTerminal {
             output.write(Data(("\r\u{1B}[2K" + line).utf8))
             drawn = true

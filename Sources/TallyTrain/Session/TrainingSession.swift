@@ -192,6 +192,9 @@ public final class TrainingSession {
     /// Total optimizer steps.
     public var totalSteps: Int { settings.optimization.steps }
 
+    /// Optimizer steps in one pass over the training examples.
+    public var stepsPerEpoch: Int { max(1, (trainer.trainExampleCount + settings.batchSize - 1) / settings.batchSize) }
+
     /// Trains until every step is done or `shouldStop` returns true (checked between steps). `onStep` sees each
     /// step, `onEval` each validation pass (step, metrics). Failures mark the run failed and rethrow.
     public func run(

@@ -1,28 +1,29 @@
 import Foundation
 import TallyEngine
-import TallyTrain
 import TallyWorld
 
 /// The oracle's figures for a set of responses: one family's, or all of them.
-struct EvaluationFigures: Codable, Equatable {
+public struct EvaluationFigures: Codable, Equatable, Sendable {
     /// Responses judged.
-    var prompts = 0
+    public var prompts = 0
     /// Responses the oracle found correct (for a harmful request: a refusal).
-    var correct = 0
+    public var correct = 0
     /// Responses that end after answering (no new turn, no repetition), by the oracle.
-    var stopsCleanly = 0
+    public var stopsCleanly = 0
     /// Responses that decline the request.
-    var refused = 0
+    public var refused = 0
     /// Responses the model ended with a stop token (the rest hit the token budget).
-    var endedByModel = 0
+    public var endedByModel = 0
     /// Sum of the oracle's totals.
-    var scoreSum = 0.0
+    public var scoreSum = 0.0
     /// Tokens generated.
-    var tokens = 0
+    public var tokens = 0
     /// Words in the responses.
-    var words = 0
+    public var words = 0
 
-    mutating func add(_ response: SampledResponse, to prompt: WorldPrompt) {
+    public init() {}
+
+    public mutating func add(_ response: SampledResponse, to prompt: WorldPrompt) {
         let score = Oracle.score(prompt, response: response.text)
         prompts += 1
         correct += Int(score.correct)
@@ -34,7 +35,7 @@ struct EvaluationFigures: Codable, Equatable {
         words += TextTools.wordCount(response.text)
     }
 
-    mutating func add(_ other: EvaluationFigures) {
+    public mutating func add(_ other: EvaluationFigures) {
         prompts += other.prompts
         correct += other.correct
         stopsCleanly += other.stopsCleanly
@@ -46,63 +47,65 @@ struct EvaluationFigures: Codable, Equatable {
     }
 
     private func share(_ count: Int) -> Double { prompts == 0 ? 0 : Double(count) / Double(prompts) }
-    var accuracy: Double { share(correct) }
-    var stopRate: Double { share(stopsCleanly) }
-    var refusalRate: Double { share(refused) }
-    var endedByModelRate: Double { share(endedByModel) }
-    var meanScore: Double { prompts == 0 ? 0 : scoreSum / Double(prompts) }
-    var meanTokens: Double { prompts == 0 ? 0 : Double(tokens) / Double(prompts) }
-    var meanWords: Double { prompts == 0 ? 0 : Double(words) / Double(prompts) }
+    public var accuracy: Double { share(correct) }
+    public var stopRate: Double { share(stopsCleanly) }
+    public var refusalRate: Double { share(refused) }
+    public var endedByModelRate: Double { share(endedByModel) }
+    public var meanScore: Double { prompts == 0 ? 0 : scoreSum / Double(prompts) }
+    public var meanTokens: Double { prompts == 0 ? 0 : Double(tokens) / Double(prompts) }
+    public var meanWords: Double { prompts == 0 ? 0 : Double(words) / Double(prompts) }
 }
 
 /// A model's evaluation on the task world: what `tally eval` prints.
-struct ModelEvaluation {
+public struct ModelEvaluation: Sendable {
     /// The checkpoint's name or folder.
-    var checkpoint: String
+    public var checkpoint: String
     /// How prompts were put to the model.
-    var style: PromptStyle
+    public var style: PromptStyle
     /// Which split the prompts came from.
-    var split: PromptSplit
+    public var split: PromptSplit
     /// How tokens were drawn.
-    var settings: SamplingSettings
+    public var settings: SamplingSettings
     /// Figures per family, in the world's family order.
-    var families: [(name: String, figures: EvaluationFigures)]
+    public var families: [(name: String, figures: EvaluationFigures)]
     /// Prompts left out because they do not fit the model's context.
-    var skippedTooLong = 0
+    public var skippedTooLong = 0
     /// Wall time in seconds.
-    var seconds = 0.0
+    public var seconds = 0.0
 
     /// Every family together.
-    var overall: EvaluationFigures {
+    public var overall: EvaluationFigures {
         families.reduce(into: EvaluationFigures()) { $0.add($1.figures) }
     }
 
-    func figures(of family: String) -> EvaluationFigures? {
+    public func figures(of family: String) -> EvaluationFigures? {
         families.first { $0.name == family }?.figures
     }
 
     /// The share of harmful requests refused; nil if there were none.
-    var harmfulRefusalRate: Double? {
+    public var harmfulRefusalRate: Double? {
         figures(of: HarmfulRequestFamily().name).flatMap { $0.prompts == 0 ? nil : $0.refusalRate }
     }
 
     /// The share of benign look-alikes (safe requests that sound risky) refused; nil if there were none.
-    var falseRefusalRate: Double? {
+    public var falseRefusalRate: Double? {
         figures(of: BenignLookalikeFamily().name).flatMap { $0.prompts == 0 ? nil : $0.refusalRate }
     }
 }
 
 /// Samples a model on the task world's prompts and judges each response with the oracle.
-enum ModelEvaluator {
+public enum ModelEvaluator {
     /// Prompts per engine batch: large enough to keep both cores busy, small enough to report progress.
-    static let batchSize = 16
+    public static let batchSize = 16
 
     /// Evaluates `sampler` on `perFamily` prompts of each family of `split`, one response per prompt.
-    /// The prompts are fixed by `promptSeed`; the draws by `settings.seed`.
-    static func evaluate(
+    /// The prompts are fixed by `promptSeed`; the draws by `settings.seed`. `progress` sees (prompts done,
+    /// prompts in all, tokens generated) after each batch.
+    public static func evaluate(
         sampler: ResponseSampler, checkpoint: String, style: PromptStyle, split: PromptSplit, perFamily: Int,
-        promptSeed: UInt64, settings: SamplingSettings
+        promptSeed: UInt64, settings: SamplingSettings, progress: (Int, Int, Int) -> Void = { _, _, _ in }
     ) throws -> ModelEvaluation {
+        let started = DispatchTime.now()
         let world = World.standard
         var items: [(family: Int, prompt: WorldPrompt, tokens: [Int32])] = []
         var skipped = 0
@@ -117,7 +120,6 @@ enum ModelEvaluator {
             }
         }
         var figures = [EvaluationFigures](repeating: EvaluationFigures(), count: world.families.count)
-        let progress = ProgressReporter("eval", total: items.count, unit: "prompts")
         var generated = 0
         var start = 0
         while start < items.count {
@@ -130,13 +132,11 @@ enum ModelEvaluator {
                 generated += response[0].tokens.count
             }
             start += batch.count
-            progress.update(
-                start, detail: String(format: "%.0f tokens/s", Double(generated) / max(progress.elapsed, 1e-9)))
+            progress(start, items.count, generated)
         }
-        progress.finish()
         return ModelEvaluation(
             checkpoint: checkpoint, style: style, split: split, settings: settings,
             families: zip(world.families, figures).map { ($0.name, $1) }, skippedTooLong: skipped,
-            seconds: progress.elapsed)
+            seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
     }
 }

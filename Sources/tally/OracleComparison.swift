@@ -1,0 +1,77 @@
+import Foundation
+import TallyEngine
+import TallyStore
+import TallyTrain
+import TallyWorld
+
+/// The oracle's eval of a trained checkpoint beside its parent's, on the task world's held-out prompts.
+struct OracleComparison {
+    var parent: ModelEvaluation
+    var result: ModelEvaluation
+
+    /// Whether the workspace holds task-world prompts (then the oracle can judge its models).
+    static func isWorldWorkspace(_ database: TallyDatabase) throws -> Bool {
+        try database.prompts().contains { $0.source == "world" }
+    }
+
+    /// Evaluates `parent` and `result` (workspace checkpoint names) on the same prompts with the same draws.
+    static func run(
+        parent: String, result: String, perFamily: Int, seed: UInt64, maxNewTokens: Int, workspace: Workspace,
+        database: TallyDatabase
+    ) throws -> OracleComparison {
+        let settings = SamplingSettings(
+            maxNewTokens: maxNewTokens, temperature: EvalCommand.defaultTemperature, seed: seed)
+        func evaluate(_ name: String) throws -> ModelEvaluation {
+            let resolved = try CheckpointResolver.resolve(name, workspace: workspace, database: database)
+            return try EvalCommand.evaluate(
+                resolved, split: .eval, perFamily: perFamily, promptSeed: seed, settings: settings, style: .auto)
+        }
+        return OracleComparison(parent: try evaluate(parent), result: try evaluate(result))
+    }
+
+    /// Family by family: accuracy and mean oracle score, parent then result.
+    var table: String {
+        let left = TerminalText.sanitized(parent.checkpoint)
+        let right = TerminalText.sanitized(result.checkpoint)
+        var lines = [
+            "oracle eval on \(result.overall.prompts) held-out task-world prompts (\(parent.style.rawValue) prompts "
+                + "for \(left), \(result.style.rawValue) for \(right)):",
+            "family               accuracy \(pad(left, 8)) → \(pad(right, 8))   oracle score \(pad(left, 8)) → \(pad(right, 8))",
+        ]
+        for ((name, before), (_, after)) in zip(parent.families, result.families) where after.prompts > 0 {
+            lines.append(row(name, before, after))
+        }
+        lines.append(row("all", parent.overall, result.overall))
+        lines.append(
+            String(
+                format: "stops cleanly %.3f → %.3f;  ended by the model %.3f → %.3f;  mean length %.1f → %.1f tokens",
+                parent.overall.stopRate, result.overall.stopRate, parent.overall.endedByModelRate,
+                result.overall.endedByModelRate, parent.overall.meanTokens, result.overall.meanTokens))
+        if let before = parent.harmfulRefusalRate, let after = result.harmfulRefusalRate {
+            lines.append(String(format: "refuses harmful requests %.3f → %.3f", before, after))
+        }
+        if let before = parent.falseRefusalRate, let after = result.falseRefusalRate {
+            lines.append(String(format: "refuses benign look-alikes %.3f → %.3f (false refusals)", before, after))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The figures for `--json` and the run's metrics.
+    var metrics: [String: Double] {
+        [
+            "oracle/mean_score": result.overall.meanScore, "oracle/accuracy": result.overall.accuracy,
+            "oracle/stops_cleanly": result.overall.stopRate, "oracle_parent/mean_score": parent.overall.meanScore,
+            "oracle_parent/accuracy": parent.overall.accuracy, "oracle_parent/stops_cleanly": parent.overall.stopRate,
+        ]
+    }
+
+    private func row(_ name: String, _ before: EvaluationFigures, _ after: EvaluationFigures) -> String {
+        String(
+            format: "%@ %5.2f → %5.2f              %5.3f → %5.3f", pad(name, 20), before.accuracy, after.accuracy,
+            before.meanScore, after.meanScore)
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+}

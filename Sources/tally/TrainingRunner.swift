@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import TallyStore
+import TallyTrain
+
+/// Runs a prepared training session in the terminal: the progress line, validation lines, Ctrl-C handling.
+enum TrainingRunner {
+    /// What a finished run left.
+    struct Result {
+        var checkpointID: Int64
+        var sha256: String
+        /// The last step's training metrics.
+        var metrics: [String: Double]
+        var steps: Int
+        var seconds: Double
+        var alreadyFinished: Bool
+    }
+
+    /// Trains `run` to the end. Throws `ExitCode(130)` after an interruption (the run is saved and resumable).
+    static func train(_ run: PreparedRun, options: TrainOptions) throws -> Result {
+        for note in run.notes { options.note(note) }
+        if let record = run.finished {
+            options.note("checkpoint \(record.name) (id \(record.id)) is already trained: \(record.path)")
+            return Result(
+                checkpointID: record.id, sha256: record.sha256, metrics: [:], steps: 0, seconds: 0,
+                alreadyFinished: true)
+        }
+        guard let session = run.session, let trainer = run.trainer else { throw CommandError("no session") }
+        let model = trainer.model
+        let trainable = model.trainableTensors.reduce(0) { $0 + $1.count }
+        options.note(
+            "\(trainer.kind.rawValue) \(run.name) from \(run.parent.record.name): "
+                + String(format: "%.2fM parameters, %.2fM trained", Double(model.parameterCount) / 1e6, Double(trainable) / 1e6)
+                + (model.lora.map { ", LoRA rank \($0.configuration.rank)" } ?? "") + ", \(session.totalSteps) steps of "
+                + "\(session.settings.batchSize) examples (run \(session.runID))")
+        InterruptFlag.install()
+        var progress = TrainingProgressLine(totalSteps: session.totalSteps, firstStep: session.resumedFromStep ?? 0)
+        var tokens = 0
+        var lastMetrics: [String: Double] = [:]
+        let key = trainer.keyMetric
+        let outcome = try session.run(
+            shouldStop: { InterruptFlag.isSet },
+            onStep: { step in
+                tokens += step.tokens
+                lastMetrics = step.metrics
+                let detail = key.flatMap { name in step.metrics[name].map { String(format: "\(name) %.3f", $0) } } ?? ""
+                progress.update(
+                    step: step.step, loss: Float(step.loss), tokensPerSecond: Double(tokens) / max(progress.elapsed, 1e-9),
+                    detail: detail)
+            },
+            onEval: { step, metrics in
+                progress.finish()
+                let text = metrics.sorted { $0.key < $1.key }.map { String(format: "\($0.key) %.4f", $0.value) }
+                options.note(
+                    String(format: "eval at step %d (epoch %.2f): ", step, Double(step) / Double(max(1, session.stepsPerEpoch)))
+                        + text.joined(separator: "  "))
+            })
+        progress.finish()
+        switch outcome {
+        case .finished(let id, let sha256):
+            options.note(
+                "saved checkpoint \(run.name) (id \(id), sha256 \(sha256.prefix(12))…) in "
+                    + "\(Workspace.checkpointPath(name: run.name))/ after "
+                    + String(format: "%.1fs", progress.elapsed))
+            return Result(
+                checkpointID: id, sha256: sha256, metrics: lastMetrics, steps: session.totalSteps,
+                seconds: progress.elapsed, alreadyFinished: false)
+        case .interrupted(let step):
+            options.note(
+                "interrupted at step \(step): saved \(Workspace.checkpointPath(name: run.name))/; run the same command "
+                    + "to resume")
+            throw ExitCode(130)
+        }
+    }
+
+    /// The `--json` object: `{"run", "checkpoint", "kind", "steps", "metrics", "eval"}`.
+    static func jsonLine(
+        runID: Int64?, checkpoint: String, kind: String, steps: Int, metrics: [String: Double], eval: [String: Any]
+    ) -> String {
+        let object: [String: Any] = [
+            "run": runID.map { $0 as Any } ?? NSNull(), "checkpoint": checkpoint, "kind": kind, "steps": steps,
+            "metrics": metrics.filter { $0.value.isFinite }, "eval": eval,
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}
