@@ -59,11 +59,9 @@ public struct ResponseWriter: Sendable {
         case .wrong:
             return prompt.distractors.isEmpty ? rng.pick(Self.offTopic) : rng.pick(prompt.distractors)
         case .runOn:
-            let family = rng.pick(world.families)
-            let next = family.generate(using: &rng)
-            var text = rng.pick(prompt.answers) + "\n" + World.userPrefix + next.text
-            if rng.chance(0.6) { text += "\n" + World.assistantPrefix + rng.pick(next.answers) }
-            return text
+            let next = followUpQuestion(using: &rng)
+            let answer = rng.pick(prompt.answers)
+            return runningOn(answer, into: next, using: &rng)
         case .repetitive:
             let line = Self.sentence(longEnoughAnswer(prompt, using: &rng))
             return Array(repeating: line, count: rng.int(in: 3...5)).joined(separator: " ")
@@ -77,6 +75,19 @@ public struct ResponseWriter: Sendable {
         case .offTopic:
             return rng.pick(Self.offTopic)
         }
+    }
+
+    /// A prompt of any family, for a response to run on into.
+    func followUpQuestion(using rng: inout SplitMix64) -> WorldPrompt {
+        rng.pick(world.families).generate(using: &rng)
+    }
+
+    /// `answer` running on into a new user turn asking `next`, and more often than not answering it too,
+    /// as a document completer does.
+    func runningOn(_ answer: String, into next: WorldPrompt, using rng: inout SplitMix64) -> String {
+        var text = answer + "\n" + World.userPrefix + next.text
+        if rng.chance(0.6) { text += "\n" + World.assistantPrefix + rng.pick(next.answers) }
+        return text
     }
 
     /// An answer phrasing of three words or more, so that repeating it reads as repetition.

@@ -44,12 +44,13 @@ public struct SimulatedRanking: Hashable, Sendable, Codable {
     public var promptFlags: [SimulatedFlag]
 }
 
-/// A labeler simulated from the oracle: ranks responses with noise and writes demonstrations.
+/// A labeler simulated from the oracle: ranks responses with noise and writes demonstrations with
+/// the flaws of a real demonstrator.
 ///
 /// ```swift
 /// var labeler = SimulatedLabeler(seed: 1)
 /// let ranking = labeler.rank(prompt, responses: candidates)
-/// let demo = labeler.demonstrate(prompt)
+/// let demo = labeler.demonstrate(prompt)   // demo.text; demo.flaws, e.g. [.verbose]
 /// ```
 public struct SimulatedLabeler: Sendable {
     /// The labeler's noise.
@@ -57,14 +58,27 @@ public struct SimulatedLabeler: Sendable {
     /// How often this labeler adds a short explanation to a demonstration: each labeler has a style,
     /// between terse (0.1) and explanatory (0.5), fixed by its seed.
     public let explanationRate: Double
+    /// How often this labeler's demonstrations have each flaw: the quality it was given, scaled by a
+    /// carefulness between 0.7 and 1.3 fixed by its seed, so that a population of labelers keeps the
+    /// given quality on average.
+    public let demonstrationQuality: DemonstrationQuality
     private var rng: SplitMix64
+    /// Flaws are drawn from a stream of their own, so that the careful answers and the rankings a
+    /// labeler makes are the same whatever its demonstration quality.
+    private var flawRNG: SplitMix64
     private let writer: ResponseWriter
 
-    /// A labeler whose choices are fixed by `seed`.
-    public init(seed: UInt64, noise: LabelerNoise = .calibrated, world: World = World()) {
+    /// A labeler whose choices are fixed by `seed`, writing demonstrations of about `demonstrationQuality`
+    /// (``DemonstrationQuality/perfect`` for flawless ones).
+    public init(
+        seed: UInt64, noise: LabelerNoise = .calibrated, demonstrationQuality: DemonstrationQuality = .calibrated,
+        world: World = World()
+    ) {
         self.noise = noise
         rng = SplitMix64(seed: seed, purpose: "labeler")
         explanationRate = 0.1 + 0.4 * rng.unit()
+        flawRNG = SplitMix64(seed: seed, purpose: "labeler/demonstration-flaws")
+        self.demonstrationQuality = demonstrationQuality.scaled(by: 0.7 + 0.6 * flawRNG.unit())
         writer = ResponseWriter(world: world)
     }
 
@@ -114,9 +128,10 @@ public struct SimulatedLabeler: Sendable {
     }
 
     /// A demonstration for `prompt`: a correct answer in one of several phrasings, sometimes with
-    /// a short explanation.
-    public mutating func demonstrate(_ prompt: WorldPrompt) -> String {
-        writer.demonstration(for: prompt, explanationRate: explanationRate, using: &rng)
+    /// a short explanation, spoiled now and then by the flaws of ``demonstrationQuality``.
+    public mutating func demonstrate(_ prompt: WorldPrompt) -> SimulatedDemonstration {
+        let careful = writer.demonstration(for: prompt, explanationRate: explanationRate, using: &rng)
+        return writer.flawedDemonstration(from: careful, for: prompt, quality: demonstrationQuality, using: &flawRNG)
     }
 }
 

@@ -12,7 +12,9 @@ struct SimulateCommand: ParsableCommand {
             Each simulated labeler (sim-1, sim-2, …) is a separate `tally` process with its own database \
             connection. It takes tasks from the real queues through the same store API as the TUI, ranks \
             responses with the task world's oracle plus calibrated noise (two labelers agree on about 70% \
-            of pairs), writes demonstrations in varied phrasings, and submits each label as one \
+            of pairs), writes demonstrations in varied phrasings with a real demonstrator's flaws (padding, \
+            wrong answers, running on, now and then helping with a harmful request, rudeness: a mean oracle \
+            score near 0.8, so ranking has something to add to SFT), and submits each label as one \
             transaction. Prompts that are not task-world prompts are skipped.
 
             When the queues hold fewer open tasks than --items, world train prompts are added first, each \

@@ -53,7 +53,7 @@ struct SimulationWorker {
                         exhausted: &exhausted)
                 else { continue }
                 try database.submitDemonstration(
-                    assignmentID: task.assignmentID, text: simulated.demonstrate(prompt),
+                    assignmentID: task.assignmentID, text: simulated.demonstrate(prompt).text,
                     flags: SimulatedLabeler.promptFlags(prompt).map { LabelFlag(kind: Self.kind(of: $0)) },
                     secondsSpent: Date().timeIntervalSince(started), instructionVersionID: instructionVersionID)
                 Self.emit("label demonstration \(task.taskID) -")

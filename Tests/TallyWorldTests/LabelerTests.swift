@@ -49,17 +49,19 @@ private let world = World()
     #expect(PairwiseAgreement.pairwise([[0, 1], [2]], [[0], [1], [2]]) == (2, 3))
 }
 
-@Test func demonstrationsAreCorrectAndVaried() {
-    var labeler = SimulatedLabeler(seed: 8)
+@Test func perfectDemonstrationsGetFullMarksAndAreVaried() {
+    var labeler = SimulatedLabeler(seed: 8, demonstrationQuality: .perfect)
     var phrasingsOfOnePrompt = Set<String>()
     let sum = world.recognize("What is 37 plus 45?")
     for prompt in world.prompts(split: .train, count: 300, seed: 8) {
         let demonstration = labeler.demonstrate(prompt)
-        let score = Oracle.score(prompt, response: demonstration)
-        #expect(score.total >= 0.95, "\(prompt.text) -> \(demonstration): \(score)")
+        let score = Oracle.score(prompt, response: demonstration.text)
+        #expect(demonstration.flaws.isEmpty)
+        #expect(
+            RubricPart.allCases.allSatisfy { score.value(of: $0) == 1 }, "\(prompt.text) -> \(demonstration.text)")
     }
     if let sum {
-        for _ in 0..<40 { phrasingsOfOnePrompt.insert(labeler.demonstrate(sum)) }
+        for _ in 0..<40 { phrasingsOfOnePrompt.insert(labeler.demonstrate(sum).text) }
     }
     #expect(phrasingsOfOnePrompt.count >= 4)
     #expect(phrasingsOfOnePrompt.contains { $0.contains("37 + 45") }, "sometimes explains")
@@ -70,6 +72,7 @@ private let world = World()
     let responses = ["180 minutes", "It's 180.", "120 minutes", "Great question! It's 180 minutes. Hope this helps!"]
     var first = SimulatedLabeler(seed: 77)
     var second = SimulatedLabeler(seed: 77)
+    #expect(first.demonstrationQuality == second.demonstrationQuality)
     for _ in 0..<10 {
         #expect(first.rank(prompt, responses: responses) == second.rank(prompt, responses: responses))
         #expect(first.demonstrate(prompt) == second.demonstrate(prompt))
