@@ -46,12 +46,18 @@ public struct BattleRecord: Hashable, Sendable {
 }
 
 extension TallyDatabase {
-    /// Records the start of a training run with only an init checkpoint. Returns its id.
+    /// Records the start of a training run with only an init checkpoint (the columns every schema version has).
+    /// Returns its id.
     @discardableResult
     public func startTrainingRun(kind: TrainingKind, baseCheckpointID: Int64?, config: String) throws -> Int64 {
-        try startTrainingRun(
-            kind: kind, name: nil, parents: TrainingRunParents(initial: baseCheckpointID), config: config,
-            totalSteps: nil)
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO trainingRun (kind, baseCheckpointId, config, status, startedAt)
+                    VALUES (?, ?, ?, 'running', ?)
+                    """, arguments: [kind.rawValue, baseCheckpointID, config, Date.nowTimestamp])
+            return db.lastInsertedRowID
+        }
     }
 
     /// Records the start of a training run: its kind, the checkpoint name it writes, its parents by role, its
@@ -85,16 +91,23 @@ extension TallyDatabase {
         }
     }
 
-    /// Records how a training run ended, the checkpoint it produced and, for a failure, why.
+    /// Records how a training run ended, the checkpoint it produced and, for a failure or a stop, why.
     public func finishTrainingRun(
         id: Int64, status: TrainingStatus, outputCheckpointID: Int64?, error: String? = nil
     ) throws {
         try write { db in
-            try db.execute(
-                sql: """
-                    UPDATE trainingRun SET status = ?, outputCheckpointId = ?, error = ?, finishedAt = ? WHERE id = ?
-                    """,
-                arguments: [status.rawValue, outputCheckpointID, error, Date.nowTimestamp, id])
+            if let error {
+                try db.execute(
+                    sql: """
+                        UPDATE trainingRun SET status = ?, outputCheckpointId = ?, error = ?, finishedAt = ?
+                        WHERE id = ?
+                        """,
+                    arguments: [status.rawValue, outputCheckpointID, error, Date.nowTimestamp, id])
+            } else {
+                try db.execute(
+                    sql: "UPDATE trainingRun SET status = ?, outputCheckpointId = ?, finishedAt = ? WHERE id = ?",
+                    arguments: [status.rawValue, outputCheckpointID, Date.nowTimestamp, id])
+            }
             guard db.changesCount == 1 else { throw StoreError.notFound("training run \(id)") }
         }
     }

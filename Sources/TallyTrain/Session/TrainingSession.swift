@@ -198,7 +198,7 @@ public final class TrainingSession {
     /// Trains until every step is done or `shouldStop` returns true (checked between steps). `onStep` sees each
     /// step, `onEval` each validation pass (step, metrics). Failures mark the run failed and rethrow.
     public func run(
-        shouldStop: () -> Bool = { false }, onStep: (SessionStep) -> Void = { _ in },
+        shouldStop: () -> Bool = { false }, onStep: (SessionStep) throws -> Void = { _ in },
         onEval: (Int, [String: Double]) -> Void = { _, _ in }
     ) throws -> Outcome {
         do {
@@ -213,7 +213,7 @@ public final class TrainingSession {
                 }
                 let report = try trainStep()
                 pendingMetrics.append((report.step, report.metrics))
-                onStep(report)
+                try onStep(report)
                 let last = step == totalSteps
                 if last || (settings.evalEvery > 0 && step % settings.evalEvery == 0) {
                     let metrics = try trainer.evaluate()
