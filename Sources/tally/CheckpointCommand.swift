@@ -8,7 +8,7 @@ struct CheckpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint",
         abstract: "Import a model folder as a workspace checkpoint, or export one as a Hugging Face folder.",
-        subcommands: [ImportCheckpoint.self, ExportCheckpoint.self]
+        subcommands: [ImportCheckpoint.self, ExportCheckpoint.self, MergeCheckpoint.self]
     )
 
     struct ImportCheckpoint: ParsableCommand {

@@ -9,9 +9,24 @@ extension Checkpoint {
     /// from it, pass `optimizer` (its moments go to `optimizer.safetensors`, its step to the metadata) and
     /// `trainerState` (saved as `trainer_state.json`).
     ///
+    /// With LoRA attached, `model.safetensors` keeps the un-merged base weights and the adapters go beside them
+    /// in PEFT's layout (``PEFTAdapter``); ``makeModel(freshScalarHeadSeed:)`` attaches them again, so the
+    /// optimizer state (which names the adapters and the scalar head) restores onto the same tensors. With a
+    /// scalar head, `config.json` describes transformers' `*ForSequenceClassification` with one label and a
+    /// `pad_token_id` (the config's, else the tokenizer's `<|endoftext|>`, else the first end-of-sequence id,
+    /// else 0).
+    ///
     /// ```swift
-    /// let checkpoint = try Checkpoint(model: model, tokenizer: tokenizer, optimizer: adamW, trainerState: state)
+    /// try model.attachLoRA(LoRAConfiguration(rank: 8, alpha: 16), seed: 1)
+    /// let optimizer = AdamW(model: model)
+    /// // ... train ...
+    /// let checkpoint = try Checkpoint(model: model, tokenizer: tokenizer, optimizer: optimizer, trainerState: state)
     /// try checkpoint.save(to: folder)
+    ///
+    /// let loaded = try Checkpoint.load(from: folder)
+    /// let resumed = try loaded.makeModel()          // LoRA attached, base frozen, scalar head trainable
+    /// let resumedOptimizer = AdamW(model: resumed)
+    /// try loaded.restore(resumedOptimizer)
     /// ```
     public init(
         model: TransformerModel, tokenizer: BPETokenizer, optimizer: AdamW? = nil, trainerState: TrainerState? = nil,
@@ -32,10 +47,21 @@ extension Checkpoint {
         } catch {
             throw CheckpointError(path: FileName.config, problem: "cannot be encoded (\(error))")
         }
-        let configJSON = try HuggingFaceConfig.withExplicitSpecialTokens(encodedConfig, path: FileName.config)
+        var configJSON = try HuggingFaceConfig.withExplicitSpecialTokens(encodedConfig, path: FileName.config)
+        if model.hasScalarHead {
+            configJSON = try HuggingFaceConfig.forSequenceClassification(
+                configJSON, padTokenID: Self.padTokenID(model.config, tokenizer), path: FileName.config)
+        }
         self.init(
             modelTensors: model.huggingFaceTensors(), configJSON: configJSON, tokenizer: tokenizer,
-            optimizerTensors: optimizerTensors, trainerState: trainerState, metadata: metadata)
+            optimizerTensors: optimizerTensors, trainerState: trainerState, metadata: metadata,
+            adapter: model.lora == nil ? nil : try PEFTAdapter(model: model))
+    }
+
+    /// The `pad_token_id` written for a model with a scalar head: the config's, else the tokenizer's
+    /// `<|endoftext|>` (the pad token of `tokenizer_config.json`), else the first end-of-sequence id, else 0.
+    static func padTokenID(_ config: ModelConfig, _ tokenizer: BPETokenizer) -> Int {
+        config.padTokenId ?? tokenizer.addedTokenID(ChatTemplate.endOfText) ?? config.eosTokenIds.first ?? 0
     }
 
     /// Leaves out the optimizer state and trainer state: the weights-only checkpoint one hands on or serves.
@@ -77,11 +103,24 @@ extension Checkpoint {
         }
     }
 
-    /// Builds the model the checkpoint holds (with a scalar head when it has `score.weight`).
+    /// Builds the model the checkpoint holds: with a scalar head when it has `score.weight` (in
+    /// `model.safetensors` or, trained with LoRA, in the adapter), and with its LoRA adapters attached (base
+    /// frozen, scalar head trainable, as ``TransformerModel/attachLoRA(_:seed:)`` leaves them) when it has any.
+    ///
+    /// With `freshScalarHeadSeed`, a checkpoint without a scalar head (a causal language model, e.g. an SFT
+    /// result) gets a fresh one, drawn N(0, 0.02) from the seed: how a reward or value model starts. A checkpoint
+    /// that has a head keeps its own.
+    ///
+    /// ```swift
+    /// let rewardModel = try Checkpoint.load(from: sftFolder).makeModel(freshScalarHeadSeed: 7)
+    /// rewardModel.hasScalarHead   // true
+    /// ```
     ///
     /// Throws a ``CheckpointError`` when `config.json` describes a model the engine cannot build, a tensor is
-    /// missing or has the wrong shape, or the tokenizer has ids the model's vocabulary lacks.
-    public func makeModel() throws -> TransformerModel {
+    /// missing or has the wrong shape, the tokenizer has ids the model's vocabulary lacks, or the adapter is one
+    /// the engine cannot represent (naming `adapter_config.json` or `adapter_model.safetensors` and the field or
+    /// tensor).
+    public func makeModel(freshScalarHeadSeed: UInt64? = nil) throws -> TransformerModel {
         let config = try modelConfig()
         guard tokenizer.vocabularySize <= config.vocabSize else {
             throw CheckpointError(
@@ -89,12 +128,26 @@ extension Checkpoint {
                 problem: "has \(tokenizer.vocabularySize) tokens but config.json's vocab_size is \(config.vocabSize); "
                     + "the tokenizer does not belong to this model")
         }
-        let tensors = modelTensorsByName
-        let model = try TransformerModel(config: config, seed: 0, scalarHead: tensors["score.weight"] != nil)
+        var tensors = modelTensorsByName
+        let lora = try adapter?.engineLoRA(for: config)
+        // A head trained with the adapter (PEFT's modules_to_save) wins over the base's.
+        if let head = lora?.scalarHead { tensors[head.name] = head }
+        let model = try TransformerModel(
+            config: config, seed: freshScalarHeadSeed ?? 0,
+            scalarHead: tensors["score.weight"] != nil || freshScalarHeadSeed != nil)
         do {
-            try model.loadHuggingFaceTensors(tensors)
+            try model.loadHuggingFaceTensors(tensors, optional: ["score.weight"])
         } catch let error as EngineError {
             throw CheckpointError(path: path(of: FileName.model), problem: error.description)
+        }
+        if let lora {
+            do {
+                try model.attachLoRA(lora.configuration, seed: 0).load(lora.tensors)
+            } catch let error as EngineError {
+                throw CheckpointError(
+                    path: adapter?.path(of: PEFTAdapter.FileName.model) ?? FileName.adapterModel,
+                    problem: error.description)
+            }
         }
         return model
     }

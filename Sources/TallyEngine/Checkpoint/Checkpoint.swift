@@ -1,9 +1,12 @@
 import Foundation
 
 /// A model checkpoint as a folder Hugging Face tools can read: `model.safetensors` (HF tensor names),
-/// `config.json`, `tokenizer.json` (with `tokenizer_config.json` holding the chat template), and for resuming
-/// training `optimizer.safetensors` and `trainer_state.json`, plus `tally-manifest.json` with every file's
-/// SHA-256. transformers loads such a folder with `AutoModelForCausalLM.from_pretrained`.
+/// `config.json`, `tokenizer.json` (with `tokenizer_config.json` holding the chat template), for a model with
+/// LoRA attached its adapters in PEFT's layout (`adapter_config.json`, `adapter_model.safetensors`, beside the
+/// un-merged base weights), and for resuming training `optimizer.safetensors` and `trainer_state.json`, plus
+/// `tally-manifest.json` with every file's SHA-256. transformers loads such a folder with
+/// `AutoModelForCausalLM.from_pretrained` (`AutoModelForSequenceClassification` for a model with a scalar head;
+/// with `peft` installed, adapters included).
 ///
 /// Saving is atomic: the files are written and `fsync`ed in a temporary sibling folder, which is then
 /// renamed into place, so a crash leaves either the old checkpoint or the new one, never a mix.
@@ -29,10 +32,17 @@ public struct Checkpoint: Sendable {
         public static let tokenizerConfig = "tokenizer_config.json"
         public static let optimizer = "optimizer.safetensors"
         public static let trainerState = "trainer_state.json"
+        /// PEFT's adapter config, for a model saved with LoRA attached.
+        public static let adapterConfig = PEFTAdapter.FileName.config
+        /// PEFT's adapter tensors, for a model saved with LoRA attached.
+        public static let adapterModel = PEFTAdapter.FileName.model
     }
 
-    /// The model's tensors with Hugging Face names and layouts.
+    /// The model's tensors with Hugging Face names and layouts (the base weights, without any LoRA update).
     public var modelTensors: [TensorEntry]
+    /// LoRA adapters in PEFT's layout, when the model was saved with adapters attached or the checkpoint was
+    /// loaded with a PEFT adapter; ``makeModel(freshScalarHeadSeed:)`` attaches them.
+    public var adapter: PEFTAdapter?
     /// The model's Hugging Face `config.json`, as JSON bytes.
     public var configJSON: Data
     /// The tokenizer, saved as `tokenizer.json`.
@@ -49,9 +59,11 @@ public struct Checkpoint: Sendable {
     /// Makes a checkpoint.
     public init(
         modelTensors: [TensorEntry], configJSON: Data, tokenizer: BPETokenizer,
-        optimizerTensors: [TensorEntry]? = nil, trainerState: TrainerState? = nil, metadata: [String: String] = [:]
+        optimizerTensors: [TensorEntry]? = nil, trainerState: TrainerState? = nil, metadata: [String: String] = [:],
+        adapter: PEFTAdapter? = nil
     ) {
         self.modelTensors = modelTensors
+        self.adapter = adapter
         self.configJSON = configJSON
         self.tokenizer = tokenizer
         self.optimizerTensors = optimizerTensors
@@ -95,6 +107,11 @@ public struct Checkpoint: Sendable {
         files.append((FileName.tokenizer, tokenizer.jsonData()))
         if let chat = try? ChatTemplate(tokenizer: tokenizer) {
             files.append((FileName.tokenizerConfig, chat.huggingFaceTokenizerConfig))
+        }
+        if let adapter {
+            _ = try JSONText.object(adapter.configJSON, path: FileName.adapterConfig)
+            files.append((FileName.adapterConfig, adapter.configJSON))
+            files.append((FileName.adapterModel, try SafeTensors.encode(adapter.tensors, metadata: ["format": "pt"])))
         }
         if let optimizerTensors {
             files.append((FileName.optimizer, try SafeTensors.encode(optimizerTensors, metadata: ["format": "tally"])))
@@ -143,6 +160,16 @@ public struct Checkpoint: Sendable {
     /// truncated or altered, or a file cannot be parsed.
     public static func load(from folder: URL) throws -> Checkpoint {
         let manifest = try manifest(in: folder)
+        for name in [FileName.adapterConfig, FileName.adapterModel] where manifest.files[name] == nil {
+            let url = folder.appendingPathComponent(name)
+            if FileManager.default.fileExists(atPath: url.path) {
+                throw CheckpointError(
+                    path: url.path,
+                    problem: "is not listed in \(CheckpointManifest.fileName), so it cannot be verified; remove it, "
+                        + "or load the adapter onto this checkpoint with Checkpoint.load(adapterFolder:base:) from a "
+                        + "folder of its own")
+            }
+        }
         return try assemble(folder: folder) { name in
             manifest.files[name] == nil ? nil : try manifest.verifiedContents(of: name, in: folder)
         }
@@ -190,7 +217,10 @@ public struct Checkpoint: Sendable {
     }
 
     /// Loads a folder written by Hugging Face `save_pretrained` (`model.safetensors`, `config.json`,
-    /// `tokenizer.json`); when it also has a Tally manifest, the files are verified as by ``load(from:)``.
+    /// `tokenizer.json`, and PEFT's adapter files when present); when it also has a Tally manifest, the files are
+    /// verified as by ``load(from:)``. A folder holding only a PEFT adapter is loaded onto the base model its
+    /// `adapter_config.json` names in `base_model_name_or_path` (a local folder), as by
+    /// ``load(adapterFolder:base:)``.
     public static func loadHuggingFace(from folder: URL) throws -> Checkpoint {
         if FileManager.default.fileExists(atPath: folder.appendingPathComponent(CheckpointManifest.fileName).path) {
             return try load(from: folder)
@@ -198,6 +228,7 @@ public struct Checkpoint: Sendable {
         guard FileManager.default.fileExists(atPath: folder.path) else {
             throw CheckpointError(path: folder.path, problem: "does not exist")
         }
+        if isAdapterOnly(folder) { return try loadAdapterFolder(folder) }
         return try assemble(folder: folder) { name in
             let url = folder.appendingPathComponent(name)
             return FileManager.default.fileExists(atPath: url.path) ? try DurableFile.read(url) : nil
@@ -225,11 +256,12 @@ public struct Checkpoint: Sendable {
         let trainerState = try contents(FileName.trainerState).map {
             try TrainerState(jsonData: $0, path: path(FileName.trainerState))
         }
+        let adapter = try PEFTAdapter.read(contents: contents, folder: folder)
         var metadata = model.metadata
         metadata["format"] = nil
         var checkpoint = Checkpoint(
             modelTensors: model.tensors, configJSON: configJSON, tokenizer: tokenizer,
-            optimizerTensors: optimizer?.tensors, trainerState: trainerState, metadata: metadata)
+            optimizerTensors: optimizer?.tensors, trainerState: trainerState, metadata: metadata, adapter: adapter)
         checkpoint.folder = folder
         return checkpoint
     }

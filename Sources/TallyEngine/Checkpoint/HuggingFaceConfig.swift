@@ -55,6 +55,44 @@ enum HuggingFaceConfig {
         return config
     }
 
+    /// `configJSON` for a model with a scalar head, as transformers' `GPT2ForSequenceClassification` or
+    /// `LlamaForSequenceClassification` with one label reads it: `architectures`, `num_labels` 1 with the
+    /// `id2label` / `label2id` transformers writes for it, and `pad_token_id` (kept when the config has one,
+    /// else `padTokenID`): transformers reads the score at each row's last token that is not the pad token, and
+    /// refuses batches of more than one without it. Keys sorted, pretty printed.
+    static func forSequenceClassification(_ configJSON: Data, padTokenID: Int, path: String) throws -> Data {
+        var config = try JSONText.object(configJSON, path: path)
+        switch config["model_type"] as? String {
+        case "gpt2": config["architectures"] = ["GPT2ForSequenceClassification"]
+        case "llama": config["architectures"] = ["LlamaForSequenceClassification"]
+        default: break
+        }
+        config["num_labels"] = 1
+        config["id2label"] = ["0": "LABEL_0"]
+        config["label2id"] = ["LABEL_0": 0]
+        if config["pad_token_id"] == nil || config["pad_token_id"] is NSNull { config["pad_token_id"] = padTokenID }
+        do {
+            return try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
+        } catch {
+            throw CheckpointError(path: path, problem: "cannot be written as JSON (\(error.localizedDescription))")
+        }
+    }
+
+    /// `configJSON` saying its weights are float32 where it names a dtype (`dtype`, or transformers 4's
+    /// `torch_dtype`): transformers loads weights in the dtype the config names, which would round weights Tally
+    /// computed in float32 (a merge's W + B·A on a bfloat16 base) back to the base's precision.
+    static func declaringFloat32(_ configJSON: Data, path: String) throws -> Data {
+        var config = try JSONText.object(configJSON, path: path)
+        let keys = ["dtype", "torch_dtype"].filter { config[$0] is String }
+        guard !keys.isEmpty else { return configJSON }
+        for key in keys { config[key] = "float32" }
+        do {
+            return try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
+        } catch {
+            throw CheckpointError(path: path, problem: "cannot be written as JSON (\(error.localizedDescription))")
+        }
+    }
+
     /// `configJSON` with explicit nulls for absent `bos_token_id` / `eos_token_id`, so transformers does not
     /// fall back to GPT-2's 50256 (outside a small vocabulary); keys sorted, pretty printed.
     static func withExplicitSpecialTokens(_ configJSON: Data, path: String) throws -> Data {

@@ -147,16 +147,27 @@ public final class LoRAAdapters {
 }
 
 extension TransformerModel {
-    /// Attaches fresh LoRA adapters (replacing any) and freezes every base parameter group, so only the
-    /// adapters train. The activation arena is re-laid for the adapters' intermediates.
+    /// Attaches fresh LoRA adapters (replacing any) and freezes every base parameter group except the
+    /// scalar head, so the adapters train together with a reward or value head (`score.weight`, which LoRA
+    /// does not adapt: PEFT trains it whole as a `modules_to_save` module). The activation arena is re-laid
+    /// for the adapters' intermediates.
+    ///
+    /// ```swift
+    /// let model = try Checkpoint.load(from: sft).makeModel(freshScalarHeadSeed: 7)
+    /// try model.attachLoRA(LoRAConfiguration(rank: 8, alpha: 16), seed: 7)
+    /// model.trainableTensors.map(\.name)   // ["score.weight", "h.0.attention.lora_A", ...]
+    /// ```
     @discardableResult
     public func attachLoRA(_ configuration: LoRAConfiguration, seed: UInt64) throws -> LoRAAdapters {
         guard configuration.rank > 0, configuration.rank <= config.width else {
             throw EngineError.invalidArgument("LoRA rank must be in 1...\(config.width), got \(configuration.rank)")
         }
+        guard !configuration.targets.isEmpty else {
+            throw EngineError.invalidArgument("LoRA needs at least one target projection")
+        }
         let adapters = LoRAAdapters(configuration: configuration, config: config, seed: seed)
         lora = adapters
-        frozenGroups = Set(layout.slots.map(\.group))
+        frozenGroups = Set(layout.slots.map(\.group)).subtracting([.scalarHead])
         arenaCapacity = 0  // the layout gains LoRA intermediates: grow on next use
         shape = nil
         return adapters

@@ -46,6 +46,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var bosTokenId: Int?
     /// `eos_token_id`; Hugging Face allows one id or a list, both are read.
     public var eosTokenIds: [Int]
+    /// `pad_token_id`: the token transformers' sequence-classification models skip when they look for a
+    /// row's last token (the engine reads the attention mask instead).
+    public var padTokenId: Int?
 
     enum CodingKeys: String, CodingKey {
         case modelType = "model_type", vocabSize = "vocab_size"
@@ -55,7 +58,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case numHiddenLayers = "num_hidden_layers", numAttentionHeads = "num_attention_heads"
         case numKeyValueHeads = "num_key_value_heads", maxPositionEmbeddings = "max_position_embeddings"
         case rmsNormEps = "rms_norm_eps", ropeTheta = "rope_theta", tieWordEmbeddings = "tie_word_embeddings"
-        case bosTokenId = "bos_token_id", eosTokenId = "eos_token_id"
+        case bosTokenId = "bos_token_id", eosTokenId = "eos_token_id", padTokenId = "pad_token_id"
         case architectures, activationFunction = "activation_function", hiddenAct = "hidden_act"
     }
 
@@ -122,6 +125,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         ropeTheta = try c.decodeIfPresent(Double.self, forKey: .ropeTheta)
         tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings)
         bosTokenId = try c.decodeIfPresent(Int.self, forKey: .bosTokenId)
+        padTokenId = try c.decodeIfPresent(Int.self, forKey: .padTokenId)
         if let single = try? c.decodeIfPresent(Int.self, forKey: .eosTokenId) {
             eosTokenIds = [single]
         } else {
@@ -149,6 +153,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         try c.encodeIfPresent(ropeTheta, forKey: .ropeTheta)
         try c.encodeIfPresent(tieWordEmbeddings, forKey: .tieWordEmbeddings)
         try c.encodeIfPresent(bosTokenId, forKey: .bosTokenId)
+        try c.encodeIfPresent(padTokenId, forKey: .padTokenId)
         if eosTokenIds.count == 1 {
             try c.encode(eosTokenIds[0], forKey: .eosTokenId)
         } else if !eosTokenIds.isEmpty {
@@ -237,7 +242,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             try fail("num_attention_heads (\(heads)) is not divisible by num_key_value_heads (\(kvHeads))")
         }
         if architecture == .llama && headSize % 2 != 0 { try fail("rotary embeddings need an even head size") }
-        for id in eosTokenIds + (bosTokenId.map { [$0] } ?? []) where id < 0 || id >= vocabSize {
+        for id in eosTokenIds + [bosTokenId, padTokenId].compactMap({ $0 }) where id < 0 || id >= vocabSize {
             try fail("token id \(id) is outside the vocabulary (vocab_size \(vocabSize))")
         }
     }

@@ -1,9 +1,10 @@
 /// A batch of token sequences for one forward pass: `batchSize` rows of `length` tokens each, the next-token
 /// targets the language-model loss and log-probabilities are taken on, and which tokens are real.
 ///
-/// Shorter sequences are right-padded. A target of -1 marks a position with no target (prompt tokens,
-/// padding); `attentionMask` (1 real, 0 padding) keeps padding out of every real token's attention and
-/// sets positions so that the first real token of a row has position 0.
+/// Shorter sequences are right-padded unless `padding: .left` is asked for (as batched generation and
+/// transformers' reward scoring often lay them out). A target of -1 marks a position with no target (prompt
+/// tokens, padding); `attentionMask` (1 real, 0 padding) keeps padding out of every real token's attention and
+/// sets positions so that the first real token of a row has position 0, wherever the padding is.
 ///
 /// ```swift
 /// // Prompt [5, 6] with completion [7, 8]: the loss covers predicting 7 and 8 only.
@@ -11,6 +12,14 @@
 /// // tokens [5, 6, 7], targets [-1, 7, 8]
 /// ```
 public struct TokenBatch: Sendable {
+    /// Which end of a row the padding goes to.
+    public enum Padding: Sendable {
+        /// Tokens from position 0, padding after them.
+        case right
+        /// Padding first, the tokens ending at the row's last position.
+        case left
+    }
+
     /// Number of rows (sequences).
     public var batchSize: Int
     /// Tokens per row.
@@ -33,9 +42,12 @@ public struct TokenBatch: Sendable {
 
     /// Builds a next-token batch from whole sequences (prompt followed by completion). Row b's input is
     /// `sequences[b]` without its last token and its targets are the sequence shifted by one; targets inside
-    /// the first `promptLengths[b]` tokens are dropped. Rows are right-padded with `padToken` to `length`,
-    /// which defaults to the longest sequence minus one.
-    public init(sequences: [[Int32]], promptLengths: [Int]? = nil, length: Int? = nil, padToken: Int32 = 0) throws {
+    /// the first `promptLengths[b]` tokens are dropped. Rows are padded with `padToken` to `length`, which
+    /// defaults to the longest sequence minus one, on the side `padding` says.
+    public init(
+        sequences: [[Int32]], promptLengths: [Int]? = nil, length: Int? = nil, padToken: Int32 = 0,
+        padding: Padding = .right
+    ) throws {
         guard !sequences.isEmpty else { throw EngineError.invalidBatch("a batch needs at least one sequence") }
         if let promptLengths, promptLengths.count != sequences.count {
             throw EngineError.invalidBatch(
@@ -54,18 +66,22 @@ public struct TokenBatch: Sendable {
                 throw EngineError.invalidBatch("sequence \(row) has \(sequence.count) tokens; at most \(width + 1) fit")
             }
             let prompt = promptLengths?[row] ?? 0
+            let start = row * width + (padding == .left ? width - (sequence.count - 1) : 0)
             for t in 0..<(sequence.count - 1) {
-                tokens[row * width + t] = sequence[t]
-                mask[row * width + t] = 1
-                if t + 1 >= prompt { targets[row * width + t] = sequence[t + 1] }
+                tokens[start + t] = sequence[t]
+                mask[start + t] = 1
+                if t + 1 >= prompt { targets[start + t] = sequence[t + 1] }
             }
         }
         self.init(batchSize: sequences.count, length: width, tokens: tokens, targets: targets, attentionMask: mask)
     }
 
     /// Builds a batch that feeds whole sequences, every token as input and no targets: what a reward or value
-    /// model scores (see ``TransformerModel/rewards(_:)``). Rows are right-padded with `padToken`.
-    public init(scoring sequences: [[Int32]], length: Int? = nil, padToken: Int32 = 0) throws {
+    /// model scores (see ``TransformerModel/rewards(_:)``). Rows are padded with `padToken` on the side
+    /// `padding` says.
+    public init(scoring sequences: [[Int32]], length: Int? = nil, padToken: Int32 = 0, padding: Padding = .right)
+        throws
+    {
         guard !sequences.isEmpty else { throw EngineError.invalidBatch("a batch needs at least one sequence") }
         let width = length ?? (sequences.map(\.count).max() ?? 1)
         var tokens = [Int32](repeating: padToken, count: sequences.count * width)
@@ -75,9 +91,10 @@ public struct TokenBatch: Sendable {
             guard sequence.count <= width else {
                 throw EngineError.invalidBatch("sequence \(row) has \(sequence.count) tokens; at most \(width) fit")
             }
+            let start = row * width + (padding == .left ? width - sequence.count : 0)
             for (t, token) in sequence.enumerated() {
-                tokens[row * width + t] = token
-                mask[row * width + t] = 1
+                tokens[start + t] = token
+                mask[start + t] = 1
             }
         }
         self.init(

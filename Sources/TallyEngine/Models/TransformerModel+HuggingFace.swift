@@ -41,7 +41,13 @@ extension TransformerModel {
     /// model has no use for (e.g. a tied `lm_head.weight`, attention-mask buffers) are ignored. Throws, before
     /// changing anything, naming the first tensor that is missing or has the wrong shape.
     public func loadHuggingFaceTensors(_ tensors: [String: TensorEntry]) throws {
-        let mappings = huggingFaceMappings()
+        try loadHuggingFaceTensors(tensors, optional: [])
+    }
+
+    /// ``loadHuggingFaceTensors(_:)``, leaving the tensors named in `optional` as they are when absent (a fresh
+    /// scalar head, or one a PEFT adapter brings).
+    func loadHuggingFaceTensors(_ tensors: [String: TensorEntry], optional: Set<String>) throws {
+        let mappings = huggingFaceMappings().filter { tensors[$0.name] != nil || !optional.contains($0.name) }
         var found: [TensorEntry] = []
         for mapping in mappings {
             let candidate =
