@@ -9,7 +9,8 @@ import Testing
 /// SFT and reward models through the shared session, on task-world labels whose right answers are known.
 /// Serialized: one model trains at a time (the resume tests compare weights bit for bit).
 @Suite(.serialized) struct FineTuningTests {
-    /// SFT lowers the held-out loss of the known answers (refusals of harmful requests, letter counts), records its run and registers an sft checkpoint.
+    /// SFT lowers the held-out loss of the known answers (refusals of harmful requests, letter counts), records
+    /// its run and registers an sft checkpoint.
     @Test func sftLearnsTheDemonstrations() throws {
         let temp = try TemporaryFolder()
         let (workspace, database) = try LabeledWorkspace.make(
@@ -20,6 +21,8 @@ import Testing
         let before = try #require(try run.trainer?.evaluate()["loss"])
         let session = try #require(run.session)
         guard case .finished(let id, _) = try session.run() else { Issue.record("not finished"); return }
+        let after = try #require(session.lastEval["loss"])
+        #expect(after < before - 1, "eval loss \(before) → \(after)")
         let record = try #require(try database.checkpoint(id: id))
         #expect(record.kind == .sft && record.parentID == run.parent.record.id)
         let stored = try #require(try database.trainingRun(id: session.runID))
@@ -99,8 +102,10 @@ import Testing
             in: temp, train: 40, eval: 16, families: ["harmful", "letter-count"])
         defer { database.close() }
         try registerCopy(of: "base", as: "sft", workspace: workspace, database: database)
+        var request = LabeledWorkspace.request(steps: 40, lr: 1e-2)
+        request.truncate = true
         let (run, eval) = try RewardModelJob.prepare(
-            LabeledWorkspace.request(steps: 40, lr: 1e-2), settings: RewardModelSettings(), workspace: workspace,
+            request, settings: RewardModelSettings(), workspace: workspace,
             database: database)
         let trainer = try #require(run.trainer as? RewardModelTrainer)
         func oracleAccuracy() throws -> Double {
@@ -155,6 +160,7 @@ import Testing
     /// Registers the checkpoint `name` again as `copy` (same folder), kind sft.
     private func registerCopy(of name: String, as copy: String, workspace: Workspace, database: TallyDatabase) throws {
         let record = try #require(try database.checkpoint(named: name))
+        guard try database.checkpoint(named: copy) == nil else { return }
         try database.registerCheckpoint(
             name: copy, kind: .sft, parentID: record.id, path: record.path, config: "{}", sha256: record.sha256)
     }
