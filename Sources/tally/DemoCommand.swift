@@ -5,18 +5,20 @@ import TallyStore
 import TallyTrain
 import TallyWorld
 
-/// `tally demo`: the whole labeling loop on the bundled defaults, in under a minute.
+/// `tally demo`: the labeling and training loop on the bundled defaults, in a few minutes.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Build a demo workspace: bundled data, the base model's samples, simulated labels, its eval.",
+        abstract: "Run the alignment loop on the bundled defaults: demonstrations → SFT → rankings → reward model.",
         discussion: """
-            Creates a fresh workspace, imports the bundled datasets and task-world prompts, registers the \
-            bundled base model as checkpoint "base", samples --k responses per world prompt from it into the \
-            ranking queue, lets simulated labelers (each task going to --overlap of them) rank them and write \
-            demonstrations, leaving about --leave labels for you, prints the workspace's status and the base \
-            model's eval, and tells you how to open the labeling UI. `make demo` runs it from the repository \
-            root. Example:
+            InstructGPT's order on the bundled defaults: creates a fresh workspace, imports the bundled datasets \
+            and task-world prompts, registers the bundled base model as checkpoint "base", lets simulated \
+            labelers (each task going to --overlap of them) write demonstrations, fine-tunes base into "sft" and \
+            prints the oracle's eval of both, samples --k responses per prompt from the SFT model into the \
+            ranking queue, lets the labelers rank them (leaving about --leave rankings for you), trains the \
+            reward model "rm" from sft and prints its accuracy against the labelers and the oracle, then the \
+            workspace's status and how to open the labeling UI. `make demo` runs it from the repository root. \
+            Example:
               tally demo --workspace workspace --replace
             """
     )
@@ -34,7 +36,19 @@ struct DemoCommand: ParsableCommand {
     var instructions: String = "instructions"
 
     @Option(help: "Task-world train prompts to import and sample for.")
-    var prompts: Int = 200
+    var prompts: Int = 600
+
+    @Option(help: "Task-world eval prompts to import (held out: validation and the reward model's accuracy).")
+    var evalPrompts: Int = 150
+
+    @Option(help: "Demonstrations the simulated labelers write before SFT.")
+    var demonstrations: Int = 600
+
+    @Option(help: "SFT epochs.")
+    var sftEpochs: Int = 3
+
+    @Option(help: "Reward-model epochs.")
+    var rmEpochs: Int = 2
 
     @Option(name: .customLong("k"), help: "Responses sampled per prompt (2 to 9).")
     var responsesPerPrompt: Int = 4
@@ -48,7 +62,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Labels to leave for you in `tally label`.")
     var leave: Int = 24
 
-    @Option(help: "Prompts per family in the base model's eval.")
+    @Option(help: "Prompts per family in the oracle's eval of base and SFT.")
     var evalPerFamily: Int = 20
 
     @Option(help: "The most tokens per sampled response.")
@@ -65,6 +79,10 @@ struct DemoCommand: ParsableCommand {
         guard leave >= 0 else { throw ValidationError("--leave must not be negative") }
         guard maxNewTokens >= 1 else { throw ValidationError("--max-new-tokens must be at least 1") }
         guard evalPerFamily >= 1 else { throw ValidationError("--eval-per-family must be at least 1") }
+        guard evalPrompts >= 0, demonstrations >= 1 else {
+            throw ValidationError("--eval-prompts must be ≥ 0 and --demonstrations at least 1")
+        }
+        guard sftEpochs >= 1, rmEpochs >= 1 else { throw ValidationError("--sft-epochs and --rm-epochs must be ≥ 1") }
     }
 
     func run() throws {
@@ -85,8 +103,9 @@ struct DemoCommand: ParsableCommand {
             defer { database.close() }
             try database.setOverlapTarget(overlap)
             print("each labeling task goes to \(overlap) labelers, so that their agreement can be measured")
+            let path = location.root.path
 
-            step(2, "Importing the bundled datasets and \(prompts) task-world prompts")
+            step(2, "Importing the bundled datasets, \(prompts) task-world train prompts and \(evalPrompts) eval prompts")
             try importBundledData(into: database, from: datasetsFolder)
 
             step(3, "Registering the bundled base model as checkpoint \"base\"")
@@ -94,38 +113,38 @@ struct DemoCommand: ParsableCommand {
                 baseModel, name: "base", kind: .base, workspace: location, database: database)
             print("checkpoint \(base.id) \"base\" in \(base.path) (sha256 \(base.sha256.prefix(12))…)")
 
-            step(4, "Sampling \(responsesPerPrompt) responses per prompt from the base model into the ranking queue")
+            step(4, "\(labelers) simulated labelers write \(demonstrations) demonstrations (imperfect, as people's are)")
+            try simulate(path, kind: .demonstration, items: demonstrations)
+
+            step(5, "Supervised fine-tuning: base → sft on the demonstrations, then the oracle's eval of both")
+            try TrainSFTCommand.parse([
+                "--workspace", path, "--name", "sft", "--from", "base", "--epochs", String(sftEpochs),
+                "--seed", String(seed), "--oracle-per-family", String(evalPerFamily),
+                "--max-new-tokens", String(maxNewTokens), "--truncate",
+            ]).run()
+
+            step(6, "Sampling \(responsesPerPrompt) responses per prompt from the SFT model into the ranking queue")
             let sampling = SamplingSettings(
                 maxNewTokens: maxNewTokens, temperature: SampleCommand.defaultTemperature, seed: seed)
-            try SampleCommand.sample(
-                workspace: location, database: database, checkpoint: base.name, k: responsesPerPrompt, prompts: nil,
-                split: .train, settings: sampling, style: .auto)
-
-            let slots = try database.status().openTasks.values.reduce(0, +) * overlap
-            let items = max(0, slots - leave)
-            step(
-                5,
-                "\(labelers) simulated labelers rank responses and write demonstrations (\(items) of \(slots) labels)")
-            if items > 0 {
-                let simulate = try SimulateCommand.parse([
-                    "--workspace", location.root.path, "--labelers", String(labelers), "--items", String(items),
-                    "--seed", String(seed), "--no-fill",
-                ])
-                try simulate.run()
+            for split in [Split.train, .eval] {
+                try SampleCommand.sample(
+                    workspace: location, database: database, checkpoint: "sft", k: responsesPerPrompt, prompts: nil,
+                    split: split, settings: sampling, style: .auto)
             }
 
-            step(6, "Workspace status")
-            let status = try Status.parse(["--workspace", location.root.path])
-            try status.run()
+            let slots = (try database.status().openTasks[TaskKind.ranking.rawValue] ?? 0) * overlap
+            let rankings = max(0, slots - leave)
+            step(7, "\(labelers) simulated labelers rank the SFT model's responses (\(rankings) of \(slots) rankings)")
+            try simulate(path, kind: .ranking, items: rankings)
 
-            step(7, "The base model's eval (\(evalPerFamily) held-out prompts per family)")
-            let resolved = try CheckpointResolver.resolve(base.name, workspace: location, database: database)
-            let evalSettings = SamplingSettings(
-                maxNewTokens: maxNewTokens, temperature: EvalCommand.defaultTemperature, seed: seed)
-            let evaluation = try EvalCommand.evaluate(
-                resolved, split: .eval, perFamily: evalPerFamily, promptSeed: seed, settings: evalSettings,
-                style: .auto)
-            print(EvalCommand.table(evaluation))
+            step(8, "Reward model: sft + a fresh scalar head, trained on the rankings; its held-out accuracy")
+            try TrainRewardModelCommand.parse([
+                "--workspace", path, "--name", "rm", "--from", "sft", "--epochs", String(rmEpochs),
+                "--seed", String(seed), "--truncate",
+            ]).run()
+
+            step(9, "Workspace status and training runs")
+            try Status.parse(["--workspace", path]).run()
 
             print(
                 String(
@@ -133,7 +152,18 @@ struct DemoCommand: ParsableCommand {
                     Date().timeIntervalSince(started), try database.status().openTasks.values.reduce(0, +)))
             print("  tally label --workspace \(Self.shellQuoted(workspace))")
             print("Then try: tally status --workspace \(Self.shellQuoted(workspace)) --agreement")
+            print("          tally rm score --workspace \(Self.shellQuoted(workspace)) --checkpoint rm "
+                + "--prompt 'Add 3 and 62.' --response 65")
         }
+    }
+
+    /// Runs `tally simulate` on one kind of task.
+    private func simulate(_ path: String, kind: TaskKind, items: Int) throws {
+        guard items > 0 else { return }
+        try SimulateCommand.parse([
+            "--workspace", path, "--labelers", String(labelers), "--items", String(items), "--seed", String(seed),
+            "--no-fill", "--only", kind.rawValue,
+        ]).run()
     }
 
     /// Makes the workspace, replacing an earlier one only with --replace and only if it is a Tally workspace.
@@ -181,8 +211,13 @@ struct DemoCommand: ParsableCommand {
                 options: ImportOptions(kind: kind))
             print(TerminalText.sanitized(try database.write(checked).text))
         }
-        let worldPrompts = World.standard.prompts(split: .train, count: prompts, seed: seed)
-        let lines = worldPrompts.map { WorldOutput.promptLine($0, split: .train) }
+        let lines =
+            World.standard.prompts(split: .train, count: prompts, seed: seed).map {
+                WorldOutput.promptLine($0, split: .train)
+            }
+            + World.standard.prompts(split: .eval, count: evalPrompts, seed: seed &+ 1).map {
+                WorldOutput.promptLine($0, split: .eval)
+            }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent(
             "tally-demo-\(UUID().uuidString).jsonl")
         defer { try? FileManager.default.removeItem(at: file) }
@@ -197,7 +232,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     private func step(_ number: Int, _ title: String) {
-        print("\n==> [\(number)/7] \(title)")
+        print("\n==> [\(number)/9] \(title)")
     }
 
     static func shellQuoted(_ text: String) -> String {

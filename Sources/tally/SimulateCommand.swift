@@ -47,6 +47,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "How many different labelers each added item goes to.")
     var overlap: Int = 2
 
+    @Option(help: "Take only this kind of task: demonstration, ranking or comparison (repeatable; default: all).")
+    var only: [String] = []
+
     @Option(help: .hidden)
     var worker: Int?
 
@@ -58,6 +61,9 @@ struct SimulateCommand: ParsableCommand {
         guard items >= 1 else { throw ValidationError("--items must be at least 1") }
         guard overlap >= 1 else { throw ValidationError("--overlap must be at least 1") }
         guard noise >= 0, tieMargin >= 0 else { throw ValidationError("--noise and --tie-margin must not be negative") }
+        for kind in only where TaskKind(rawValue: kind) == nil {
+            throw ValidationError("--only must be demonstration, ranking or comparison, not \(kind)")
+        }
     }
 
     func run() throws {
@@ -65,14 +71,16 @@ struct SimulateCommand: ParsableCommand {
         try reportingErrors {
             let (workspace, database) = try workspaceOption.open()
             if let worker {
-                let labeler = SimulationWorker(
+                var labeler = SimulationWorker(
                     database: database, index: worker, quota: quota ?? items, seed: seed, noise: noise)
+                labeler.onlyKinds = only.compactMap(TaskKind.init(rawValue:))
                 try labeler.run()
                 return
             }
-            let coordinator = SimulationCoordinator(
+            var coordinator = SimulationCoordinator(
                 workspace: workspace, database: database, labelers: labelers, items: items, seed: seed,
                 noise: noise, overlap: overlap)
+            coordinator.kinds = only.compactMap(TaskKind.init(rawValue:))
             if fill { try coordinator.fillQueues() }
             let summary = try coordinator.run()
             if summary.failedWorkers > 0 { throw ExitCode.failure }

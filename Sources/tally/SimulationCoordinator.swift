@@ -21,6 +21,8 @@ struct SimulationCoordinator {
     let seed: UInt64
     let noise: LabelerNoise
     let overlap: Int
+    /// The kinds of task the labelers take (all when empty).
+    var kinds: [TaskKind] = []
 
     /// Adds world train prompts, each with a demonstration task and a ranking task of 4–9 candidates
     /// queued for `overlap` labelers, when the open tasks cannot hold `items` labels.
@@ -70,7 +72,7 @@ struct SimulationCoordinator {
                 "simulate", "--worker", String(index), "--quota", String(quota), "--seed", String(seed),
                 "--noise", String(noise.scoreNoise), "--tie-margin", String(noise.tieMargin),
                 "--workspace", workspace.root.path,
-            ]
+            ] + kinds.flatMap { ["--only", $0.rawValue] }
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.standardError

@@ -14,6 +14,8 @@ struct SimulationWorker {
     let quota: Int
     let seed: UInt64
     let noise: LabelerNoise
+    /// The kinds of task to take (all when empty).
+    var onlyKinds: [TaskKind] = []
 
     /// The labeler's name in the workspace.
     static func labelerName(_ index: Int) -> String { "sim-\(index)" }
@@ -24,7 +26,7 @@ struct SimulationWorker {
         let instructionVersionID = try database.currentInstructionVersion()?.id
         var simulated = SimulatedLabeler(seed: StableHash.combine(seed, UInt64(index)), noise: noise)
         let world = World()
-        let kinds: [TaskKind] = [.ranking, .demonstration, .comparison]
+        let kinds: [TaskKind] = onlyKinds.isEmpty ? [.ranking, .demonstration, .comparison] : onlyKinds
         var exhausted = Set<TaskKind>()
         var submitted = 0
         var turn = index  // labelers start on different kinds

@@ -15,3 +15,4 @@ extension EngineError: UserFacingError {}
 extension ModelConfigError: UserFacingError {}
 extension SamplerError: UserFacingError {}
 extension CommandError: UserFacingError {}
+extension TooLongExamples: UserFacingError {}
