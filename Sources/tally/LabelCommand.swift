@@ -12,7 +12,8 @@ struct Label: ParsableCommand {
             Keys: ? shows the keys of the current screen, q or Esc backs out, u undoes your last submitted \
             label. Half-written demonstrations are saved as you type and come back next time.
 
-            Drafts and critiques: by default the workspace's newest checkpoint (or --draft-checkpoint) writes \
+            Drafts and critiques: by default the workspace's newest policy checkpoint (base, sft, dpo, ppo…; \
+            never a reward model), or --draft-checkpoint, writes \
             them ahead of you on the embedded engine. Set TALLY_DRAFT_BASE_URL (e.g. http://localhost:8000/v1), \
             TALLY_DRAFT_MODEL and TALLY_DRAFT_API_KEY to have an OpenAI-compatible chat-completions server write \
             them instead. Colours follow NO_COLOR.
@@ -28,7 +29,7 @@ struct Label: ParsableCommand {
         name: .long,
         help: ArgumentHelp(
             "The workspace checkpoint that writes drafts and critiques on the embedded engine when no endpoint "
-                + "is set (default: the newest checkpoint).", valueName: "name"))
+                + "is set (default: the newest policy checkpoint, never a reward model).", valueName: "name"))
     var draftCheckpoint: String?
 
     @Flag(name: .long, help: "Offer no model drafts or critiques.")
@@ -78,7 +79,7 @@ struct Label: ParsableCommand {
     }
 
     /// The endpoint when TALLY_DRAFT_BASE_URL is set; else the `--draft-checkpoint` (by default the workspace's
-    /// newest checkpoint) on the embedded engine; none with `--no-drafts` or when the workspace has no model.
+    /// newest policy checkpoint) on the embedded engine; none with `--no-drafts` or when the workspace has no model.
     private func chooseDrafter(
         environment: [String: String], workspace found: Workspace, database: TallyDatabase
     ) throws -> (any Drafter)? {
@@ -87,14 +88,24 @@ struct Label: ParsableCommand {
             return ChatCompletionsDrafter(configuration: configuration)
         }
         let records = try database.checkpoints()
-        let reference = draftCheckpoint ?? records.max(by: { $0.id < $1.id })?.name
+        let reference = draftCheckpoint ?? Self.newestPolicy(records)?.name
         guard let reference else { return nil }
         let resolved = try CheckpointResolver.resolve(reference, workspace: found, database: database)
+        if let kind = resolved.record?.kind, !kind.isPolicy {
+            throw ValidationError(
+                "--draft-checkpoint \(reference) is a \(kind.rawValue) checkpoint, which scores responses but does not "
+                    + "write them; choose a policy (base, sft, dpo, ppo, …)")
+        }
         guard let id = resolved.record?.id else {
             throw ValidationError(
                 "--draft-checkpoint \(reference) is not registered in the workspace; "
                     + "register it with `tally checkpoint import`")
         }
         return try EngineDrafter(checkpoint: resolved, checkpointID: id)
+    }
+
+    /// The newest checkpoint that writes responses (base, sft, dpo, ppo, …): never a reward or value model.
+    static func newestPolicy(_ records: [CheckpointRecord]) -> CheckpointRecord? {
+        records.filter { $0.kind.isPolicy }.max { $0.id < $1.id }
     }
 }
