@@ -131,14 +131,14 @@ struct Pretrain: ParsableCommand {
                 print("checkpoint \(out) (id \(registered.id)) is already trained: \(registered.path)")
                 return
             }
-            guard let pretrainer = session.pretrainer else { return }
-            let model = pretrainer.loop.model
+            guard let trainer = session.trainer else { return }
+            let model = trainer.model
             let parameters = String(format: "%.2fM", Double(model.parameterCount) / 1e6)
             if let step = session.resumedFromStep {
                 TerminalText.printError("resuming \(out) from step \(step) of \(steps)")
             }
             TerminalText.printError(
-                "\(arch) \(parameters) parameters, vocabulary \(pretrainer.tokenizer.vocabularySize), "
+                "\(arch) \(parameters) parameters, vocabulary \(trainer.tokenizer.vocabularySize), "
                     + "corpus \(session.corpusTokens) tokens, \(batch)×\(context) tokens per step")
 
             InterruptFlag.install()
@@ -147,7 +147,7 @@ struct Pretrain: ParsableCommand {
             let outcome = try session.train(shouldStop: { InterruptFlag.isSet }) { report in
                 tokensTrained += report.tokens
                 progress.update(
-                    step: report.step, loss: report.loss,
+                    step: report.step, loss: Float(report.loss),
                     tokensPerSecond: Double(tokensTrained) / max(progress.elapsed, 1e-9))
             }
             progress.finish()

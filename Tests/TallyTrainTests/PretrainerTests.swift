@@ -8,38 +8,40 @@ import Testing
 // Serialized: two models training at once in one process share OpenBLAS, whose concurrent sgemm calls
 // were seen to give run-to-run differences; the bit-identical resume tests need one model at a time.
 @Suite(.serialized) struct PretrainerTests {
-    /// A run killed after its step-4 save (steps 5 and 6 lost) and resumed from that checkpoint gives the same
-    /// losses, bit for bit, as a run that never stopped.
+    /// A run killed after its step-4 save (steps 5 and 6 lost) and run again resumes from that checkpoint and
+    /// gives the same losses and final weights, bit for bit, as a run that never stopped.
     @Test func resumedRunFollowsTheUninterruptedLossCurve() throws {
-        let tokenizer = try Tiny.tokenizer()
         let temp = try TemporaryFolder()
-        let configuration = Tiny.configuration(steps: 10)
-        let tokens = TextCorpus(documents: [Tiny.corpusText]).tokenIDs(with: tokenizer)
-
-        let straight = try Pretrainer(configuration: configuration, tokenizer: tokenizer, tokens: tokens)
-        var expected: [Float] = []
-        while !straight.loop.isFinished { expected.append(try straight.loop.trainLanguageModelStep().loss) }
-
-        let folder = temp.url.appendingPathComponent("run")
-        let first = try Pretrainer(configuration: configuration, tokenizer: tokenizer, tokens: tokens)
-        var losses: [Float] = []
-        for _ in 0..<4 { losses.append(try first.loop.trainLanguageModelStep().loss) }
-        try first.checkpoint().save(to: folder)
-        for _ in 0..<2 { try first.loop.trainLanguageModelStep() }  // done, then lost to the "kill"
-
-        let resumed = try Pretrainer(
-            resuming: try Checkpoint.load(from: folder), configuration: configuration, tokens: tokens)
-        #expect(resumed.loop.step == 4)
-        while !resumed.loop.isFinished { losses.append(try resumed.loop.trainLanguageModelStep().loss) }
-        #expect(losses == expected)
-        #expect(resumed.loop.model.parameterSlots.count == straight.loop.model.parameterSlots.count)
-        let count = straight.loop.model.parameterCount
-        let differing = (0..<count).first { resumed.loop.model.parameters[$0] != straight.loop.model.parameters[$0] }
-        let slot = differing.flatMap { index in
-            straight.loop.model.parameterSlots.first { $0.offset <= index && index < $0.offset + $0.count }?.name
+        let corpus = try TextCorpus.load(from: try temp.file("corpus.txt", Tiny.corpusText))
+        let configuration = Tiny.configuration(steps: 10, saveEvery: 4)
+        func session(_ workspace: Workspace, _ database: TallyDatabase) throws -> PretrainingSession {
+            try PretrainingSession(
+                workspace: workspace, database: database, name: "base", configuration: configuration, corpus: corpus,
+                tokenizer: .train(vocabularySize: 300))
         }
-        #expect(
-            differing == nil, "final weights differ at \(String(describing: differing)) in \(String(describing: slot))")
+        let (straightSpace, straightDatabase) = try temp.workspace("straight")
+        defer { straightDatabase.close() }
+        var expected: [Double] = []
+        _ = try session(straightSpace, straightDatabase).train(onStep: { expected.append($0.loss) })
+
+        struct Killed: Error {}
+        let (workspace, database) = try temp.workspace("killed")
+        defer { database.close() }
+        var losses: [Double] = []
+        #expect(throws: Killed.self) {
+            try session(workspace, database).session!.run(onStep: { step in
+                if step.step == 7 { throw Killed() }
+                if step.step <= 4 { losses.append(step.loss) }
+            })
+        }
+        let resumed = try session(workspace, database)
+        #expect(resumed.resumedFromStep == 4)
+        _ = try resumed.train(onStep: { losses.append($0.loss) })
+        #expect(losses == expected)
+        let weights = { (space: Workspace) in
+            try Data(contentsOf: space.checkpointFolder(name: "base").appendingPathComponent("model.safetensors"))
+        }
+        #expect(try weights(workspace) == weights(straightSpace), "final weights differ")
     }
 
     /// Through the workspace session: stopped at step 6 (as Ctrl-C does), rerun, finished; the database holds one
@@ -55,7 +57,7 @@ import Testing
         let straight = try PretrainingSession(
             workspace: straightSpace, database: straightDatabase, name: "base", configuration: configuration,
             corpus: corpus, tokenizer: .train(vocabularySize: 300))
-        var expected: [Float] = []
+        var expected: [Double] = []
         let finished = try straight.train(onStep: { expected.append($0.loss) })
         guard case .finished = finished else { Issue.record("not finished: \(finished)"); return }
 
@@ -64,7 +66,7 @@ import Testing
         let first = try PretrainingSession(
             workspace: workspace, database: database, name: "base", configuration: configuration, corpus: corpus,
             tokenizer: .train(vocabularySize: 300))
-        var losses: [Float] = []
+        var losses: [Double] = []
         let stopped = try first.train(shouldStop: { losses.count == 6 }) { losses.append($0.loss) }
         #expect(stopped == .interrupted(step: 6))
         #expect(try database.checkpoint(named: "base") == nil, "an unfinished checkpoint is not registered")
@@ -81,7 +83,7 @@ import Testing
         let runID = try #require(second.runID)
         let recorded = try database.metric(runID: runID, name: "loss")
         #expect(recorded.map(\.step) == Array(1...10))
-        #expect(recorded.map { Float($0.value) } == expected)
+        #expect(recorded.map(\.value) == expected)
 
         // Rerunning a finished run trains nothing and reports the registered checkpoint.
         let again = try PretrainingSession(
@@ -124,36 +126,42 @@ import Testing
     /// On a corpus of one repeated sentence the loss falls far below its starting value, and greedy decoding from
     /// the start of the sentence then writes the rest of it.
     @Test func learnsARepetitiveCorpusAndGreedyGenerationReproducesIt() throws {
-        let tokenizer = try Tiny.tokenizer()
-        let tokens = TextCorpus(documents: [Tiny.corpusText]).tokenIDs(with: tokenizer)
-        let trainer = try Pretrainer(
-            configuration: Tiny.configuration(steps: 80, lr: 1e-2), tokenizer: tokenizer, tokens: tokens)
-        var losses: [Float] = []
-        while !trainer.loop.isFinished { losses.append(try trainer.loop.trainLanguageModelStep().loss) }
+        let temp = try TemporaryFolder()
+        let corpus = try TextCorpus.load(from: try temp.file("corpus.txt", Tiny.corpusText))
+        let (workspace, database) = try temp.workspace()
+        defer { database.close() }
+        let session = try PretrainingSession(
+            workspace: workspace, database: database, name: "base", configuration: Tiny.configuration(steps: 80, lr: 1e-2),
+            corpus: corpus, tokenizer: .file(try Tiny.tokenizerFile(in: temp)))
+        var losses: [Double] = []
+        _ = try session.train(onStep: { losses.append($0.loss) })
         let first = try #require(losses.first)
         let last = losses.suffix(5).reduce(0, +) / 5
         #expect(first > 4, "an untrained model is near ln(vocabulary) ≈ 5.7")
         #expect(last < 0.3, "losses: \(losses)")
 
-        let prompt = tokenizer.encode("on the mat. the cat").map { Int32($0) }
-        let output = try trainer.loop.model.generate(
+        let trainer = try #require(session.trainer)
+        let prompt = trainer.tokenizer.encode("on the mat. the cat").map { Int32($0) }
+        let output = try trainer.model.generate(
             prompts: [prompt], settings: SamplingSettings(maxNewTokens: 12, temperature: 0))
-        let text = tokenizer.decode(output[0].tokens.map { Int($0) })
+        let text = trainer.tokenizer.decode(output[0].tokens.map { Int($0) })
         #expect(text.hasPrefix(" sat on the mat. the cat sat"), "generated: \(text)")
     }
 
     @Test func resumingWithOtherSettingsIsRefusedNamingThem() throws {
-        let tokenizer = try Tiny.tokenizer()
         let temp = try TemporaryFolder()
-        let tokens = TextCorpus(documents: [Tiny.corpusText]).tokenIDs(with: tokenizer)
-        let folder = temp.url.appendingPathComponent("run")
-        let trainer = try Pretrainer(configuration: Tiny.configuration(steps: 4), tokenizer: tokenizer, tokens: tokens)
-        try trainer.loop.trainLanguageModelStep()
-        try trainer.checkpoint().save(to: folder)
+        let corpus = try TextCorpus.load(from: try temp.file("corpus.txt", Tiny.corpusText))
+        let (workspace, database) = try temp.workspace()
+        defer { database.close() }
+        func session(steps: Int) throws -> PretrainingSession {
+            try PretrainingSession(
+                workspace: workspace, database: database, name: "run", configuration: Tiny.configuration(steps: steps),
+                corpus: corpus, tokenizer: .train(vocabularySize: 300))
+        }
+        var steps = 0
+        _ = try session(steps: 4).train(shouldStop: { steps == 1 }, onStep: { steps = $0.step })
         do {
-            _ = try Pretrainer(
-                resuming: try Checkpoint.load(from: folder), configuration: Tiny.configuration(steps: 8), tokens: tokens
-            )
+            _ = try session(steps: 8)
             Issue.record("resumed with other settings")
         } catch let error as TrainingError {
             #expect(error.description.contains("steps 4 → 8"), "\(error)")
@@ -251,8 +259,11 @@ import Testing
             try TextCorpus.load(from: broken, displayName: "d.jsonl")
         }
         let tooShort = TextCorpus(documents: ["hi"]).tokenIDs(with: tokenizer)
+        let model = try TransformerModel(
+            config: .gpt2(vocabularySize: tokenizer.vocabularySize, contextLength: 16, layers: 1, heads: 2, width: 32),
+            seed: 1)
         #expect(throws: TrainingError.self) {
-            try Pretrainer(configuration: Tiny.configuration(steps: 1), tokenizer: tokenizer, tokens: tooShort)
+            try PretrainTrainer(model: model, tokenizer: tokenizer, tokens: tooShort, context: 16)
         }
     }
 }

@@ -48,4 +48,11 @@ enum Tiny {
     static func tokenizer() throws -> BPETokenizer {
         try BPETrainer(vocabularySize: 300).train(on: corpusText)
     }
+
+    /// That tokenizer as a `tokenizer.json` in `folder`.
+    static func tokenizerFile(in folder: TemporaryFolder) throws -> URL {
+        let url = folder.url.appendingPathComponent("tokenizer.json")
+        try tokenizer().jsonData().write(to: url)
+        return url
+    }
 }

@@ -70,9 +70,20 @@ public protocol SessionTrainer: AnyObject {
     /// Called once when every step is done, before the final save: metadata to store with the checkpoint
     /// (a reward model's normalisation bias, say).
     func finalMetadata() throws -> [String: String]
+
+    /// The examples of the next step when the trainer draws them itself (pretraining's windows at random
+    /// offsets), from the session's random numbers, which are saved and restored with the run; nil (the default)
+    /// takes the session's epoch order.
+    func drawExamples(_ count: Int, random: inout EngineRandom) -> [Int]?
+
+    /// Strings saved in every checkpoint's `trainer_state.json` beside the session's own (for the trainer's
+    /// own checks on resuming).
+    var checkpointStrings: [String: String] { get }
 }
 
 extension SessionTrainer {
     public var keyMetric: String? { nil }
     public func finalMetadata() throws -> [String: String] { [:] }
+    public func drawExamples(_ count: Int, random: inout EngineRandom) -> [Int]? { nil }
+    public var checkpointStrings: [String: String] { [:] }
 }

@@ -257,7 +257,7 @@ public final class TrainingSession {
     /// and the AdamW update.
     private func trainStep() throws -> SessionStep {
         let start = DispatchTime.now()
-        let indices = order.next(settings.batchSize)
+        let indices = trainer.drawExamples(settings.batchSize, random: &random) ?? order.next(settings.batchSize)
         let normalizer = indices.reduce(0.0) { $0 + trainer.normalizerWeight(of: $1) }
         trainer.model.zeroGradients()
         var sums = MetricSums()
@@ -282,7 +282,7 @@ public final class TrainingSession {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         metrics["lr"] = Double(rate)
         metrics["grad_norm"] = Double(norm)
-        metrics["epoch"] = Double(order.cursor) / Double(order.count)
+        metrics["epoch"] = Double(step * settings.batchSize) / Double(order.count)
         if seconds > 0 {
             metrics["tokens_per_s"] = Double(sums.tokens) / seconds
             metrics["sequences_per_s"] = Double(sums.sequences) / seconds
@@ -298,7 +298,9 @@ public final class TrainingSession {
         let state = TrainerState(
             trainer: trainer.kind.rawValue, step: step, rngState: random.state, dataCursor: order.cursor,
             values: ["learning_rate": Double(schedule.rate(at: step))],
-            strings: [Self.runIDKey: String(runID), Self.fingerprintKey: fingerprint, "name": name])
+            strings: trainer.checkpointStrings.merging(
+                [Self.runIDKey: String(runID), Self.fingerprintKey: fingerprint, "name": name]
+            ) { _, session in session })
         let checkpoint = try Checkpoint(
             model: trainer.model, tokenizer: trainer.tokenizer, optimizer: optimizer, trainerState: state,
             metadata: finalMetadata)
