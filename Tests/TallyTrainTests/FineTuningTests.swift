@@ -166,3 +166,46 @@ import Testing
     }
 }
 
+
+/// The shared loop's gradient accumulation: a step split into micro-batches gets the gradient of the whole batch.
+@Suite struct MicroBatchTests {
+    @Test(arguments: ["sft", "rm"]) func microBatchesAccumulateTheWholeBatchsGradient(kind: String) throws {
+        let temp = try TemporaryFolder()
+        let (workspace, database) = try LabeledWorkspace.make(in: temp, train: 8, eval: 0)
+        defer { database.close() }
+        var request = LabeledWorkspace.request(steps: 1)
+        request.truncate = true
+        request.name = "whole"
+        let trainer: any SessionTrainer
+        if kind == "sft" {
+            trainer = try #require(
+                try SFTJob.prepare(request, includeChosen: false, workspace: workspace, database: database).trainer)
+        } else {
+            let record = try #require(try database.checkpoint(named: "base"))
+            try database.registerCopy(record, as: "sft")
+            trainer = try #require(
+                try RewardModelJob.prepare(request, settings: RewardModelSettings(), workspace: workspace, database: database)
+                    .run.trainer)
+        }
+        let model = trainer.model
+        let examples = Array(0..<4)
+        let normalizer = examples.reduce(0.0) { $0 + trainer.normalizerWeight(of: $1) }
+        model.zeroGradients()
+        _ = try trainer.accumulate(examples: examples, normalizer: normalizer)
+        let whole = Array(UnsafeBufferPointer(start: model.gradients, count: model.parameterCount))
+        model.zeroGradients()
+        for example in examples { _ = try trainer.accumulate(examples: [example], normalizer: normalizer) }
+        let parts = Array(UnsafeBufferPointer(start: model.gradients, count: model.parameterCount))
+        let scale = whole.map(abs).max() ?? 1
+        let worst = zip(whole, parts).map { abs($0 - $1) }.max() ?? 0
+        #expect(scale > 0 && worst <= 1e-5 * scale, "largest difference \(worst) of \(scale)")
+    }
+}
+
+extension TallyDatabase {
+    /// Registers `record`'s folder again under `name` as an sft checkpoint.
+    fileprivate func registerCopy(_ record: CheckpointRecord, as name: String) throws {
+        try registerCheckpoint(
+            name: name, kind: .sft, parentID: record.id, path: record.path, config: "{}", sha256: record.sha256)
+    }
+}
