@@ -17,7 +17,7 @@ struct TrainOptions: ParsableArguments {
     @Option(help: "Optimizer steps (default: from --epochs).")
     var steps: Int?
 
-    @Option(help: "Peak learning rate (linear warmup, then cosine decay to a tenth).")
+    @Option(help: "Peak learning rate (linear warmup, then cosine decay to a tenth; default: the trainer's, ×10 with LoRA).")
     var lr: Float?
 
     @Option(help: "Warmup steps (default: a tenth of the steps, at most 50).")
@@ -73,11 +73,12 @@ struct TrainOptions: ParsableArguments {
         guard weightDecay >= 0 else { throw ValidationError("--weight-decay must be ≥ 0") }
     }
 
-    /// The request, with the trainer's defaults for epochs and learning rate.
+    /// The request, with the trainer's defaults for epochs and learning rate (ten times higher for LoRA, whose
+    /// small adapters start at zero).
     func request(defaultEpochs: Double, defaultLearningRate: Float) -> TrainingRequest {
         TrainingRequest(
             name: name, from: from, epochs: epochs ?? defaultEpochs, steps: steps,
-            learningRate: lr ?? defaultLearningRate, warmupSteps: warmup, weightDecay: weightDecay, gradientClip: clip,
+            learningRate: lr ?? (loraRank == nil ? defaultLearningRate : 10 * defaultLearningRate), warmupSteps: warmup, weightDecay: weightDecay, gradientClip: clip,
             batchSize: batch, microBatchSize: microBatch, evalEvery: evalEvery, saveEvery: saveEvery, seed: seed,
             lora: loraRank.map { LoRAConfiguration(rank: $0, alpha: loraAlpha ?? Float(2 * $0)) }, fresh: fresh,
             truncate: truncate)
