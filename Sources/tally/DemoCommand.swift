@@ -48,7 +48,7 @@ struct DemoCommand: ParsableCommand {
     var sftEpochs: Int = 3
 
     @Option(help: "Reward-model epochs.")
-    var rmEpochs: Int = 2
+    var rmEpochs: Int = 1
 
     @Option(name: .customLong("k"), help: "Responses sampled per prompt (2 to 9).")
     var responsesPerPrompt: Int = 4

@@ -50,7 +50,7 @@ struct TrainRewardModelCommand: ParsableCommand {
                 loss: RewardLoss(rawValue: loss) ?? .bradleyTerry, centerRewards: centerRewards,
                 useStrengthAsMargin: !noMargin)
             let (run, evalRankings) = try RewardModelJob.prepare(
-                options.request(defaultEpochs: 1, defaultLearningRate: 3e-4), settings: settings,
+                options.request(defaultEpochs: 1, defaultLearningRate: 1e-3), settings: settings,
                 workspace: workspace, database: database, log: options.note)
             let result = try TrainingRunner.train(run, options: options)
             let scorer: RewardScorer
@@ -99,6 +99,9 @@ struct TrainRewardModelCommand: ParsableCommand {
         figures["shorter_oracle_accuracy"] = evaluation.shorterOracleAccuracy
         figures["longer_oracle_accuracy"] = evaluation.longerOracleAccuracy
         figures["calibration_error"] = evaluation.calibrationError
+        figures["length_misleading_pairs"] = Double(evaluation.lengthMisleadingPairs)
+        figures["oracle_accuracy_where_length_misleads"] = evaluation.oracleAccuracyWhereLengthMisleads
+        figures["labeler_oracle_accuracy_where_length_misleads"] = evaluation.labelerOracleAccuracyWhereLengthMisleads
         return figures
     }
 
@@ -115,6 +118,12 @@ struct TrainRewardModelCommand: ParsableCommand {
             lines.append(
                 "  length only: shorter / longer wins  \(share(evaluation.shorterOracleAccuracy)) / "
                     + share(evaluation.longerOracleAccuracy))
+            if evaluation.lengthMisleadingPairs > 0 {
+                lines.append(
+                    "  where the better one is not shorter  \(share(evaluation.oracleAccuracyWhereLengthMisleads)) RM, "
+                        + "\(share(evaluation.labelerOracleAccuracyWhereLengthMisleads)) labelers  "
+                        + "(\(evaluation.lengthMisleadingPairs) pairs: what the RM learned beyond length)")
+            }
             lines.append("")
             lines.append("  family               pairs  RM vs oracle  labelers vs oracle")
             for family in evaluation.families {

@@ -39,6 +39,11 @@ public struct RewardModelEvaluation: Codable, Equatable, Sendable {
     public var shorterOracleAccuracy: Double?
     /// "The longer response is better" against the oracle.
     public var longerOracleAccuracy: Double?
+    /// Pairs where the oracle prefers the response that is not shorter (the length rule fails there), and the
+    /// model's and the labelers' accuracy on them: what the model learned beyond length.
+    public var lengthMisleadingPairs = 0
+    public var oracleAccuracyWhereLengthMisleads: Double?
+    public var labelerOracleAccuracyWhereLengthMisleads: Double?
     public var families: [FamilyFigures] = []
     public var calibration: [CalibrationBin] = []
     /// Expected calibration error: the pair-weighted mean |predicted − observed| over the bins.
@@ -60,6 +65,8 @@ public struct RewardModelEvaluation: Codable, Equatable, Sendable {
         var labelerAgreed = 0.0
         var shorterAgreed = 0.0
         var longerAgreed = 0.0
+        var misleadingModel = 0.0
+        var misleadingLabeler = 0.0
         var perFamily: [String: (pairs: Int, model: Double, labeler: Double)] = [:]
         var binEdges: [Double] = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0000001]
         var bins = [(pairs: Int, predicted: Double, observed: Double)](repeating: (0, 0, 0), count: binEdges.count - 1)
@@ -92,6 +99,11 @@ public struct RewardModelEvaluation: Codable, Equatable, Sendable {
                     labelerAgreed += labelerRight
                     shorterAgreed += words[good] < words[bad] ? 1 : (words[good] == words[bad] ? 0.5 : 0)
                     longerAgreed += words[good] > words[bad] ? 1 : (words[good] == words[bad] ? 0.5 : 0)
+                    if words[good] >= words[bad] {
+                        result.lengthMisleadingPairs += 1
+                        misleadingModel += modelRight
+                        misleadingLabeler += labelerRight
+                    }
                     let entry = perFamily[prompt.family] ?? (0, 0, 0)
                     perFamily[prompt.family] = (entry.pairs + 1, entry.model + modelRight, entry.labeler + labelerRight)
                 }
@@ -104,6 +116,10 @@ public struct RewardModelEvaluation: Codable, Equatable, Sendable {
             result.labelerOracleAccuracy = labelerAgreed / n
             result.shorterOracleAccuracy = shorterAgreed / n
             result.longerOracleAccuracy = longerAgreed / n
+        }
+        if result.lengthMisleadingPairs > 0 {
+            result.oracleAccuracyWhereLengthMisleads = misleadingModel / Double(result.lengthMisleadingPairs)
+            result.labelerOracleAccuracyWhereLengthMisleads = misleadingLabeler / Double(result.lengthMisleadingPairs)
         }
         let order = world.families.map(\.name)
         result.families = perFamily.sorted { (order.firstIndex(of: $0.key) ?? 99) < (order.firstIndex(of: $1.key) ?? 99) }
