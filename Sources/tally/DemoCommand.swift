@@ -105,7 +105,9 @@ struct DemoCommand: ParsableCommand {
             print("each labeling task goes to \(overlap) labelers, so that their agreement can be measured")
             let path = location.root.path
 
-            step(2, "Importing the bundled datasets, \(prompts) task-world train prompts and \(evalPrompts) eval prompts")
+            step(
+                2, "Importing the bundled datasets, \(prompts) task-world train prompts and \(evalPrompts) eval prompts"
+            )
             try importBundledData(into: database, from: datasetsFolder)
 
             step(3, "Registering the bundled base model as checkpoint \"base\"")
@@ -113,7 +115,8 @@ struct DemoCommand: ParsableCommand {
                 baseModel, name: "base", kind: .base, workspace: location, database: database)
             print("checkpoint \(base.id) \"base\" in \(base.path) (sha256 \(base.sha256.prefix(12))…)")
 
-            step(4, "\(labelers) simulated labelers write \(demonstrations) demonstrations (imperfect, as people's are)")
+            step(
+                4, "\(labelers) simulated labelers write \(demonstrations) demonstrations (imperfect, as people's are)")
             try simulate(path, kind: .demonstration, items: demonstrations)
 
             step(5, "Supervised fine-tuning: base → sft on the demonstrations, then the oracle's eval of both")
@@ -152,8 +155,9 @@ struct DemoCommand: ParsableCommand {
                     Date().timeIntervalSince(started), try database.status().openTasks.values.reduce(0, +)))
             print("  tally label --workspace \(Self.shellQuoted(workspace))")
             print("Then try: tally status --workspace \(Self.shellQuoted(workspace)) --agreement")
-            print("          tally rm score --workspace \(Self.shellQuoted(workspace)) --checkpoint rm "
-                + "--prompt 'Add 3 and 62.' --response 65")
+            print(
+                "          tally rm score --workspace \(Self.shellQuoted(workspace)) --checkpoint rm "
+                    + "--prompt 'Add 3 and 62.' --response 65")
         }
     }
 

@@ -108,7 +108,8 @@ struct RewardModelCommand: ParsableCommand {
                         return Message(role: role, content: content)
                     }
                     guard parsed.count == messages.count, !parsed.isEmpty else {
-                        throw CommandError("\(where_): \"prompt\" messages need a \"role\" and a \"content\" string each")
+                        throw CommandError(
+                            "\(where_): \"prompt\" messages need a \"role\" and a \"content\" string each")
                     }
                     result.append((index + 1, .messages(parsed), response))
                 } else {

@@ -68,11 +68,12 @@ struct SimulationCoordinator {
             guard quota > 0 else { continue }
             let process = Process()
             process.executableURL = executable
-            process.arguments = [
-                "simulate", "--worker", String(index), "--quota", String(quota), "--seed", String(seed),
-                "--noise", String(noise.scoreNoise), "--tie-margin", String(noise.tieMargin),
-                "--workspace", workspace.root.path,
-            ] + kinds.flatMap { ["--only", $0.rawValue] }
+            process.arguments =
+                [
+                    "simulate", "--worker", String(index), "--quota", String(quota), "--seed", String(seed),
+                    "--noise", String(noise.scoreNoise), "--tie-margin", String(noise.tieMargin),
+                    "--workspace", workspace.root.path,
+                ] + kinds.flatMap { ["--only", $0.rawValue] }
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.standardError

@@ -17,7 +17,9 @@ struct TrainOptions: ParsableArguments {
     @Option(help: "Optimizer steps (default: from --epochs).")
     var steps: Int?
 
-    @Option(help: "Peak learning rate (linear warmup, then cosine decay to a tenth; default: the trainer's, ×10 with LoRA).")
+    @Option(
+        help: "Peak learning rate (linear warmup, then cosine decay to a tenth; default: the trainer's, ×10 with LoRA)."
+    )
     var lr: Float?
 
     @Option(help: "Warmup steps (default: a tenth of the steps, at most 50).")
@@ -78,7 +80,8 @@ struct TrainOptions: ParsableArguments {
     func request(defaultEpochs: Double, defaultLearningRate: Float) -> TrainingRequest {
         TrainingRequest(
             name: name, from: from, epochs: epochs ?? defaultEpochs, steps: steps,
-            learningRate: lr ?? (loraRank == nil ? defaultLearningRate : 10 * defaultLearningRate), warmupSteps: warmup, weightDecay: weightDecay, gradientClip: clip,
+            learningRate: lr ?? (loraRank == nil ? defaultLearningRate : 10 * defaultLearningRate), warmupSteps: warmup,
+            weightDecay: weightDecay, gradientClip: clip,
             batchSize: batch, microBatchSize: microBatch, evalEvery: evalEvery, saveEvery: saveEvery, seed: seed,
             lora: loraRank.map { LoRAConfiguration(rank: $0, alpha: loraAlpha ?? Float(2 * $0)) }, fresh: fresh,
             truncate: truncate)

@@ -60,7 +60,8 @@ struct TrainRewardModelCommand: ParsableCommand {
                 let folder = workspace.root.appendingPathComponent(Workspace.checkpointPath(name: run.name))
                 scorer = try RewardScorer(checkpoint: try Checkpoint.load(from: folder))
             }
-            options.note(String(format: "normalisation bias %.4f (the demonstrations' mean reward is now 0)", scorer.bias))
+            options.note(
+                String(format: "normalisation bias %.4f (the demonstrations' mean reward is now 0)", scorer.bias))
             let evaluation = try RewardModelEvaluation.evaluate(
                 rankings: evalRankings,
                 sequences: try evalRankings.map { ranking in
@@ -79,7 +80,10 @@ struct TrainRewardModelCommand: ParsableCommand {
                     ] as [String: Any]
                 }
                 eval["calibration"] = evaluation.calibration.map {
-                    ["low": $0.low, "high": $0.high, "pairs": $0.pairs, "predicted": $0.predicted, "observed": $0.observed]
+                    [
+                        "low": $0.low, "high": $0.high, "pairs": $0.pairs, "predicted": $0.predicted,
+                        "observed": $0.observed,
+                    ]
                 }
                 eval["bias"] = scorer.bias
                 print(
@@ -92,7 +96,9 @@ struct TrainRewardModelCommand: ParsableCommand {
 
     /// The headline figures, under the names `--json` uses.
     static func figures(_ evaluation: RewardModelEvaluation) -> [String: Double] {
-        var figures: [String: Double] = ["pairs": Double(evaluation.pairs), "oracle_pairs": Double(evaluation.oraclePairs)]
+        var figures: [String: Double] = [
+            "pairs": Double(evaluation.pairs), "oracle_pairs": Double(evaluation.oraclePairs),
+        ]
         figures["pair_accuracy"] = evaluation.pairAccuracy
         figures["oracle_accuracy"] = evaluation.oracleAccuracy
         figures["labeler_oracle_accuracy"] = evaluation.labelerOracleAccuracy
@@ -109,12 +115,14 @@ struct TrainRewardModelCommand: ParsableCommand {
     static func table(_ evaluation: RewardModelEvaluation, name: String) -> String {
         func share(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "  -  " }
         var lines = ["reward model \(name) on the held-out rankings:"]
-        lines.append("  pair accuracy against the labelers   \(share(evaluation.pairAccuracy))  (\(evaluation.pairs) pairs)")
+        lines.append(
+            "  pair accuracy against the labelers   \(share(evaluation.pairAccuracy))  (\(evaluation.pairs) pairs)")
         if evaluation.oraclePairs > 0 {
             lines.append(
                 "  accuracy against the oracle         \(share(evaluation.oracleAccuracy))  "
                     + "(\(evaluation.oraclePairs) task-world pairs the oracle tells apart)")
-            lines.append("  the labelers against the oracle     \(share(evaluation.labelerOracleAccuracy))  (the ceiling)")
+            lines.append(
+                "  the labelers against the oracle     \(share(evaluation.labelerOracleAccuracy))  (the ceiling)")
             lines.append(
                 "  length only: shorter / longer wins  \(share(evaluation.shorterOracleAccuracy)) / "
                     + share(evaluation.longerOracleAccuracy))
@@ -129,7 +137,9 @@ struct TrainRewardModelCommand: ParsableCommand {
             for family in evaluation.families {
                 lines.append(
                     "  " + family.family.padding(toLength: 20, withPad: " ", startingAt: 0)
-                        + String(format: " %5d  %12.3f  %18.3f", family.pairs, family.oracleAccuracy, family.labelerOracleAccuracy))
+                        + String(
+                            format: " %5d  %12.3f  %18.3f", family.pairs, family.oracleAccuracy,
+                            family.labelerOracleAccuracy))
             }
         }
         if !evaluation.calibration.isEmpty {
@@ -137,7 +147,8 @@ struct TrainRewardModelCommand: ParsableCommand {
             lines.append("  calibration (probability of the side the RM prefers)   pairs  predicted  observed")
             for bin in evaluation.calibration {
                 lines.append(
-                    String(format: "    %.1f–%.1f                                             %6d  %9.3f  %8.3f",
+                    String(
+                        format: "    %.1f–%.1f                                             %6d  %9.3f  %8.3f",
                         bin.low, bin.high, bin.pairs, bin.predicted, bin.observed))
             }
             if let error = evaluation.calibrationError {

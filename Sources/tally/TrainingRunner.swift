@@ -30,8 +30,11 @@ enum TrainingRunner {
         let trainable = model.trainableTensors.reduce(0) { $0 + $1.count }
         options.note(
             "\(trainer.kind.rawValue) \(run.name) from \(run.parent.record.name): "
-                + String(format: "%.2fM parameters, %.2fM trained", Double(model.parameterCount) / 1e6, Double(trainable) / 1e6)
-                + (model.lora.map { ", LoRA rank \($0.configuration.rank)" } ?? "") + ", \(session.totalSteps) steps of "
+                + String(
+                    format: "%.2fM parameters, %.2fM trained", Double(model.parameterCount) / 1e6,
+                    Double(trainable) / 1e6)
+                + (model.lora.map { ", LoRA rank \($0.configuration.rank)" } ?? "")
+                + ", \(session.totalSteps) steps of "
                 + "\(session.settings.batchSize) examples (run \(session.runID))")
         InterruptFlag.install()
         var progress = TrainingProgressLine(totalSteps: session.totalSteps, firstStep: session.resumedFromStep ?? 0)
@@ -45,14 +48,17 @@ enum TrainingRunner {
                 lastMetrics = step.metrics
                 let detail = key.flatMap { name in step.metrics[name].map { String(format: "\(name) %.3f", $0) } } ?? ""
                 progress.update(
-                    step: step.step, loss: Float(step.loss), tokensPerSecond: Double(tokens) / max(progress.elapsed, 1e-9),
+                    step: step.step, loss: Float(step.loss),
+                    tokensPerSecond: Double(tokens) / max(progress.elapsed, 1e-9),
                     detail: detail)
             },
             onEval: { step, metrics in
                 progress.finish()
                 let text = metrics.sorted { $0.key < $1.key }.map { String(format: "\($0.key) %.4f", $0.value) }
                 options.note(
-                    String(format: "eval at step %d (epoch %.2f): ", step, Double(step) / Double(max(1, session.stepsPerEpoch)))
+                    String(
+                        format: "eval at step %d (epoch %.2f): ", step,
+                        Double(step) / Double(max(1, session.stepsPerEpoch)))
                         + text.joined(separator: "  "))
             })
         progress.finish()

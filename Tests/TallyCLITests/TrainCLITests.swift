@@ -96,9 +96,10 @@ struct TrainCLITests {
                 #expect(sft.status == 0, "stderr: \(sft.error)")
             }
         }
-        let arguments = [
-            "train", trainer, "--steps", "40", "--batch", "2", "--save-every", "3", "--truncate", "--name", "model",
-        ] + (trainer == "sft" ? ["--oracle-per-family", "0"] : [])
+        let arguments =
+            [
+                "train", trainer, "--steps", "40", "--batch", "2", "--save-every", "3", "--truncate", "--name", "model",
+            ] + (trainer == "sft" ? ["--oracle-per-family", "0"] : [])
         let done = try TallyBinary.run(arguments + ["--workspace", straight])
         #expect(done.status == 0, "stderr: \(done.error)")
 

@@ -11,7 +11,8 @@ import Testing
         let url = temp.url.appendingPathComponent("old.sqlite")
         do {
             let old = try TallyDatabase.open(at: url, migratingUpTo: "v5-bulk-table-checks")
-            let base = try old.registerCheckpoint(name: "base", kind: .base, path: "checkpoints/base", config: "{}", sha256: "ab")
+            let base = try old.registerCheckpoint(
+                name: "base", kind: .base, path: "checkpoints/base", config: "{}", sha256: "ab")
             let run = try old.startTrainingRun(kind: .sft, baseCheckpointID: base, config: "{\"lr\": 1}")
             try old.recordMetrics(runID: run, step: 3, values: ["loss": 2.5])
             try old.finishTrainingRun(id: run, status: .finished, outputCheckpointID: nil)

@@ -17,7 +17,8 @@ import Testing
             in: temp, train: 40, eval: 10, families: ["harmful", "letter-count"], rankings: false)
         defer { database.close() }
         let run = try SFTJob.prepare(
-            LabeledWorkspace.request(steps: 40, lr: 1e-2), includeChosen: false, workspace: workspace, database: database)
+            LabeledWorkspace.request(steps: 40, lr: 1e-2), includeChosen: false, workspace: workspace,
+            database: database)
         let before = try #require(try run.trainer?.evaluate()["loss"])
         let session = try #require(run.session)
         guard case .finished(let id, _) = try session.run() else { Issue.record("not finished"); return }
@@ -143,7 +144,8 @@ import Testing
             try SFTJob.prepare(request, includeChosen: false, workspace: workspace, database: database)
         }
         #expect(throws: TrainingError.self) {
-            try RewardModelJob.prepare(request, settings: RewardModelSettings(), workspace: workspace, database: database)
+            try RewardModelJob.prepare(
+                request, settings: RewardModelSettings(), workspace: workspace, database: database)
         }
         var fromRM = request
         fromRM.from = "rm"
@@ -166,7 +168,6 @@ import Testing
     }
 }
 
-
 /// The shared loop's gradient accumulation: a step split into micro-batches gets the gradient of the whole batch.
 @Suite struct MicroBatchTests {
     @Test(arguments: ["sft", "rm"]) func microBatchesAccumulateTheWholeBatchsGradient(kind: String) throws {
@@ -184,8 +185,10 @@ import Testing
             let record = try #require(try database.checkpoint(named: "base"))
             try database.registerCopy(record, as: "sft")
             trainer = try #require(
-                try RewardModelJob.prepare(request, settings: RewardModelSettings(), workspace: workspace, database: database)
-                    .run.trainer)
+                try RewardModelJob.prepare(
+                    request, settings: RewardModelSettings(), workspace: workspace, database: database
+                )
+                .run.trainer)
         }
         let model = trainer.model
         let examples = Array(0..<4)

@@ -39,7 +39,9 @@ enum LabeledWorkspace {
                 var tiers: [[Int64]] = []
                 var last = Double.infinity
                 for index in order {
-                    if abs(last - scores[index]) < 1e-9 { tiers[tiers.count - 1].append(ids[index]) } else {
+                    if abs(last - scores[index]) < 1e-9 {
+                        tiers[tiers.count - 1].append(ids[index])
+                    } else {
                         tiers.append([ids[index]])
                     }
                     last = scores[index]
@@ -62,8 +64,10 @@ enum LabeledWorkspace {
 
     /// A 1-layer GPT-2 of width 32 with a tokenizer learned on world transcripts (chat tokens included).
     static func tinyBase() throws -> Checkpoint {
-        let text = prompts(train: 60, eval: 0).map { World.transcript(prompt: $0.0.text, response: $0.0.canonicalAnswer) }
-            .joined(separator: "\n")
+        let text = prompts(train: 60, eval: 0).map {
+            World.transcript(prompt: $0.0.text, response: $0.0.canonicalAnswer)
+        }
+        .joined(separator: "\n")
         let tokenizer = try BPETrainer(vocabularySize: 420).train(on: text)
         let model = try TransformerModel(
             config: .gpt2(

@@ -131,7 +131,8 @@ import Testing
         let (workspace, database) = try temp.workspace()
         defer { database.close() }
         let session = try PretrainingSession(
-            workspace: workspace, database: database, name: "base", configuration: Tiny.configuration(steps: 80, lr: 1e-2),
+            workspace: workspace, database: database, name: "base",
+            configuration: Tiny.configuration(steps: 80, lr: 1e-2),
             corpus: corpus, tokenizer: .file(try Tiny.tokenizerFile(in: temp)))
         var losses: [Double] = []
         _ = try session.train(onStep: { losses.append($0.loss) })

@@ -1,6 +1,7 @@
 import Foundation
 import TallyEngine
 import TallyStore
+
 @testable import TallyTrain
 
 /// A fresh temporary folder, removed when the value is released.

@@ -122,12 +122,14 @@ public struct RewardModelEvaluation: Codable, Equatable, Sendable {
             result.labelerOracleAccuracyWhereLengthMisleads = misleadingLabeler / Double(result.lengthMisleadingPairs)
         }
         let order = world.families.map(\.name)
-        result.families = perFamily.sorted { (order.firstIndex(of: $0.key) ?? 99) < (order.firstIndex(of: $1.key) ?? 99) }
-            .map { name, entry in
-                FamilyFigures(
-                    family: name, pairs: entry.pairs, oracleAccuracy: entry.model / Double(entry.pairs),
-                    labelerOracleAccuracy: entry.labeler / Double(entry.pairs))
-            }
+        result.families = perFamily.sorted {
+            (order.firstIndex(of: $0.key) ?? 99) < (order.firstIndex(of: $1.key) ?? 99)
+        }
+        .map { name, entry in
+            FamilyFigures(
+                family: name, pairs: entry.pairs, oracleAccuracy: entry.model / Double(entry.pairs),
+                labelerOracleAccuracy: entry.labeler / Double(entry.pairs))
+        }
         binEdges[binEdges.count - 1] = 1
         var errorSum = 0.0
         for (index, bin) in bins.enumerated() where bin.pairs > 0 {

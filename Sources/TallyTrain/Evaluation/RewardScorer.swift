@@ -51,7 +51,8 @@ public struct RewardScorer {
     public func tokens(prompt: PromptContent, response: String) throws -> [Int32] {
         let rendered = renderer.render(prompt, response: response)
         guard let fitted = renderer.truncated(rendered) else {
-            throw TrainingError("the prompt alone is longer than the reward model's context (\(renderer.contextLength))")
+            throw TrainingError(
+                "the prompt alone is longer than the reward model's context (\(renderer.contextLength))")
         }
         return fitted.tokens
     }

@@ -107,20 +107,11 @@ public final class RewardModelTrainer: SessionTrainer {
         let lastIndices = batch.lastTokenIndices
         var sums = MetricSums()
         var row = 0
-        for ranking in rankings {
-            let count = ranking.sequences.count
-            let loss = RankingLoss.of(
-                rewards: Array(rewards[row..<row + count]), tiers: ranking.source.tiers, kind: settings.loss,
-                margin: ranking.margin, centerCoefficient: settings.centerRewards)
-            for k in 0..<count {
+        for (ranking, loss) in zip(rankings, losses(rankings, rewards: rewards, into: &sums)) {
+            for k in 0..<ranking.sequences.count {
                 valueGradients[(row + k) * batch.length + lastIndices[row + k]] = Float(loss.gradients[k] / normalizer)
             }
-            sums.add("loss", loss.loss)
-            if loss.pairs > 0 {
-                sums.add("accuracy", Double(loss.correctPairs) / Double(loss.pairs), weight: Double(loss.pairs))
-                sums.add("margin", loss.marginSum / Double(loss.pairs), weight: Double(loss.pairs))
-            }
-            row += count
+            row += ranking.sequences.count
         }
         for reward in rewards { sums.add("reward_mean", reward) }
         try model.backward(logProbGradients: nil, valueGradients: valueGradients)
@@ -134,20 +125,29 @@ public final class RewardModelTrainer: SessionTrainer {
         guard !eval.isEmpty else { return [:] }
         let rewards = try scores(eval.flatMap(\.sequences))
         var sums = MetricSums()
+        _ = losses(eval, rewards: rewards, into: &sums)
+        return sums.means
+    }
+
+    /// Each ranking's loss given its responses' rewards (`rewards` in the rankings' order), with its loss, pair
+    /// accuracy and mean margin added to `sums`.
+    private func losses(_ rankings: [TokenizedRanking], rewards: [Double], into sums: inout MetricSums)
+        -> [RankingLoss]
+    {
         var row = 0
-        for ranking in eval {
+        return rankings.map { ranking in
             let count = ranking.sequences.count
             let loss = RankingLoss.of(
                 rewards: Array(rewards[row..<row + count]), tiers: ranking.source.tiers, kind: settings.loss,
                 margin: ranking.margin, centerCoefficient: settings.centerRewards)
+            row += count
             sums.add("loss", loss.loss)
             if loss.pairs > 0 {
                 sums.add("accuracy", Double(loss.correctPairs) / Double(loss.pairs), weight: Double(loss.pairs))
                 sums.add("margin", loss.marginSum / Double(loss.pairs), weight: Double(loss.pairs))
             }
-            row += count
+            return loss
         }
-        return sums.means
     }
 
     /// The raw rewards (before the bias) of `sequences`, in batches.

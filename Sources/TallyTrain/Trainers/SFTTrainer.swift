@@ -50,7 +50,9 @@ public final class SFTTrainer: SessionTrainer {
 
     public var trainExampleCount: Int { train.count }
 
-    public func normalizerWeight(of index: Int) -> Double { Double(train[index].tokens.count - train[index].promptCount) }
+    public func normalizerWeight(of index: Int) -> Double {
+        Double(train[index].tokens.count - train[index].promptCount)
+    }
 
     public func accumulate(examples indices: [Int], normalizer: Double) throws -> MetricSums {
         let batch = try makeBatch(indices.map { train[$0] })
