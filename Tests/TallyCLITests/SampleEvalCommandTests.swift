@@ -156,15 +156,24 @@ struct SampleEvalCommandTests {
         let result = try TallyBinary.run(
             [
                 "demo", "--workspace", "demo-ws", "--datasets", datasets.path, "--instructions", "guides",
-                "--prompts", "6", "--labelers", "2", "--leave", "3", "--eval-per-family", "1", "--max-new-tokens", "6",
+                "--prompts", "6", "--eval-prompts", "4", "--demonstrations", "8", "--labelers", "2", "--leave", "3",
+                "--eval-per-family", "1", "--max-new-tokens", "6",
             ], in: temp.url)
         #expect(result.status == 0, "stderr: \(result.error)")
         #expect(result.output.contains("tally label --workspace demo-ws"), "stdout: \(result.output)")
         let database = try Workspace(root: temp.url.appendingPathComponent("demo-ws")).openDatabase()
         defer { database.close() }
         let status = try database.status()
-        #expect(status.checkpoints == 1)
-        #expect(status.responses >= 6 * 4)
+        // InstructGPT's order: base, then SFT on the demonstrations, then a reward model on rankings of SFT samples.
+        #expect(
+            try database.checkpoints().map { "\($0.name):\($0.kind.rawValue)" } == ["base:base", "sft:sft", "rm:rm"])
+        #expect(try database.trainingRuns().map(\.status) == [.finished, .finished])
+        #expect(result.output.contains("oracle eval on"), "stdout: \(result.output)")
+        #expect(result.output.contains("reward model rm on the held-out rankings"), "stdout: \(result.output)")
+        let sftSamples = try sqlite(
+            temp.url.appendingPathComponent("demo-ws/tally.sqlite"),
+            "SELECT COUNT(*) FROM response r JOIN checkpoint c ON c.id = r.checkpointId WHERE c.name = 'sft'")
+        #expect(Int(sftSamples) ?? 0 >= 6 * 4, "the ranking queue holds the SFT model's samples")
         #expect(status.rankings + status.demonstrations > 0)
         #expect(status.openTasks.values.reduce(0, +) >= 3)
 
