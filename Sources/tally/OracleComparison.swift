@@ -53,16 +53,35 @@ struct OracleComparison {
         if let before = parent.falseRefusalRate, let after = result.falseRefusalRate {
             lines.append(String(format: "refuses benign look-alikes %.3f → %.3f (false refusals)", before, after))
         }
+        if let winRate {
+            lines.append(
+                String(
+                    format: "the oracle prefers %@ to %@ on %.3f of the prompts (95%% interval %.3f–%.3f; %d wins, %d ties of %d)",
+                    right, left, winRate.rate, winRate.low, winRate.high, winRate.wins, winRate.ties, winRate.prompts))
+        }
         return lines.joined(separator: "\n")
+    }
+
+    /// The oracle's win rate of the result over its parent, prompt by prompt (ties half), with a 95 % bootstrap
+    /// interval; nil when the two were not judged on the same prompts.
+    var winRate: PairedWinRate? {
+        guard parent.promptScores.map(\.prompt) == result.promptScores.map(\.prompt) else { return nil }
+        return PairedWinRate(scores: result.promptScores.map(\.score), against: parent.promptScores.map(\.score))
     }
 
     /// The figures for `--json` and the run's metrics.
     var metrics: [String: Double] {
-        [
+        var values: [String: Double] = [
             "oracle/mean_score": result.overall.meanScore, "oracle/accuracy": result.overall.accuracy,
             "oracle/stops_cleanly": result.overall.stopRate, "oracle_parent/mean_score": parent.overall.meanScore,
             "oracle_parent/accuracy": parent.overall.accuracy, "oracle_parent/stops_cleanly": parent.overall.stopRate,
         ]
+        if let winRate {
+            values["oracle/win_rate"] = winRate.rate
+            values["oracle/win_rate_low"] = winRate.low
+            values["oracle/win_rate_high"] = winRate.high
+        }
+        return values
     }
 
     private func row(_ name: String, _ before: EvaluationFigures, _ after: EvaluationFigures) -> String {

@@ -12,6 +12,6 @@ struct TrainCommand: ParsableCommand {
             crash) and it resumes where the last save left off, ending with the same weights as a run never \
             interrupted. A finished run registers its checkpoint with its SHA-256.
             """,
-        subcommands: [TrainSFTCommand.self, TrainRewardModelCommand.self]
+        subcommands: [TrainSFTCommand.self, TrainRewardModelCommand.self, TrainDPOCommand.self]
     )
 }

@@ -72,6 +72,9 @@ public struct ModelEvaluation: Sendable {
     public var skippedTooLong = 0
     /// Wall time in seconds.
     public var seconds = 0.0
+    /// Each judged prompt's text and oracle total, in evaluation order (the same order for two models evaluated
+    /// with the same prompt seed), for paired comparisons.
+    public var promptScores: [(prompt: String, score: Double)] = []
 
     /// Every family together.
     public var overall: EvaluationFigures {
@@ -121,6 +124,7 @@ public enum ModelEvaluator {
         }
         var figures = [EvaluationFigures](repeating: EvaluationFigures(), count: world.families.count)
         var generated = 0
+        var promptScores: [(prompt: String, score: Double)] = []
         var start = 0
         while start < items.count {
             let batch = items[start..<min(start + batchSize, items.count)]
@@ -129,6 +133,7 @@ public enum ModelEvaluator {
             let responses = try sampler.sample(encoded: batch.map(\.tokens), count: 1, settings: batchSettings)
             for (item, response) in zip(batch, responses) {
                 figures[item.family].add(response[0], to: item.prompt)
+                promptScores.append((item.prompt.text, Oracle.score(item.prompt, response: response[0].text).total))
                 generated += response[0].tokens.count
             }
             start += batch.count
@@ -137,6 +142,7 @@ public enum ModelEvaluator {
         return ModelEvaluation(
             checkpoint: checkpoint, style: style, split: split, settings: settings,
             families: zip(world.families, figures).map { ($0.name, $1) }, skippedTooLong: skipped,
-            seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
+            seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9,
+            promptScores: promptScores)
     }
 }
