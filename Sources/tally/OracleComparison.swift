@@ -56,7 +56,8 @@ struct OracleComparison {
         if let winRate {
             lines.append(
                 String(
-                    format: "the oracle prefers %@ to %@ on %.3f of the prompts (95%% interval %.3f–%.3f; %d wins, %d ties of %d)",
+                    format:
+                        "the oracle prefers %@ to %@ on %.3f of the prompts (95%% interval %.3f–%.3f; %d wins, %d ties of %d)",
                     right, left, winRate.rate, winRate.low, winRate.high, winRate.wins, winRate.ties, winRate.prompts))
         }
         return lines.joined(separator: "\n")

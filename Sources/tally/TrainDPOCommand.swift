@@ -90,8 +90,9 @@ struct TrainDPOCommand: ParsableCommand {
                 let kl = try trainer.klToReference(
                     prompts: prompts.prefix(klPrompts).map(\.content), maxNewTokens: maxNewTokens, seed: options.seed)
                 options.note(
-                    String(format: "KL to the reference: %.4f nats per completion (%d eval prompts, sampled at "
-                        + "temperature 1)", kl, min(klPrompts, prompts.count)))
+                    String(
+                        format: "KL to the reference: %.4f nats per completion (%d eval prompts, sampled at "
+                            + "temperature 1)", kl, min(klPrompts, prompts.count)))
                 figures["kl"] = kl
             }
             if oraclePerFamily > 0, try OracleComparison.isWorldWorkspace(database) {

@@ -94,7 +94,9 @@ public enum DPOJob {
         var notes = [
             "\(train.count) training pairs, \(eval.count) held out for validation"
                 + (heldOut ? " (a tenth of the train prompts: the workspace has no eval-split pairs)" : "")
-                + "; reference: " + (request.lora != nil ? "\(parent.record.name) with the adapters off"
+                + "; reference: "
+                + (request.lora != nil
+                    ? "\(parent.record.name) with the adapters off"
                     : "a frozen copy of \(referenceParent.record.name)")
         ]
         let name = try request.name ?? defaultCheckpointName(for: .dpo, database: database)

@@ -21,7 +21,9 @@ public struct DPOSettings: Codable, Equatable, Sendable {
     /// Compute the reference's log-probabilities once, before the first step, and keep them with the run.
     public var precomputeReference: Bool
 
-    public init(loss: DPOLossKind = .sigmoid, beta: Double = 0.1, labelSmoothing: Double = 0, precomputeReference: Bool = false) {
+    public init(
+        loss: DPOLossKind = .sigmoid, beta: Double = 0.1, labelSmoothing: Double = 0, precomputeReference: Bool = false
+    ) {
         self.loss = loss
         self.beta = beta
         self.labelSmoothing = labelSmoothing
