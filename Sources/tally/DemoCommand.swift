@@ -16,8 +16,9 @@ struct DemoCommand: ParsableCommand {
             labelers (each task going to --overlap of them) write demonstrations, fine-tunes base into "sft" and \
             prints the oracle's eval of both, samples --k responses per prompt from the SFT model into the \
             ranking queue, lets the labelers rank them (leaving about --leave rankings for you), trains the \
-            reward model "rm" from sft and prints its accuracy against the labelers and the oracle, then the \
-            workspace's status and how to open the labeling UI. `make demo` runs it from the repository root. \
+            reward model "rm" from sft and prints its accuracy against the labelers and the oracle, trains "dpo" \
+            from sft on the same pairs and prints the oracle's eval of both with its win rate, then the \
+            workspace's status and runs, and how to open the labeling UI. `make demo` runs it from the repository root. \
             Example:
               tally demo --workspace workspace --replace
             """
@@ -49,6 +50,9 @@ struct DemoCommand: ParsableCommand {
 
     @Option(help: "Reward-model epochs.")
     var rmEpochs: Int = 1
+
+    @Option(help: "DPO steps (8 pairs each).")
+    var dpoSteps: Int = 500
 
     @Option(name: .customLong("k"), help: "Responses sampled per prompt (2 to 9).")
     var responsesPerPrompt: Int = 4
@@ -82,7 +86,9 @@ struct DemoCommand: ParsableCommand {
         guard evalPrompts >= 0, demonstrations >= 1 else {
             throw ValidationError("--eval-prompts must be ≥ 0 and --demonstrations at least 1")
         }
-        guard sftEpochs >= 1, rmEpochs >= 1 else { throw ValidationError("--sft-epochs and --rm-epochs must be ≥ 1") }
+        guard sftEpochs >= 1, rmEpochs >= 1, dpoSteps >= 1 else {
+            throw ValidationError("--sft-epochs, --rm-epochs and --dpo-steps must be ≥ 1")
+        }
     }
 
     func run() throws {
@@ -146,8 +152,16 @@ struct DemoCommand: ParsableCommand {
                 "--seed", String(seed), "--truncate",
             ]).run()
 
-            step(9, "Workspace status and training runs")
+            step(9, "DPO: sft → dpo on the same rankings' pairs, then the oracle's eval of both and its win rate")
+            try TrainDPOCommand.parse([
+                "--workspace", path, "--name", "dpo", "--from", "sft", "--steps", String(dpoSteps), "--seed",
+                String(seed), "--truncate", "--oracle-per-family", String(evalPerFamily), "--max-new-tokens",
+                String(maxNewTokens),
+            ]).run()
+
+            step(10, "Workspace status and training runs")
             try Status.parse(["--workspace", path]).run()
+            try RunsList.parse(["--workspace", path]).run()
 
             print(
                 String(
@@ -236,7 +250,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     private func step(_ number: Int, _ title: String) {
-        print("\n==> [\(number)/9] \(title)")
+        print("\n==> [\(number)/10] \(title)")
     }
 
     static func shellQuoted(_ text: String) -> String {

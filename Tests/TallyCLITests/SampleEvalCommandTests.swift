@@ -157,17 +157,21 @@ struct SampleEvalCommandTests {
             [
                 "demo", "--workspace", "demo-ws", "--datasets", datasets.path, "--instructions", "guides",
                 "--prompts", "6", "--eval-prompts", "4", "--demonstrations", "8", "--labelers", "2", "--leave", "3",
-                "--eval-per-family", "1", "--max-new-tokens", "6",
+                "--eval-per-family", "1", "--max-new-tokens", "6", "--dpo-steps", "3",
             ], in: temp.url)
         #expect(result.status == 0, "stderr: \(result.error)")
         #expect(result.output.contains("tally label --workspace demo-ws"), "stdout: \(result.output)")
         let database = try Workspace(root: temp.url.appendingPathComponent("demo-ws")).openDatabase()
         defer { database.close() }
         let status = try database.status()
-        // InstructGPT's order: base, then SFT on the demonstrations, then a reward model on rankings of SFT samples.
+        // InstructGPT's order: base, then SFT on the demonstrations, then a reward model on rankings of SFT samples;
+        // then DPO from SFT on the same pairs.
         #expect(
-            try database.checkpoints().map { "\($0.name):\($0.kind.rawValue)" } == ["base:base", "sft:sft", "rm:rm"])
-        #expect(try database.trainingRuns().map(\.status) == [.finished, .finished])
+            try database.checkpoints().map { "\($0.name):\($0.kind.rawValue)" } == [
+                "base:base", "sft:sft", "rm:rm", "dpo:dpo",
+            ])
+        #expect(try database.trainingRuns().map(\.status) == [.finished, .finished, .finished])
+        #expect(result.output.contains("the oracle prefers dpo to sft"), "stdout: \(result.output)")
         #expect(result.output.contains("oracle eval on"), "stdout: \(result.output)")
         #expect(result.output.contains("reward model rm on the held-out rankings"), "stdout: \(result.output)")
         let sftSamples = try sqlite(
