@@ -145,6 +145,7 @@ struct EvalCommand: ParsableCommand {
             ] as [String: Any],
             "families": families, "overall": object(evaluation.overall), "skipped_too_long": evaluation.skippedTooLong,
             "seconds": evaluation.seconds,
+            "scores": evaluation.promptScores.map { ["prompt": $0.prompt, "score": $0.score] as [String: Any] },
         ]
         root["harmful_refusal_rate"] = evaluation.harmfulRefusalRate ?? NSNull()
         root["false_refusal_rate"] = evaluation.falseRefusalRate ?? NSNull()
