@@ -110,12 +110,13 @@ import Testing
                 request, settings: DPOSettings(loss: .sigmoid, precomputeReference: loraAndPrecompute),
                 workspace: workspace, database: database)
         }
-        let (straightSpace, straightDatabase) = try LabeledWorkspace.make(in: temp, name: "straight")
+        let (straightSpace, straightDatabase) = try LabeledWorkspace.make(
+            in: temp, name: "straight", train: 12, eval: 4)
         defer { straightDatabase.close() }
         try registerSFT(straightDatabase)
         _ = try #require(try prepare(straightSpace, straightDatabase).session).run()
 
-        let (space, database) = try LabeledWorkspace.make(in: temp, name: "killed")
+        let (space, database) = try LabeledWorkspace.make(in: temp, name: "killed", train: 12, eval: 4)
         defer { database.close() }
         try registerSFT(database)
         let first = try #require(try prepare(space, database).session)
