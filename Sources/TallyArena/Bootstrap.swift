@@ -74,14 +74,10 @@ extension BradleyTerry {
     ) throws(ArenaError) -> BootstrapRatings {
         precondition(rounds >= 0 && confidence > 0 && confidence < 1, "rounds ≥ 0 and confidence in (0, 1)")
         guard !battles.isEmpty else { throw .noBattles }
-        let anchorIndex: Int?
+        var anchorIndex: Int?
         if let anchor {
-            guard let index = battles.index(of: anchor.model) else {
-                throw .unknownAnchor(anchor.model, models: battles.models)
-            }
-            anchorIndex = index
-        } else {
-            anchorIndex = nil
+            anchorIndex = battles.index(of: anchor.model)
+            if anchorIndex == nil { throw .unknownAnchor(anchor.model, models: battles.models) }
         }
         let pairs = PairCounts(battles)
         let fitted = logits(pairs)
@@ -96,7 +92,10 @@ extension BradleyTerry {
         let points = scale.pointsPerLogit
         for round in 0..<rounds {
             let row = round * modelCount
-            let shift = anchorIndex.map { anchor!.rating - (scale.initial + points * samples[row + $0]) } ?? 0
+            var shift = 0.0
+            if let anchor, let anchorIndex {
+                shift = anchor.rating - (scale.initial + points * samples[row + anchorIndex])
+            }
             for model in 0..<modelCount {
                 samples[row + model] = scale.initial + points * samples[row + model] + shift
             }

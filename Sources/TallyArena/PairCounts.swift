@@ -47,7 +47,4 @@ struct PairCounts: Sendable {
         self.counts = counts
         cellOfBattle = cells
     }
-
-    /// How many pairs met.
-    var pairCount: Int { low.count }
 }

@@ -107,3 +107,34 @@ import Testing
         #expect(abs(fitted["a"]! - fitted["b"]! - 400 * log10(3.0)) < 1e-4)
     }
 }
+
+/// Small helpers of the rating types, and the benchmark's work at a small size.
+@Suite struct RatingHelperTests {
+    @Test func ratingsAndWinRatesLookUpByName() {
+        let set = BattleSet([Battle("a", "b", .modelA), Battle("b", "a", .tie), Battle("a", "c", .modelB)])
+        let rates = WinRateMatrix(set)
+        #expect(rates.battles(between: "a", and: "b") == 2 && rates.battles(between: "b", and: "a") == 2)
+        #expect(rates.battles(between: "b", and: "c") == 0 && rates.battles(between: "a", and: "zz") == 0)
+        #expect(rates.share("a", over: "b") == 0.75 && rates.share("b", over: "a") == 0.25)
+        #expect(rates.share("b", over: "c") == nil && rates.share("zz", over: "a") == nil)
+        #expect(rates.overall == [1.5 / 3, 0.5 / 2, 1])
+        let elo = OnlineElo.ratings(set)
+        #expect(elo.byModel == ["a": elo.values[0], "b": elo.values[1], "c": elo.values[2]])
+        #expect(elo["zz"] == nil)
+    }
+
+    @Test func noBattlesNoRatings() {
+        #expect(BradleyTerry.fit([Battle]()).models.isEmpty)
+        #expect(OnlineElo.ratings([Battle]()).values.isEmpty)
+    }
+
+    @Test func benchmarkRecoversTheRosterAtASmallSize() {
+        let result = ArenaBenchmark.bradleyTerry(battles: 4000, models: 4, rounds: 50, seed: 1)
+        #expect(result.battles == 4000 && result.models == 4 && result.rounds == 50)
+        #expect(result.orderRecovered)
+        #expect(result.meanAbsoluteError < 20 && result.meanIntervalWidth > 0)
+        #expect(result.seconds >= result.bootstrapSeconds && result.coverage >= 0 && result.coverage <= 1)
+        let elo = ArenaBenchmark.onlineElo(battles: 1000, models: 3, seed: 1)
+        #expect(elo.battles == 1000 && elo.models == 3 && elo.battlesPerSecond > 0)
+    }
+}
