@@ -2,8 +2,10 @@ import Foundation
 
 /// The leaderboard as a plain-text table, one line per model, best first:
 ///
-///     rank  model    BT rating     95% CI  online Elo  battles  win rate
-///        1  alpha       1104.1  +30.2/-28.1     1060.0      139     66.2%
+///     rank  model    BT rating       95% CI  online Elo  battles  win rate
+///        1  alpha       1104.1  +45.8/-42.8      1060.0      139     67.6%
+///        1  bravo       1021.3  +43.1/-42.6      1010.7      154     53.2%
+///        2  charlie     1010.9  +44.1/-45.8      1005.1      139     51.8%
 ///
 /// The interval is shown as the distance from the rating up to the upper bound and down to the lower one.
 /// Pure text: no escape codes, so it reads the same with `NO_COLOR`, in a pipe or in a file.

@@ -4,10 +4,13 @@ import Foundation
 /// a whisker `├───●───┤` with `●` at the rating, dotted guides `·` above the axis ticks, and the rating printed
 /// at the end of the row:
 ///
-///     alpha    ·      ·      ├───●·──┤     ·        1104.1
-///     bravo    ·      ├─────●┼───┤  ·      ·        1021.3
-///              ───────┬──────┬──────┬──────┬──────
-///                    950   1000   1050   1100
+///     alpha         ·          ·     ├────●────┤  1104.1
+///     bravo         ·       ├────●────┤   ·       1021.3
+///     charlie       ·      ├────●────┤    ·       1010.9
+///     delta         ·├────●────┤          ·        959.2
+///     echo     ├────●────┤     ·          ·        904.5
+///              ─────┬──────────┬──────────┬─────
+///                  900       1000       1100
 ///              ● rating  ├─┤ 95% interval
 ///
 /// Pure text without escape codes, so it reads the same with `NO_COLOR`, in a pipe or in a file.
