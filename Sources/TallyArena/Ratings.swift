@@ -4,7 +4,7 @@ import Foundation
 ///
 /// ```swift
 /// let elo = OnlineElo.ratings(BattleSet(battles))
-/// elo["sft"]   // 1003.9
+/// elo["sft"]   // sft's rating; nil for a model that never battled
 /// ```
 public struct Ratings: Sendable, Equatable {
     /// The models, sorted by name (a ``BattleSet``'s order).
