@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "TallyStoreTests", dependencies: ["TallyStore"]),
         .testTarget(name: "TallyWorldTests", dependencies: ["TallyWorld"]),
         .testTarget(name: "TallyTrainTests", dependencies: ["TallyTrain", "TallyWorld"]),
-        .testTarget(name: "TallyArenaTests", dependencies: ["TallyArena"]),
+        .testTarget(name: "TallyArenaTests", dependencies: ["TallyArena"], exclude: ["Fixtures"]),
         .testTarget(name: "TallyTUITests", dependencies: ["TallyTUI", "TallyStore"]),
         .testTarget(name: "TallyCLITests", dependencies: ["tally", "TallyStore"]),
     ],

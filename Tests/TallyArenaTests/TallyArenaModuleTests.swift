@@ -1,6 +1,0 @@
-import Testing
-@testable import TallyArena
-
-@Test func moduleIsLinked() {
-    #expect(TallyArenaModule.name == "TallyArena")
-}
