@@ -48,6 +48,7 @@ bench: release
 	$(TALLY) bench engine
 	$(TALLY) bench import
 	$(TALLY) bench tui --items 100000
+	$(TALLY) bench train
 
 clean:
 	rm -rf .build $(DEMO_WORKSPACE)
