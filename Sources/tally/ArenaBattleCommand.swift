@@ -118,7 +118,8 @@ struct ArenaBattleCommand: ParsableCommand {
             print(
                 "arena battle: stored \(report.battles.count) battles (\(summary)); sampled \(report.sampled) "
                     + "responses, reused \(report.reused)"
-                    + (report.skippedTooLong > 0 ? "; skipped \(report.skippedTooLong) prompts too long" : ""))
+                    + (report.skippedTooLong > 0
+                        ? "; left out \(report.skippedTooLong) battles whose prompt is too long for a model" : ""))
             print("arena battle: see the ratings with `tally arena leaderboard`")
         }
     }
@@ -130,6 +131,9 @@ struct ArenaBattleCommand: ParsableCommand {
         guard text.hasPrefix("rm:") else { return .oracle }
         let reference = String(text.dropFirst(3))
         let resolved = try CheckpointResolver.resolve(reference, workspace: workspace, database: database)
+        if let record = resolved.record, record.kind != .rm {
+            throw CommandError("--judge rm:\(reference): \(record.name) is a \(record.kind.rawValue) model, not a reward model")
+        }
         return .rewardModel(
             try RewardScorer(checkpoint: resolved.checkpoint), name: resolved.record?.name ?? reference,
             tieMargin: tieMargin)

@@ -114,10 +114,13 @@ struct ArenaCommandTests {
         ])
         #expect(added.status == 0, "stderr: \(added.error)")
 
-        let arguments = [
-            "arena", "battle", "--models", "base,other", "--prompts", "eval", "--per-pair", "4", "--judge", "oracle",
-            "--max-new-tokens", "8", "--seed", "5", "--workspace", workspace,
-        ]
+        func battleArguments(judge: String) -> [String] {
+            [
+                "arena", "battle", "--models", "base,other", "--prompts", "eval", "--per-pair", "4", "--judge", judge,
+                "--max-new-tokens", "8", "--seed", "5", "--workspace", workspace,
+            ]
+        }
+        let arguments = battleArguments(judge: "oracle")
         let battle = try TallyBinary.run(arguments)
         #expect(battle.status == 0, "stderr: \(battle.error)")
         #expect(battle.output.contains("stored 4 battles"), "stdout: \(battle.output)")
@@ -156,6 +159,34 @@ struct ArenaCommandTests {
         let models = try #require(try lastJSON(board.output)["models"] as? [[String: Any]])
         #expect(Set(models.compactMap { $0["name"] as? String }) == ["base", "other"])
         #expect(models.allSatisfy { $0["battles"] as? Int == 8 })
+
+        // A reward model judges the same items: its verdicts meet the oracle's in `tally arena judges`.
+        let simulated = try TallyBinary.run(["simulate", "--labelers", "2", "--items", "40", "--workspace", workspace])
+        #expect(simulated.status == 0, "stderr: \(simulated.error)")
+        let trained = try TallyBinary.run([
+            "train", "rm", "--from", "base", "--steps", "2", "--batch", "4", "--truncate", "--workspace", workspace,
+        ])
+        #expect(trained.status == 0, "stderr: \(trained.error)")
+        let notRM = try TallyBinary.run(
+            battleArguments(judge: "rm:other"))
+        #expect(notRM.status != 0)
+        #expect(notRM.error.contains("not a reward model"), "stderr: \(notRM.error)")
+        let byRM = try TallyBinary.run(
+            battleArguments(judge: "rm:rm") + ["--tie-margin", "0.001"])
+        #expect(byRM.status == 0, "stderr: \(byRM.error)")
+        #expect(byRM.output.contains("sampled 0 responses, reused 8"), "stdout: \(byRM.output)")
+        let agreement = try TallyBinary.run(["arena", "judges", "--json", "--workspace", workspace])
+        #expect(agreement.status == 0, "stderr: \(agreement.error)")
+        let pairs = try #require(
+            try JSONSerialization.jsonObject(with: Data(agreement.output.utf8)) as? [[String: Any]])
+        #expect(pairs.count == 1)
+        #expect(pairs.first?["judge_a"] as? String == "oracle" && pairs.first?["judge_b"] as? String == "rm:rm")
+        #expect(pairs.first?["items"] as? Int == 4)
+        #expect(pairs.first?["comparisons"] as? Int == 8)  // the oracle judged each item twice
+        let rmBoard = try TallyBinary.run([
+            "arena", "leaderboard", "--judge", "rm:rm", "--rounds", "20", "--json", "--workspace", workspace,
+        ])
+        #expect(rmBoard.status == 0, "stderr: \(rmBoard.error)")
 
         let human = try TallyBinary.run([
             "arena", "battle", "--models", "base,other", "--judge", "human", "--workspace", workspace,
