@@ -7,10 +7,11 @@ import TallyStore
 /// let board = try Leaderboard(battles)
 /// ```
 public enum StoredBattles {
-    /// The battle a row describes, with its judge (`judge`, else the judge's kind), blindness and time.
+    /// The battle a row describes, with its judge, blindness and time (each nil when the row has none, as a log's
+    /// line may not say who voted).
     public static func battle(_ record: ArenaBattleRecord) -> Battle {
         Battle(
-            record.modelA, record.modelB, outcome(record.outcome), judge: record.judge ?? record.judgeKind.rawValue,
+            record.modelA, record.modelB, outcome(record.outcome), judge: record.judge,
             anonymous: record.anonymous, timestamp: record.votedAt)
     }
 
@@ -26,7 +27,7 @@ public enum StoredBattles {
         records.compactMap { record in
             guard let item = record.item else { return nil }
             let battle = battle(record)
-            return JudgedBattle(item: item, judge: battle.judge ?? record.judgeKind.rawValue, battle: battle)
+            return JudgedBattle(item: item, judge: record.judge ?? record.judgeKind.rawValue, battle: battle)
         }
     }
 

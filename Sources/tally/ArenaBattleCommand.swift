@@ -25,7 +25,8 @@ struct ArenaBattleCommand: ParsableCommand {
 
             --prompts eval or test takes the workspace's prompts of that split (add them with \
             `tally world prompts` and `tally import prompts`); a FILE holds one prompt a line, as plain text or \
-            {"prompt": …}, and its prompts are added to the workspace's eval split. Example:
+            {"prompt": …}, and its prompts are added to the workspace's eval split (new ones are queued for \
+            demonstrations, as every new prompt is). Example:
               tally arena battle --models base,sft --prompts eval --per-pair 20 --judge oracle
               tally arena leaderboard
             """
@@ -150,19 +151,24 @@ struct ArenaBattleCommand: ParsableCommand {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw CommandError("\(text): cannot read the file; --prompts is eval, test or a file of prompts")
         }
-        var ids: [Int64] = []
+        // Every line is checked before any prompt is added, so a bad line adds nothing.
+        var contents: [String] = []
         for (index, line) in String(decoding: data, as: UTF8.self).split(
             separator: "\n", omittingEmptySubsequences: false
         ).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else { continue }
-            var content = trimmed
-            if trimmed.hasPrefix("{") {
-                guard let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any],
-                    let prompt = object["prompt"] as? String, !prompt.isEmpty
-                else { throw CommandError("\(text):\(index + 1): expected {\"prompt\": \"…\"} or a line of text") }
-                content = prompt
+            guard trimmed.hasPrefix("{") else {
+                contents.append(trimmed)
+                continue
             }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any],
+                let prompt = object["prompt"] as? String, !prompt.isEmpty
+            else { throw CommandError("\(text):\(index + 1): expected {\"prompt\": \"…\"} or a line of text") }
+            contents.append(prompt)
+        }
+        var ids: [Int64] = []
+        for content in contents {
             let id = try database.addPrompt(.text(content), source: url.lastPathComponent, split: .eval)
             if !ids.contains(id) { ids.append(id) }
         }

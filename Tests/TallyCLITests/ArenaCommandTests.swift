@@ -63,6 +63,7 @@ struct ArenaCommandTests {
             lines.first
                 == #"{"model_a": "gpt-4", "model_b": "claude-v1", "winner": "model_a", "judge": "u1", "anony": true, "tstamp": 1.5}"#
         )
+        #expect(lines[1] == #"{"model_a": "claude-v1", "model_b": "vicuna", "winner": "model_a"}"#)
         #expect(lines[2].contains(#""winner": "tie (bothbad)""#))
 
         let second = try workspace(temp, "second")
@@ -187,6 +188,21 @@ struct ArenaCommandTests {
             "arena", "leaderboard", "--judge", "rm:rm", "--rounds", "20", "--json", "--workspace", workspace,
         ])
         #expect(rmBoard.status == 0, "stderr: \(rmBoard.error)")
+
+        // Prompts from a file: plain text or {"prompt": …}, one a line.
+        let file = try temp.file(
+            "mine.txt", ["What is 12 plus 30?", "", #"{"prompt": "What is 7 times 6?"}"#])
+        var fromFile = battleArguments(judge: "oracle")
+        fromFile[fromFile.firstIndex(of: "eval")!] = file.path
+        fromFile[fromFile.firstIndex(of: "--per-pair")! + 1] = "2"
+        let mine = try TallyBinary.run(fromFile)
+        #expect(mine.status == 0, "stderr: \(mine.error)")
+        #expect(mine.output.contains("on 2 prompts") && mine.output.contains("stored 2 battles"), "\(mine.output)")
+        let bad = try temp.file("bad.txt", ["What is 1 plus 1?", #"{"text": "no prompt field"}"#])
+        fromFile[fromFile.firstIndex(of: file.path)!] = bad.path
+        let refused = try TallyBinary.run(fromFile)
+        #expect(refused.status != 0)
+        #expect(refused.error.contains("\(bad.path):2:"), "stderr: \(refused.error)")
 
         let human = try TallyBinary.run([
             "arena", "battle", "--models", "base,other", "--judge", "human", "--workspace", workspace,
