@@ -33,7 +33,7 @@ public struct ArenaContestant {
 ///
 /// ```swift
 /// let tournament = ArenaTournament(database: database, contestants: [base, sft], judge: .oracle,
-///                                  perPair: 20, settings: SamplingSettings(maxNewTokens: 64, temperature: 0.7, seed: 1))
+///                                  perPair: 20, settings: SamplingSettings(maxNewTokens: 64, seed: 1))
 /// let report = try tournament.run(prompts: try database.prompts(split: .eval))
 /// ```
 public struct ArenaTournament {
@@ -116,8 +116,10 @@ public struct ArenaTournament {
                 if contestant.sampler.fits(tokens) {
                     var promptSettings = settings
                     promptSettings.seed = seed
-                    let text = try contestant.sampler.sample(encoded: [tokens], count: 1, settings: promptSettings)[0][0]
-                        .text
+                    let text = try contestant.sampler.sample(encoded: [tokens], count: 1, settings: promptSettings)[0][
+                        0
+                    ]
+                    .text
                     let ids = try database.insertResponses(
                         promptID: prompt.id, texts: [text], origin: .model, checkpointID: contestant.checkpointID,
                         sampling: parameters, seed: Int64(seed), queueAs: nil)

@@ -36,7 +36,8 @@ public struct ArenaBattleRecord: Hashable, Sendable {
     public var responseB: Int64?
     /// Which model's response was shown on the left (`.a` or `.b`).
     public var leftSide: ComparisonOutcome?
-    /// The prompt and its two responses, the same for every judge of them (see ``item(promptID:responseA:responseB:)``).
+    /// The prompt and its two responses, the same for every judge of them
+    /// (see ``item(promptID:responseA:responseB:)``).
     public var item: String?
     /// The sampling parameters of both responses, as JSON.
     public var sampling: SamplingParameters?

@@ -87,7 +87,8 @@ struct ArenaBattleCommand: ParsableCommand {
                     throw CommandError("\(record.name) is a \(record.kind.rawValue) model; it cannot write responses")
                 }
                 return ArenaContestant(
-                    name: record.name, checkpointID: record.id, sampler: try ResponseSampler(checkpoint: resolved.checkpoint),
+                    name: record.name, checkpointID: record.id,
+                    sampler: try ResponseSampler(checkpoint: resolved.checkpoint),
                     style: resolved.defaultPromptStyle)
             }
             let arenaJudge = try Self.judge(judge, tieMargin: tieMargin, workspace: workspace, database: database)
@@ -133,7 +134,8 @@ struct ArenaBattleCommand: ParsableCommand {
         let reference = String(text.dropFirst(3))
         let resolved = try CheckpointResolver.resolve(reference, workspace: workspace, database: database)
         if let record = resolved.record, record.kind != .rm {
-            throw CommandError("--judge rm:\(reference): \(record.name) is a \(record.kind.rawValue) model, not a reward model")
+            throw CommandError(
+                "--judge rm:\(reference): \(record.name) is a \(record.kind.rawValue) model, not a reward model")
         }
         return .rewardModel(
             try RewardScorer(checkpoint: resolved.checkpoint), name: resolved.record?.name ?? reference,

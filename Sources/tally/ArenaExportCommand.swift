@@ -7,7 +7,8 @@ import TallyStore
 struct ArenaExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write every stored battle as Chatbot Arena JSON lines (model_a, model_b, winner, judge, anony, tstamp).",
+        abstract:
+            "Write every stored battle as Chatbot Arena JSON lines (model_a, model_b, winner, judge, anony, tstamp).",
         discussion: """
             Battles come in the order they were stored; "judge" is the judge's name (oracle, rm:CHECKPOINT, \
             or an imported log's judge). `tally arena import` reads the file back. Example:

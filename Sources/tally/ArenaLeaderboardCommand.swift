@@ -7,7 +7,7 @@ import TallyStore
 struct ArenaLeaderboardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "leaderboard",
-        abstract: "Rate the stored battles: Bradley–Terry with bootstrap intervals, online Elo, win rates, and a plot.",
+        abstract: "Rate the stored battles: Bradley–Terry with bootstrap intervals, online Elo, win rates, a plot.",
         discussion: """
             Bradley–Terry maximum likelihood (ties count half a win each way, "both bad" is a tie), ratings \
             400·θ + 1000 averaging 1000 unless --anchor fixes one model; 95 % intervals from --rounds bootstrap \

@@ -40,7 +40,8 @@ struct ArenaStoreTests {
             item: ArenaBattleRecord.item(promptID: prompt, responseA: b, responseB: a), sampling: sampling, seed: 1,
             source: "arena battle", votedAt: 1_717_171_717.5)
         let imported = StoredBattles.imported(
-            Battle("gpt-4", "claude-v1", .bothBad, judge: "arena_user_7", anonymous: false, timestamp: 12), source: "log")
+            Battle("gpt-4", "claude-v1", .bothBad, judge: "arena_user_7", anonymous: false, timestamp: 12),
+            source: "log")
         let ids = try database.recordArenaBattles([fought, imported])
         var expected = [fought, imported]
         expected[0].id = ids[0]
@@ -56,10 +57,11 @@ struct ArenaStoreTests {
         #expect(try database.modelResponse(promptID: prompt, checkpointID: base, sampling: hotter, seed: 9) == nil)
 
         let battles = try database.arenaBattles().map(StoredBattles.battle)
-        #expect(battles == [
-            Battle("base", "sft", .modelA, judge: "oracle", anonymous: true, timestamp: 1_717_171_717.5),
-            Battle("gpt-4", "claude-v1", .bothBad, judge: "arena_user_7", anonymous: false, timestamp: 12),
-        ])
+        #expect(
+            battles == [
+                Battle("base", "sft", .modelA, judge: "oracle", anonymous: true, timestamp: 1_717_171_717.5),
+                Battle("gpt-4", "claude-v1", .bothBad, judge: "arena_user_7", anonymous: false, timestamp: 12),
+            ])
     }
 
     @Test func aBadBattleStoresNothing() throws {

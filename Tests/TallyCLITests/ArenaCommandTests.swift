@@ -86,7 +86,8 @@ struct ArenaCommandTests {
         let imported = try TallyBinary.run(["arena", "import", log.path, "--workspace", workspace])
         #expect(imported.status != 0)
         #expect(imported.error.contains("\(log.path):2:"), "stderr: \(imported.error)")
-        let database = try TallyDatabase.open(at: URL(fileURLWithPath: workspace).appendingPathComponent("tally.sqlite"))
+        let database = try TallyDatabase.open(
+            at: URL(fileURLWithPath: workspace).appendingPathComponent("tally.sqlite"))
         defer { database.close() }
         #expect(try database.arenaBattles().isEmpty)
         let board = try TallyBinary.run(["arena", "leaderboard", "--workspace", workspace])
