@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "TallyWorld"),
         .target(
             name: "TallyTrain", dependencies: ["TallyEngine", "TallyStore", "TallyWorld"], swiftSettings: fastMath),
-        .target(name: "TallyArena", dependencies: ["TallyEngine", "TallyStore"]),
+        .target(name: "TallyArena", dependencies: ["TallyEngine", "TallyStore", "TallyWorld", "TallyTrain"]),
         .target(name: "TallyTUI", dependencies: ["TallyStore", "CNcursesw"]),
         .executableTarget(
             name: "tally",

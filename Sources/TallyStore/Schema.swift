@@ -8,7 +8,7 @@ enum Schema {
     /// The migration identifiers, oldest first.
     static let migrationIdentifiers = [
         "v1-core", "v2-queues", "v3-pretrain-runs", "v4-draft-edit-distance",
-        "v5-bulk-table-checks", "v6-training-run-parents",
+        "v5-bulk-table-checks", "v6-training-run-parents", "v7-arena-battles",
     ]
 
     static var migrator: DatabaseMigrator {
@@ -19,6 +19,7 @@ enum Schema {
         migrator.registerMigration("v4-draft-edit-distance", migrate: addDraftEditDistance)
         migrator.registerMigration("v5-bulk-table-checks", migrate: checkBulkTablesWithoutInLists)
         migrator.registerMigration("v6-training-run-parents", migrate: addTrainingRunParents)
+        migrator.registerMigration("v7-arena-battles", migrate: createArenaBattles)
         return migrator
     }
 
@@ -373,6 +374,58 @@ enum Schema {
                     FROM trainingRun;
                 DROP TABLE trainingRun;
                 ALTER TABLE trainingRun_v6 RENAME TO trainingRun;
+                """)
+    }
+
+    /// Arena battles between named models. v1's `battle` table can only hold battles between two checkpoints of
+    /// this workspace with stored responses, but the arena also rates models it never ran: the battles of an
+    /// imported Chatbot Arena log name external models and carry no prompt or response. So `arenaBattle` names
+    /// both models by text (`modelA`, `modelB`: a checkpoint's name, or the log's name) and keeps the
+    /// checkpoint, prompt and response ids optional, present when Tally ran the battle itself. `item`
+    /// identifies the prompt with its two responses, so that verdicts of different judges on the same item
+    /// can be compared; `sampling` and `seed` record how the responses were drawn; `votedAt` is the log's
+    /// `tstamp` (or when the judge decided), `createdAt` when the row was written. Judge kinds gain `import`
+    /// for battles read from a log. v1's rows are copied over with their checkpoints' names; the old table
+    /// stays as it is for the code that still writes it.
+    private static func createArenaBattles(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE arenaBattle (
+                    id INTEGER PRIMARY KEY,
+                    modelA TEXT NOT NULL,
+                    modelB TEXT NOT NULL,
+                    outcome TEXT NOT NULL
+                        CHECK (outcome = 'A' OR outcome = 'B' OR outcome = 'tie' OR outcome = 'bothBad'),
+                    judgeKind TEXT NOT NULL
+                        CHECK (judgeKind = 'human' OR judgeKind = 'rm' OR judgeKind = 'oracle' OR judgeKind = 'import'),
+                    judge TEXT,
+                    anonymous INTEGER CHECK (anonymous IS NULL OR anonymous = 0 OR anonymous = 1),
+                    checkpointAId INTEGER REFERENCES checkpoint(id),
+                    checkpointBId INTEGER REFERENCES checkpoint(id),
+                    promptId INTEGER REFERENCES prompt(id),
+                    responseAId INTEGER REFERENCES response(id),
+                    responseBId INTEGER REFERENCES response(id),
+                    leftSide TEXT CHECK (leftSide IS NULL OR leftSide = 'A' OR leftSide = 'B'),
+                    item TEXT,
+                    sampling TEXT,
+                    seed INTEGER,
+                    source TEXT NOT NULL,
+                    votedAt REAL,
+                    createdAt REAL NOT NULL,
+                    CHECK (modelA <> modelB)
+                );
+                CREATE INDEX arenaBattle_item ON arenaBattle(item);
+                INSERT INTO arenaBattle (modelA, modelB, outcome, judgeKind, judge, anonymous, checkpointAId,
+                    checkpointBId, promptId, responseAId, responseBId, leftSide, item, source, votedAt, createdAt)
+                    SELECT a.name, b.name, battle.outcome, battle.judgeKind, battle.judgeId, 1, battle.checkpointAId,
+                        battle.checkpointBId, battle.promptId, battle.responseAId, battle.responseBId, battle.leftSide,
+                        'prompt:' || battle.promptId || ':' || min(battle.responseAId, battle.responseBId) || '-'
+                            || max(battle.responseAId, battle.responseBId),
+                        'battle', battle.createdAt, battle.createdAt
+                    FROM battle JOIN checkpoint a ON a.id = battle.checkpointAId
+                        JOIN checkpoint b ON b.id = battle.checkpointBId
+                    WHERE a.name <> b.name
+                    ORDER BY battle.id;
                 """)
     }
 }

@@ -1,3 +1,4 @@
+import TallyArena
 import TallyEngine
 import TallyStore
 import TallyTrain
@@ -16,3 +17,6 @@ extension ModelConfigError: UserFacingError {}
 extension SamplerError: UserFacingError {}
 extension CommandError: UserFacingError {}
 extension TooLongExamples: UserFacingError {}
+extension BattleLogError: UserFacingError {}
+extension ArenaError: UserFacingError {}
+extension ArenaBattleError: UserFacingError {}
