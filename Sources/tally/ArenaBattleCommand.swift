@@ -92,7 +92,24 @@ struct ArenaBattleCommand: ParsableCommand {
                     style: resolved.defaultPromptStyle)
             }
             let arenaJudge = try Self.judge(judge, tieMargin: tieMargin, workspace: workspace, database: database)
-            let battlePrompts = try Self.prompts(prompts, database: database)
+            var battlePrompts = try Self.prompts(prompts, database: database)
+            if case .oracle = arenaJudge {
+                // The oracle judges task-world prompts only; the others (imported ones) are left out, and said so.
+                let judgeable = battlePrompts.filter {
+                    RewardModelEvaluation.worldPrompt($0.content, in: .standard) != nil
+                }
+                if judgeable.count < battlePrompts.count {
+                    print(
+                        "arena battle: the oracle judges task-world prompts only; left out "
+                            + "\(battlePrompts.count - judgeable.count) of \(battlePrompts.count)")
+                }
+                guard !judgeable.isEmpty else {
+                    throw CommandError(
+                        "none of the \(battlePrompts.count) prompts is a task-world prompt the oracle can judge; "
+                            + "use --judge rm:CHECKPOINT")
+                }
+                battlePrompts = judgeable
+            }
             let settings = SamplingSettings(maxNewTokens: maxNewTokens, temperature: temperature, seed: seed)
             let pairs = contestants.count * (contestants.count - 1) / 2
             print(

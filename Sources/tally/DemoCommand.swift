@@ -17,8 +17,9 @@ struct DemoCommand: ParsableCommand {
             prints the oracle's eval of both, samples --k responses per prompt from the SFT model into the \
             ranking queue, lets the labelers rank them (leaving about --leave rankings for you), trains the \
             reward model "rm" from sft and prints its accuracy against the labelers and the oracle, trains "dpo" \
-            from sft on the same pairs and prints the oracle's eval of both with its win rate, then the \
-            workspace's status and runs, and how to open the labeling UI. `make demo` runs it from the repository root. \
+            from sft on the same pairs and prints the oracle's eval of both with its win rate, holds an arena \
+            of base, sft and dpo judged by the oracle and by the reward model and prints both leaderboards and \
+            the judges' agreement, then the workspace's status and runs, and how to open the labeling UI. `make demo` runs it from the repository root. \
             Example:
               tally demo --workspace workspace --replace
             """
@@ -54,6 +55,9 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "DPO steps (8 pairs each).")
     var dpoSteps: Int = 500
 
+    @Option(help: "Arena battles per pair of models, per judge.")
+    var arenaPerPair: Int = 60
+
     @Option(name: .customLong("k"), help: "Responses sampled per prompt (2 to 9).")
     var responsesPerPrompt: Int = 4
 
@@ -86,8 +90,8 @@ struct DemoCommand: ParsableCommand {
         guard evalPrompts >= 0, demonstrations >= 1 else {
             throw ValidationError("--eval-prompts must be ≥ 0 and --demonstrations at least 1")
         }
-        guard sftEpochs >= 1, rmEpochs >= 1, dpoSteps >= 1 else {
-            throw ValidationError("--sft-epochs, --rm-epochs and --dpo-steps must be ≥ 1")
+        guard sftEpochs >= 1, rmEpochs >= 1, dpoSteps >= 1, arenaPerPair >= 1 else {
+            throw ValidationError("--sft-epochs, --rm-epochs, --dpo-steps and --arena-per-pair must be ≥ 1")
         }
     }
 
@@ -159,7 +163,23 @@ struct DemoCommand: ParsableCommand {
                 String(maxNewTokens),
             ]).run()
 
-            step(10, "Workspace status and training runs")
+            step(10, "Arena: base, sft and dpo battle on eval prompts, judged by the oracle and by the reward model")
+            for judge in ["oracle", "rm:rm"] {
+                try ArenaBattleCommand.parse([
+                    "--workspace", path, "--models", "base,sft,dpo", "--prompts", "eval", "--per-pair",
+                    String(arenaPerPair), "--judge", judge, "--seed", String(seed), "--max-new-tokens",
+                    String(maxNewTokens),
+                ]).run()
+            }
+            for judge in ["oracle", "rm"] {
+                print("\nleaderboard judged by \(judge == "rm" ? "the reward model" : "the oracle"):")
+                try ArenaLeaderboardCommand.parse([
+                    "--workspace", path, "--judge", judge, "--seed", String(seed),
+                ]).run()
+            }
+            try ArenaJudgesCommand.parse(["--workspace", path]).run()
+
+            step(11, "Workspace status and training runs")
             try Status.parse(["--workspace", path]).run()
             try RunsList.parse(["--workspace", path]).run()
 
@@ -250,7 +270,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     private func step(_ number: Int, _ title: String) {
-        print("\n==> [\(number)/10] \(title)")
+        print("\n==> [\(number)/11] \(title)")
     }
 
     static func shellQuoted(_ text: String) -> String {

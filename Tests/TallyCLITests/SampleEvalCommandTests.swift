@@ -157,7 +157,7 @@ struct SampleEvalCommandTests {
             [
                 "demo", "--workspace", "demo-ws", "--datasets", datasets.path, "--instructions", "guides",
                 "--prompts", "6", "--eval-prompts", "4", "--demonstrations", "8", "--labelers", "2", "--leave", "3",
-                "--eval-per-family", "1", "--max-new-tokens", "6", "--dpo-steps", "3",
+                "--eval-per-family", "1", "--max-new-tokens", "6", "--dpo-steps", "3", "--arena-per-pair", "2",
             ], in: temp.url)
         #expect(result.status == 0, "stderr: \(result.error)")
         #expect(result.output.contains("tally label --workspace demo-ws"), "stdout: \(result.output)")
@@ -172,6 +172,8 @@ struct SampleEvalCommandTests {
             ])
         #expect(try database.trainingRuns().map(\.status) == [.finished, .finished, .finished])
         #expect(result.output.contains("the oracle prefers dpo to sft"), "stdout: \(result.output)")
+        #expect(result.output.contains("leaderboard judged by the reward model"), "stdout: \(result.output)")
+        #expect(try database.arenaBattles(judgeKind: nil).count == 2 * 3 * 2, "3 pairs × 2 battles × 2 judges")
         #expect(result.output.contains("oracle eval on"), "stdout: \(result.output)")
         #expect(result.output.contains("reward model rm on the held-out rankings"), "stdout: \(result.output)")
         let sftSamples = try sqlite(
