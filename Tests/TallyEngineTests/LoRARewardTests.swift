@@ -106,7 +106,7 @@ func rewardPairs(padding: TokenBatch.Padding) throws -> TokenBatch {
             }
             if padding == .left {
                 // The same batch with attention allowed onto the padding: real tokens see it, and the sums move.
-                let s = model.activationLayout(batch: batch.batchSize, length: batch.length)
+                let s = model.activationLayout(for: batch)
                 model.loadInputs(batch, layout: s)
                 model.maskHasPadding = false
                 model.forwardPass(layout: s, outputs: .languageModel)

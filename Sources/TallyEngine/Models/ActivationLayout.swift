@@ -16,15 +16,21 @@ struct LayerActivations {
 }
 
 /// Where every activation and gradient scratch of one (batch, length) shape lives in the arena. Sized
-/// once per shape; a training step allocates nothing.
+/// once per shape; a training step allocates nothing. A packed shape (one row of sequences laid end to end)
+/// needs no more than the padded shape of its longest sequence: its rows and its attention squares are fewer.
 struct ActivationLayout {
     var batch: Int
     var length: Int
+    /// The attention's shape: `batch` rows of `length`, or the packed sequences' lengths.
+    var attention: AttentionShape
     var layers: [LayerActivations] = []
     var embedded = 0
     var finalNorm = 0, finalMean = 0, finalRstd = 0
     var logits = 0
     var targetLogProbs = 0
+    /// The language-model head's inputs and their gradients, gathered at the positions that have a target
+    /// (``ForwardOutputs/targetsOnly``), and their log-probabilities and loss weights.
+    var headInput = 0, dHeadInput = 0, headLogProbs = 0, headWeights = 0
     var values = 0
     var keyMask = 0
     var logProbWeights = 0
@@ -36,9 +42,12 @@ struct ActivationLayout {
     var dLoRA = 0
     var count = 0
 
-    init(config: ModelConfig, batch: Int, length: Int, loraRank: Int) {
+    init(config: ModelConfig, batch: Int, length: Int, loraRank: Int, packedLengths: [Int]? = nil) {
         self.batch = batch
         self.length = length
+        attention = AttentionShape(
+            batch: batch, length: length, heads: config.heads, kvHeads: config.kvHeads, headSize: config.headSize,
+            packedLengths: packedLengths)
         let rows = batch * length
         let C = config.width
         let qkvWidth = config.qkvWidth
@@ -55,7 +64,7 @@ struct ActivationLayout {
             a.norm1Mean = take(rows)
             a.norm1Rstd = take(rows)
             a.qkv = take(rows * qkvWidth)
-            a.probabilities = take(batch * config.heads * length * length)
+            a.probabilities = take(attention.probabilityCount)
             a.attentionOutput = take(rows * config.attentionWidth)
             a.residual2 = take(rows * C)
             a.norm2 = take(rows * C)
@@ -78,6 +87,10 @@ struct ActivationLayout {
         finalRstd = take(rows)
         logits = take(rows * config.vocabSize)
         targetLogProbs = take(rows)
+        headInput = take(rows * C)
+        dHeadInput = take(rows * C)
+        headLogProbs = take(rows)
+        headWeights = take(rows)
         values = take(rows)
         keyMask = take(rows)
         logProbWeights = take(rows)
@@ -88,7 +101,7 @@ struct ActivationLayout {
         dAttentionOutput = take(rows * config.attentionWidth)
         dFC = take(rows * fcWidth)
         dFCActivation = take(rows * activationWidth)
-        attentionScratch = take(threads * length * length)
+        attentionScratch = take(threads * attention.longestSequence * attention.longestSequence)
         reduceScratch = take(threads * 2 * max(C, 16))
         dLoRA = take(rows * max(loraRank, 1))
     }

@@ -39,11 +39,9 @@ extension TransformerModel {
         let rows = s.batch * s.length
         let C = config.width
         let gpt2 = config.architecture == .gpt2
-        let attentionShape = AttentionShape(
-            batch: s.batch, length: s.length, heads: config.heads, kvHeads: config.kvHeads, headSize: config.headSize)
+        let attentionShape = s.attention
         let qkvWidth = attentionShape.rowStride
         let hidden = config.mlpWidth
-        let headGroup: ParameterGroup = config.tiedEmbeddings ? .embeddings : .languageModelHead
 
         let dResidual = activation(s.dResidual)
         let dNorm = activation(s.dNorm)
@@ -51,14 +49,7 @@ extension TransformerModel {
 
         // Heads: the gradient at the final norm's output gathers in dNorm.
         if languageModel {
-            let dLogits = activation(s.logits)
-            crossEntropyBackward(
-                dLogits, targets: targetsPointer, weights: activation(s.logProbWeights), rows: rows,
-                vocabulary: config.vocabSize)
-            linearBackward(
-                dinp: dNorm, dweight: gradient(layout.languageModelHead, headGroup), dbias: nil,
-                dout: dLogits, inp: activation(s.finalNorm), weight: parameters + layout.languageModelHead,
-                rows: rows, inDim: C, outDim: config.vocabSize)
+            languageModelHeadBackward(layout: s, dNorm: dNorm)
         } else {
             dNorm.update(repeating: 0, count: rows * C)
         }

@@ -8,6 +8,11 @@ public struct ForwardOutputs: OptionSet, Sendable {
     public static let languageModel = ForwardOutputs(rawValue: 1)
     /// The scalar head on every token (values; rewards read it at the last real token).
     public static let scalar = ForwardOutputs(rawValue: 2)
+    /// With `.languageModel`: the head and softmax only at the positions that have a target, which is all a loss
+    /// on the targets needs (SFT's and DPO's losses, a completion's log-probability) and saves the head's
+    /// product and softmax everywhere else (the prompts); ``TransformerModel/probabilities(row:position:)``
+    /// then answers only at those positions.
+    public static let targetsOnly = ForwardOutputs(rawValue: 4)
 }
 
 extension TransformerModel {
@@ -22,7 +27,7 @@ extension TransformerModel {
         if outputs.contains(.scalar) && !hasScalarHead {
             throw EngineError.invalidArgument("the model has no scalar head; build it with scalarHead: true")
         }
-        let s = activationLayout(batch: batch.batchSize, length: batch.length)
+        let s = activationLayout(for: batch)
         loadInputs(batch, layout: s)
         forwardPass(layout: s, outputs: outputs)
         lastOutputs = outputs
@@ -33,7 +38,20 @@ extension TransformerModel {
         guard batch.batchSize > 0, batch.length > 0 else {
             throw EngineError.invalidBatch("batch size and length must be positive")
         }
-        guard batch.length <= config.contextLength else {
+        if let lengths = batch.packedLengths {
+            guard batch.batchSize == 1, batch.attentionMask == nil, lengths.reduce(0, +) == batch.length,
+                lengths.allSatisfy({ $0 > 0 })
+            else {
+                throw EngineError.invalidBatch(
+                    "a packed batch is one row without an attention mask, its length the sum of its sequences' "
+                        + "positive lengths")
+            }
+            if let long = lengths.firstIndex(where: { $0 > config.contextLength }) {
+                throw EngineError.invalidBatch(
+                    "packed sequence \(long) has length \(lengths[long]), more than the context length "
+                        + "\(config.contextLength)")
+            }
+        } else if batch.length > config.contextLength {
             throw EngineError.invalidBatch("length \(batch.length) exceeds the context length \(config.contextLength)")
         }
         guard batch.tokens.count == rows, batch.targets.count == rows, (batch.attentionMask?.count ?? rows) == rows
@@ -65,6 +83,14 @@ extension TransformerModel {
         }
         maskHasPadding = batch.attentionMask?.contains(0) ?? false
         let positions = integers + 2 * rows
+        if let lengths = batch.packedLengths {
+            var start = 0
+            for count in lengths {
+                for t in 0..<count { positions[start + t] = Int32(t) }
+                start += count
+            }
+            return
+        }
         for b in 0..<batch.batchSize {
             var seen: Int32 = 0
             for t in 0..<batch.length {
@@ -77,13 +103,16 @@ extension TransformerModel {
     var tokensPointer: UnsafeMutablePointer<Int32> { integerArena! }
     var targetsPointer: UnsafeMutablePointer<Int32> { integerArena! + shape!.batch * shape!.length }
     var positionsPointer: UnsafeMutablePointer<Int32> { integerArena! + 2 * shape!.batch * shape!.length }
+    /// The positions the language-model head ran at, in order, when gathered (``ForwardOutputs/targetsOnly``).
+    var headPositionsPointer: UnsafeMutablePointer<Int32> { integerArena! + 3 * shape!.batch * shape!.length }
+    /// Their targets.
+    var headTargetsPointer: UnsafeMutablePointer<Int32> { integerArena! + 4 * shape!.batch * shape!.length }
 
     func forwardPass(layout s: ActivationLayout, outputs: ForwardOutputs) {
         let rows = s.batch * s.length
         let C = config.width
         let gpt2 = config.architecture == .gpt2
-        let attentionShape = AttentionShape(
-            batch: s.batch, length: s.length, heads: config.heads, kvHeads: config.kvHeads, headSize: config.headSize)
+        let attentionShape = s.attention
         let qkvWidth = attentionShape.rowStride
         let hidden = config.mlpWidth
 
@@ -137,13 +166,7 @@ extension TransformerModel {
             activation(s.finalNorm), mean: activation(s.finalMean), rstd: activation(s.finalRstd),
             input: activation(last), weight: layout.finalNormWeight, bias: layout.finalNormBias, rows: rows)
         if outputs.contains(.languageModel) {
-            linearForward(
-                activation(s.logits), activation(s.finalNorm), parameters + layout.languageModelHead, nil,
-                rows: rows, inDim: C, outDim: config.vocabSize)
-            softmaxWithTargetLogProbs(
-                activation(s.logits), targets: targetsPointer,
-                targetLogProbs: activation(s.targetLogProbs), rows: rows,
-                vocabulary: config.vocabSize)
+            languageModelHeadForward(layout: s, targetsOnly: outputs.contains(.targetsOnly))
         }
         if outputs.contains(.scalar) {
             linearForward(
@@ -183,11 +206,12 @@ extension TransformerModel {
         return UnsafeBufferPointer(start: activation(s.values), count: s.batch * s.length)
     }
 
-    /// The next-token distribution at (row, position) from the last forward pass with `.languageModel`.
-    /// Only valid until ``backward(logProbGradients:valueGradients:)``, which overwrites it with gradients.
+    /// The next-token distribution at (row, position) from the last forward pass with `.languageModel` (with
+    /// `.targetsOnly`, only at a position that has a target). Only valid until
+    /// ``backward(logProbGradients:valueGradients:)``, which overwrites it with gradients.
     public func probabilities(row: Int, position: Int) -> UnsafeBufferPointer<Float> {
         let s = shape!
-        return UnsafeBufferPointer(
-            start: activation(s.logits) + (row * s.length + position) * config.vocabSize, count: config.vocabSize)
+        let index = headRow(ofPosition: row * s.length + position)
+        return UnsafeBufferPointer(start: activation(s.logits) + index * config.vocabSize, count: config.vocabSize)
     }
 }

@@ -42,7 +42,7 @@ extension TransformerModel {
 
     /// The mean negative log-likelihood of the batch's targets (prompt and padding excluded), forward only.
     public func languageModelLoss(_ batch: TokenBatch) throws -> Float {
-        try forward(batch, outputs: .languageModel)
+        try forward(batch, outputs: [.languageModel, .targetsOnly])
         let count = max(1, Self.targetCount(batch))
         return -targetLogProbs.reduce(0, +) / Float(count)
     }
@@ -53,7 +53,7 @@ extension TransformerModel {
     /// the whole step's target count when accumulating gradients over several micro-batches.
     @discardableResult
     public func trainLanguageModel(_ batch: TokenBatch, normalizer: Int? = nil, lossScale: Float = 1) throws -> Float {
-        try forward(batch, outputs: .languageModel)
+        try forward(batch, outputs: [.languageModel, .targetsOnly])
         let s = shape!
         let rows = batch.batchSize * batch.length
         let count = Self.targetCount(batch)
@@ -69,22 +69,22 @@ extension TransformerModel {
     }
 
     /// Σ log p(target) per sequence over its targets (a completion's log-likelihood given its prompt, as DPO
-    /// needs it), forward only.
+    /// needs it), forward only; one value per row, or per packed sequence.
     public func sequenceLogProbs(_ batch: TokenBatch) throws -> [Float] {
-        try forward(batch, outputs: .languageModel)
+        try forward(batch, outputs: [.languageModel, .targetsOnly])
         let values = targetLogProbs
-        return (0..<batch.batchSize).map { row in
+        return batch.sequenceRanges.map { range in
             var total: Float = 0
-            for t in 0..<batch.length { total += values[row * batch.length + t] }
+            for i in range { total += values[i] }
             return total
         }
     }
 
-    /// The scalar head at each row's last real token (a reward model's score), forward only.
+    /// The scalar head at each sequence's last real token (a reward model's score), forward only.
     public func rewards(_ batch: TokenBatch) throws -> [Float] {
         try forward(batch, outputs: .scalar)
         let values = scalarOutputs
-        return batch.lastTokenIndices.enumerated().map { row, last in values[row * batch.length + last] }
+        return batch.lastTokenPositions.map { values[$0] }
     }
 }
 

@@ -34,6 +34,9 @@ public final class TransformerModel {
     var integerCapacity = 0
     var shape: ActivationLayout?
     var lastOutputs: ForwardOutputs?
+    /// How many positions the last forward pass ran the language-model head at when it ran it only at the
+    /// targets (``ForwardOutputs/targetsOnly``); nil when it ran it everywhere.
+    var gatheredHeadRows: Int?
     /// Whether the current batch has padding for attention to skip (without, the plain causal path runs).
     var maskHasPadding = false
 
@@ -97,29 +100,44 @@ public final class TransformerModel {
         lora?.zeroGradients()
     }
 
-    /// Sizes the activation arena for batches of up to `batchSize` rows of up to `length` tokens. Forward
-    /// passes on smaller shapes reuse it; a larger shape grows it (an allocation, outside any step).
+    /// Sizes the activation arena for batches of up to `batchSize` rows of up to `length` tokens (packed batches
+    /// of up to `batchSize` sequences of up to `length` tokens fit too). Forward passes on smaller shapes reuse it;
+    /// a larger shape grows it (an allocation, outside any step).
     public func reserve(batchSize: Int, length: Int) {
-        let needed = ActivationLayout(config: config, batch: batchSize, length: length, loraRank: lora?.rank ?? 0)
+        reserve(ActivationLayout(config: config, batch: batchSize, length: length, loraRank: lora?.rank ?? 0))
+    }
+
+    /// Grows the arenas to hold `needed`: its floats, and five integers a position (tokens, targets, positions,
+    /// and the language-model head's gathered positions and targets).
+    func reserve(_ needed: ActivationLayout) {
         if needed.count > arenaCapacity {
             arena?.deallocate()
             arena = .allocate(capacity: needed.count)
             arena!.initialize(repeating: 0, count: needed.count)  // touch the pages now, not in step 1
             arenaCapacity = needed.count
         }
-        if 3 * batchSize * length > integerCapacity {
+        let integers = Self.integersPerPosition * needed.batch * needed.length
+        if integers > integerCapacity {
             integerArena?.deallocate()
-            integerArena = .allocate(capacity: 3 * batchSize * length)
-            integerArena!.initialize(repeating: 0, count: 3 * batchSize * length)
-            integerCapacity = 3 * batchSize * length
+            integerArena = .allocate(capacity: integers)
+            integerArena!.initialize(repeating: 0, count: integers)
+            integerCapacity = integers
         }
     }
 
-    /// The layout for this shape, reusing the last one when the shape is unchanged.
-    func activationLayout(batch: Int, length: Int) -> ActivationLayout {
-        if let shape, shape.batch == batch, shape.length == length { return shape }
-        reserve(batchSize: batch, length: length)
-        let fresh = ActivationLayout(config: config, batch: batch, length: length, loraRank: lora?.rank ?? 0)
+    static let integersPerPosition = 5
+
+    /// The layout for `batch`'s shape, reusing the last one when the shape is unchanged.
+    func activationLayout(for batch: TokenBatch) -> ActivationLayout {
+        if let shape, shape.batch == batch.batchSize, shape.length == batch.length,
+            shape.attention.packedLengths == batch.packedLengths
+        {
+            return shape
+        }
+        let fresh = ActivationLayout(
+            config: config, batch: batch.batchSize, length: batch.length, loraRank: lora?.rank ?? 0,
+            packedLengths: batch.packedLengths)
+        reserve(fresh)
         shape = fresh
         return fresh
     }

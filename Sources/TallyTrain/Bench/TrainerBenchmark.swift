@@ -262,8 +262,9 @@ public enum TrainerBenchmark {
             progress(profileLine(label, seconds: seconds, phases: phases))
             let padding = 1 - Double(positions.real) / Double(max(1, positions.padded))
             progress(
-                "\(label): \(positions.padded) positions computed for \(positions.real) real ones: "
-                    + "padding to each batch's longest row is \(String(format: "%.1f%%", 100 * padding)) of them")
+                "\(label): \(positions.real) positions computed, packed without padding (padding each batch to "
+                    + "its longest row would have computed \(positions.padded), \(String(format: "%.1f%%", 100 * padding)) "
+                    + "of them padding)")
         }
         let examples = settings.steps * settings.batchSize
         return TrainerBenchmarkResult(

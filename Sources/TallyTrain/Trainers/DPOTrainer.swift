@@ -119,17 +119,16 @@ public final class DPOTrainer: SessionTrainer {
         let pairs = indices.map { train[$0] }
         let references = try precomputed.map { values in indices.map { values[$0] } } ?? referenceLogProbs(pairs)
         let batch = try makeBatch(pairs)
-        try model.forward(batch, outputs: .languageModel)
+        try model.forward(batch, outputs: [.languageModel, .targetsOnly])
         let policy = Self.pairSums(batch, model.targetLogProbs)
         var gradients = [Float](repeating: 0, count: batch.batchSize * batch.length)
+        let ranges = batch.sequenceRanges
         var sums = MetricSums()
         for (k, pair) in pairs.enumerated() {
             let loss = pairLoss(pair, policy: policy[k], reference: references[k])
             add(loss, policy: policy[k], to: &sums)
-            for (row, slope) in [(2 * k, loss.chosenGradient), (2 * k + 1, loss.rejectedGradient)] {
-                for t in 0..<batch.length where batch.targets[row * batch.length + t] >= 0 {
-                    gradients[row * batch.length + t] = Float(slope / normalizer)
-                }
+            for (sequence, slope) in [(2 * k, loss.chosenGradient), (2 * k + 1, loss.rejectedGradient)] {
+                for i in ranges[sequence] where batch.targets[i] >= 0 { gradients[i] = Float(slope / normalizer) }
             }
         }
         try model.backward(logProbGradients: gradients, valueGradients: nil)
@@ -149,7 +148,7 @@ public final class DPOTrainer: SessionTrainer {
                 try precomputed.map { values in (start..<start + pairs.count).map { values[train.count + $0] } }
                 ?? referenceLogProbs(pairs)
             let batch = try makeBatch(pairs)
-            try model.forward(batch, outputs: .languageModel)
+            try model.forward(batch, outputs: [.languageModel, .targetsOnly])
             let policy = Self.pairSums(batch, model.targetLogProbs)
             for (k, pair) in pairs.enumerated() {
                 add(pairLoss(pair, policy: policy[k], reference: references[k]), policy: policy[k], to: &sums)
@@ -166,10 +165,10 @@ public final class DPOTrainer: SessionTrainer {
         case .adaptersOff:
             model.lora?.enabled = false
             defer { model.lora?.enabled = true }
-            try model.forward(batch, outputs: .languageModel)
+            try model.forward(batch, outputs: [.languageModel, .targetsOnly])
             return Self.pairSums(batch, model.targetLogProbs)
         case .frozen(let frozen):
-            try frozen.forward(batch, outputs: .languageModel)
+            try frozen.forward(batch, outputs: [.languageModel, .targetsOnly])
             return Self.pairSums(batch, frozen.targetLogProbs)
         }
     }
@@ -192,24 +191,20 @@ public final class DPOTrainer: SessionTrainer {
         sums.add("logps/rejected", policy.1)
     }
 
-    /// Rows chosen₀, rejected₀, chosen₁, …, right-padded; targets on the completions only.
+    /// Sequences chosen₀, rejected₀, chosen₁, … packed end to end (no padding); targets on the completions only.
     func makeBatch(_ pairs: [TokenizedPair]) throws -> TokenBatch {
         let responses = pairs.flatMap { [$0.chosen, $0.rejected] }
-        return try TokenBatch(
-            sequences: responses.map(\.tokens), promptLengths: responses.map(\.promptCount), padToken: padToken)
+        return try TokenBatch(packing: responses.map(\.tokens), promptLengths: responses.map(\.promptCount))
     }
 
-    /// Σ log p over each row's targets, paired (rows 2k and 2k+1).
+    /// Σ log p over each sequence's targets, paired (sequences 2k and 2k+1).
     static func pairSums(_ batch: TokenBatch, _ logProbs: UnsafeBufferPointer<Float>) -> [(Double, Double)] {
-        var rows = [Double](repeating: 0, count: batch.batchSize)
-        for row in 0..<batch.batchSize {
+        let sums = batch.sequenceRanges.map { range in
             var total = 0.0
-            for t in 0..<batch.length where batch.targets[row * batch.length + t] >= 0 {
-                total += Double(logProbs[row * batch.length + t])
-            }
-            rows[row] = total
+            for i in range where batch.targets[i] >= 0 { total += Double(logProbs[i]) }
+            return total
         }
-        return stride(from: 0, to: rows.count, by: 2).map { (rows[$0], rows[$0 + 1]) }
+        return stride(from: 0, to: sums.count, by: 2).map { (sums[$0], sums[$0 + 1]) }
     }
 
     static func encode(_ values: [(Double, Double)]) -> String {

@@ -45,7 +45,6 @@ public final class RewardModelTrainer: SessionTrainer {
     /// The bias computed by ``finalMetadata()``.
     public private(set) var bias: Double = 0
     public let evalBatchSize: Int
-    let padToken: Int32
 
     public var keyMetric: String? { "accuracy" }
 
@@ -61,7 +60,6 @@ public final class RewardModelTrainer: SessionTrainer {
         self.tokenizer = tokenizer
         self.settings = settings
         self.evalBatchSize = evalBatchSize
-        padToken = renderer.padToken
         var tooLong: [Int] = []
         var total = 0
         func render(_ example: RankedExample) -> TokenizedRanking? {
@@ -101,15 +99,15 @@ public final class RewardModelTrainer: SessionTrainer {
     public func accumulate(examples indices: [Int], normalizer: Double) throws -> MetricSums {
         let rankings = indices.map { train[$0] }
         let sequences = rankings.flatMap(\.sequences)
-        let batch = try TokenBatch(scoring: sequences, padToken: padToken)
+        let batch = try TokenBatch(packingForScoring: sequences)
         let rewards = try model.rewards(batch).map(Double.init)
         var valueGradients = [Float](repeating: 0, count: batch.batchSize * batch.length)
-        let lastIndices = batch.lastTokenIndices
+        let scored = batch.lastTokenPositions
         var sums = MetricSums()
         var row = 0
         for (ranking, loss) in zip(rankings, losses(rankings, rewards: rewards, into: &sums)) {
             for k in 0..<ranking.sequences.count {
-                valueGradients[(row + k) * batch.length + lastIndices[row + k]] = Float(loss.gradients[k] / normalizer)
+                valueGradients[scored[row + k]] = Float(loss.gradients[k] / normalizer)
             }
             row += ranking.sequences.count
         }
@@ -157,7 +155,7 @@ public final class RewardModelTrainer: SessionTrainer {
         var start = 0
         while start < sequences.count {
             let slice = Array(sequences[start..<min(start + evalBatchSize, sequences.count)])
-            rewards += try model.rewards(try TokenBatch(scoring: slice, padToken: padToken)).map(Double.init)
+            rewards += try model.rewards(try TokenBatch(packingForScoring: slice)).map(Double.init)
             start += slice.count
         }
         return rewards

@@ -17,7 +17,6 @@ public final class SFTTrainer: SessionTrainer {
     public let eval: [TokenizedResponse]
     /// Rows per forward pass in the validation pass.
     public let evalBatchSize: Int
-    private let padToken: Int32
 
     /// Renders `train` and `eval` with the chat template. Throws ``TooLongExamples`` when some do not fit the
     /// context, unless `truncate` (then their responses are cut to fit).
@@ -29,7 +28,6 @@ public final class SFTTrainer: SessionTrainer {
         self.model = model
         self.tokenizer = tokenizer
         self.evalBatchSize = evalBatchSize
-        padToken = renderer.padToken
         let all = train + eval
         let rendered = all.map { renderer.render($0.prompt, response: $0.completion) }
         let tooLong = rendered.filter { $0.tokens.count > renderer.contextLength }
@@ -82,8 +80,8 @@ public final class SFTTrainer: SessionTrainer {
         return ["loss": loss, "perplexity": exp(loss)]
     }
 
+    /// The examples packed end to end in one row: no position is spent on padding.
     private func makeBatch(_ examples: [TokenizedResponse]) throws -> TokenBatch {
-        try TokenBatch(
-            sequences: examples.map(\.tokens), promptLengths: examples.map(\.promptCount), padToken: padToken)
+        try TokenBatch(packing: examples.map(\.tokens), promptLengths: examples.map(\.promptCount))
     }
 }
