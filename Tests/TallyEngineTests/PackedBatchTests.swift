@@ -149,37 +149,117 @@ let packedPrompts = [2, 1, 3]
         for (a, b) in zip(gradients, fullGradients) { #expect(abs(a - b) <= 1e-5 + 1e-4 * abs(b)) }
     }
 
-    /// L = Σ w·(−log p) + Σ g·value on a packed batch, the head at the targets only.
-    @Test(arguments: [TinyConfigs.gpt2, TinyConfigs.llama])
-    func packedWholeModelGradient(config: ModelConfig) throws {
+    /// The same loss and gradients, outputs at every position or at the targets only (the last block compacted).
+    @Test(arguments: [false, true])
+    func targetsOnlyMatchesEveryPosition(packed: Bool) throws {
+        let model = try TransformerModel(config: TinyConfigs.llama, seed: 13)
+        randomize(model.parameters, count: model.parameterCount, seed: 14)
+        let batch =
+            packed
+            ? try TokenBatch(packing: packedSequences, promptLengths: packedPrompts)
+            : try TokenBatch(sequences: packedSequences, promptLengths: packedPrompts)
+        var random = EngineRandom(seed: 15)
+        let weights: [Float] = batch.targets.map { $0 >= 0 ? random.nextNormal() : 0 }
+        model.zeroGradients()
+        try model.forward(batch, outputs: .languageModel)
+        let full = Array(model.targetLogProbs)
+        try model.backward(logProbGradients: weights, valueGradients: nil)
+        let fullGradients = Array(UnsafeBufferPointer(start: model.gradients, count: model.parameterCount))
+        model.zeroGradients()
+        try model.forward(batch, outputs: [.languageModel, .targetsOnly])
+        #expect(model.compactLastBlock)
+        #expect(zip(model.targetLogProbs, full).allSatisfy { abs($0 - $1) < 1e-5 })
+        try model.backward(logProbGradients: weights, valueGradients: nil)
+        let gradients = UnsafeBufferPointer(start: model.gradients, count: model.parameterCount)
+        for (a, b) in zip(gradients, fullGradients) { #expect(abs(a - b) <= 1e-5 + 1e-4 * abs(b)) }
+    }
+
+    /// Rewards and their gradients, the scalar head at every position or at the last tokens only.
+    @Test(arguments: [false, true])
+    func lastTokensOnlyMatchesEveryPosition(packed: Bool) throws {
+        let model = try TransformerModel(config: TinyConfigs.gpt2, seed: 16, scalarHead: true)
+        randomize(model.parameters, count: model.parameterCount, seed: 17)
+        let batch =
+            packed
+            ? try TokenBatch(packingForScoring: packedSequences.map { Array($0.prefix(7)) })
+            : try TokenBatch(scoring: packedSequences.map { Array($0.prefix(7)) })
+        var gradients = [Float](repeating: 0, count: batch.batchSize * batch.length)
+        for (k, position) in batch.lastTokenPositions.enumerated() { gradients[position] = Float(k) - 0.7 }
+        model.zeroGradients()
+        try model.forward(batch, outputs: .scalar)
+        let rewards = batch.lastTokenPositions.map { model.scalarOutputs[$0] }
+        try model.backward(logProbGradients: nil, valueGradients: gradients)
+        let fullGradients = Array(UnsafeBufferPointer(start: model.gradients, count: model.parameterCount))
+        model.zeroGradients()
+        let compact = try model.rewards(batch)
+        #expect(model.compactLastBlock)
+        #expect(zip(compact, rewards).allSatisfy { abs($0 - $1) < 1e-5 })
+        try model.backward(logProbGradients: nil, valueGradients: gradients)
+        let compactGradients = UnsafeBufferPointer(start: model.gradients, count: model.parameterCount)
+        for (a, b) in zip(compactGradients, fullGradients) { #expect(abs(a - b) <= 1e-5 + 1e-4 * abs(b)) }
+    }
+
+    /// L = Σ w·(−log p) + Σ g·value on a packed batch, for each way of choosing the output positions: the
+    /// language-model head at the targets beside a scalar head everywhere (gathered), the language model at the
+    /// targets alone and the scalar head at the last tokens alone (the last block compacted), with and without LoRA.
+    @Test(arguments: [
+        (TinyConfigs.gpt2, 0, false), (TinyConfigs.llama, 0, false), (TinyConfigs.gpt2, 1, false),
+        (TinyConfigs.llama, 1, true), (TinyConfigs.gpt2, 2, false), (TinyConfigs.llama, 2, true),
+    ])
+    func packedWholeModelGradient(config: ModelConfig, choice: Int, lora: Bool) throws {
+        let outputs: ForwardOutputs = [
+            [.languageModel, .targetsOnly, .scalar], [.languageModel, .targetsOnly],
+            [.scalar, .lastTokensOnly],
+        ][choice]
         let model = try TransformerModel(config: config, seed: 10, scalarHead: true)
         randomize(model.parameters, count: model.parameterCount, seed: 11)
+        if lora {
+            let adapters = try model.attachLoRA(LoRAConfiguration(rank: 2, alpha: 4), seed: 5)
+            randomize(adapters.parameters, count: adapters.count, seed: 6)
+        }
         let batch = try TokenBatch(packing: packedSequences, promptLengths: packedPrompts)
         let rows = batch.length
         var random = EngineRandom(seed: 12)
+        let scored = Set(batch.lastTokenPositions)
         let logProbGradients: [Float] = batch.targets.map { $0 >= 0 ? random.nextNormal() : 0 }
-        let valueGradients: [Float] = (0..<rows).map { _ in random.nextNormal() }
+        let valueGradients: [Float] = (0..<rows).map {
+            let value = random.nextNormal()
+            return choice == 2 && !scored.contains($0) ? 0 : value
+        }
+        let languageModel = outputs.contains(.languageModel)
+        let scalar = outputs.contains(.scalar)
         func loss() -> Double {
-            try! model.forward(batch, outputs: [.languageModel, .targetsOnly, .scalar])
+            try! model.forward(batch, outputs: outputs)
             var total: Double = 0
             for i in 0..<rows {
-                total += Double(logProbGradients[i]) * Double(model.targetLogProbs[i])
-                total += Double(valueGradients[i]) * Double(model.scalarOutputs[i])
+                if languageModel { total += Double(logProbGradients[i]) * Double(model.targetLogProbs[i]) }
+                if scalar { total += Double(valueGradients[i]) * Double(model.scalarOutputs[i]) }
             }
             return total
         }
         model.zeroGradients()
         _ = loss()
-        try model.backward(logProbGradients: logProbGradients, valueGradients: valueGradients)
-        let x = TestBufferView(pointer: model.parameters, count: model.parameterCount)
+        #expect(model.compactLastBlock == (choice != 0))
+        try model.backward(
+            logProbGradients: languageModel ? logProbGradients : nil, valueGradients: scalar ? valueGradients : nil)
+        let parameters = lora ? model.lora!.parameters : model.parameters
+        let count = lora ? model.lora!.count : model.parameterCount
+        let analytic = Array(UnsafeBufferPointer(start: lora ? model.lora!.gradients : model.gradients, count: count))
+        let x = TestBufferView(pointer: parameters, count: count)
         expectGradient(
-            "\(config.modelType) packed parameters", x: x.buffer,
-            analytic: Array(UnsafeBufferPointer(start: model.gradients, count: model.parameterCount)),
-            epsilon: 3e-3, stride: 3,
+            "\(config.modelType) packed, outputs \(outputs.rawValue), LoRA \(lora)", x: x.buffer, analytic: analytic,
+            epsilon: 3e-3, stride: lora ? 1 : 3,
             loss: {
                 x.sync()
                 return loss()
             })
+    }
+
+    @Test func compactRowsMovesRowsToTheFront() {
+        let matrix = TestBuffer((0..<12).map(Float.init))  // 6 rows of 2
+        let indices: [Int32] = [0, 2, 5]
+        compactRows(matrix.pointer, indices: indices, count: 3, channels: 2)
+        #expect(Array(matrix.array[0..<6]) == [0, 1, 4, 5, 10, 11])
     }
 
     @Test func badPackedBatchesAreRejectedWithAReason() throws {

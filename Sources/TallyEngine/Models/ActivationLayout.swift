@@ -28,8 +28,9 @@ struct ActivationLayout {
     var finalNorm = 0, finalMean = 0, finalRstd = 0
     var logits = 0
     var targetLogProbs = 0
-    /// The language-model head's inputs and their gradients, gathered at the positions that have a target
-    /// (``ForwardOutputs/targetsOnly``), and their log-probabilities and loss weights.
+    /// The heads' inputs and their gradients gathered at the output positions (``ForwardOutputs/targetsOnly``),
+    /// the log-probabilities (or values) there, and their loss weights (or value gradients); `dHeadInput` is also
+    /// the compacted last block's scratch.
     var headInput = 0, dHeadInput = 0, headLogProbs = 0, headWeights = 0
     var values = 0
     var keyMask = 0
@@ -88,7 +89,7 @@ struct ActivationLayout {
         logits = take(rows * config.vocabSize)
         targetLogProbs = take(rows)
         headInput = take(rows * C)
-        dHeadInput = take(rows * C)
+        dHeadInput = take(rows * max(C, config.attentionWidth))
         headLogProbs = take(rows)
         headWeights = take(rows)
         values = take(rows)

@@ -46,6 +46,8 @@ extension TransformerModel {
         let dResidual = activation(s.dResidual)
         let dNorm = activation(s.dNorm)
         dResidual.update(repeating: 0, count: rows * C)
+        // With the last block compacted, its gradients after the attention live in the first rows.
+        let outputRows = compactLastBlock ? outputPositionCount! : rows
 
         // Heads: the gradient at the final norm's output gathers in dNorm.
         if languageModel {
@@ -53,17 +55,11 @@ extension TransformerModel {
         } else {
             dNorm.update(repeating: 0, count: rows * C)
         }
-        if scalar {
-            linearBackward(
-                dinp: dNorm, dweight: gradient(layout.scalarHead, .scalarHead), dbias: nil,
-                dout: activation(s.valueGradients), inp: activation(s.finalNorm),
-                weight: parameters + layout.scalarHead, rows: rows, inDim: C, outDim: 1,
-                accumulateInput: true)
-        }
+        if scalar { scalarHeadBackward(layout: s, dNorm: dNorm) }
         let last = s.layers[config.layers - 1].residual3
         normBackward(
             dinp: dResidual, dout: dNorm, input: activation(last), weight: layout.finalNormWeight,
-            bias: layout.finalNormBias, mean: s.finalMean, rstd: s.finalRstd, group: .finalNorm, rows: rows,
+            bias: layout.finalNormBias, mean: s.finalMean, rstd: s.finalRstd, group: .finalNorm, rows: outputRows,
             scratch: activation(s.reduceScratch))
 
         let dQKV = activation(s.dQKV)
@@ -74,26 +70,41 @@ extension TransformerModel {
             let w = layout.layers[l]
             let a = s.layers[l]
             let g = ParameterGroup.layer(l)
+            let compact = compactLastBlock && l == config.layers - 1
+            let blockRows = compact ? outputRows : rows
             // MLP: residual3 = residual2 + fcProj(act(fc(norm2(residual2)))).
             projectionBackward(
                 .mlpDown, layer: l, dinp: dFCActivation, dout: dResidual, inp: activation(a.fcActivation),
-                loraIntermediate: activation(a.loraFCProjection), loraScratch: activation(s.dLoRA), rows: rows)
+                loraIntermediate: activation(a.loraFCProjection), loraScratch: activation(s.dLoRA), rows: blockRows)
             if gpt2 {
-                geluBackward(dinp: dFC, inp: activation(a.fc), dout: dFCActivation, count: rows * hidden)
+                geluBackward(dinp: dFC, inp: activation(a.fc), dout: dFCActivation, count: blockRows * hidden)
             } else {
-                swigluBackward(dinp: dFC, inp: activation(a.fc), dout: dFCActivation, rows: rows, hidden: hidden)
+                swigluBackward(
+                    dinp: dFC, inp: activation(a.fc), dout: dFCActivation, rows: blockRows, hidden: hidden)
             }
             projectionBackward(
                 .mlpUp, layer: l, dinp: dNorm, dout: dFC, inp: activation(a.norm2),
-                loraIntermediate: activation(a.loraFC), loraScratch: activation(s.dLoRA), rows: rows)
+                loraIntermediate: activation(a.loraFC), loraScratch: activation(s.dLoRA), rows: blockRows)
             normBackward(
                 dinp: dResidual, dout: dNorm, input: activation(a.residual2), weight: w.norm2Weight,
-                bias: w.norm2Bias, mean: a.norm2Mean, rstd: a.norm2Rstd, group: g, rows: rows,
+                bias: w.norm2Bias, mean: a.norm2Mean, rstd: a.norm2Rstd, group: g, rows: blockRows,
                 scratch: activation(s.reduceScratch))
             // Attention: residual2 = input + proj(attention(qkv(norm1(input)))).
+            let dProjectionInput = compact ? activation(s.dHeadInput) : dAttention
             projectionBackward(
-                .attentionOutput, layer: l, dinp: dAttention, dout: dResidual, inp: activation(a.attentionOutput),
-                loraIntermediate: activation(a.loraAttentionProjection), loraScratch: activation(s.dLoRA), rows: rows)
+                .attentionOutput, layer: l, dinp: dProjectionInput, dout: dResidual,
+                inp: activation(a.attentionOutput), loraIntermediate: activation(a.loraAttentionProjection),
+                loraScratch: activation(s.dLoRA), rows: blockRows)
+            if compact {
+                // Back to every row: the attention and the blocks below see all positions (zero elsewhere).
+                let scratch = activation(s.dHeadInput)
+                scatterRows(
+                    dAttention, scratch, indices: headPositionsPointer, count: blockRows, rows: rows,
+                    channels: config.attentionWidth)
+                scratch.update(from: dResidual, count: blockRows * C)
+                scatterRows(
+                    dResidual, scratch, indices: headPositionsPointer, count: blockRows, rows: rows, channels: C)
+            }
             attentionBackward(
                 dqkv: dQKV, dout: dAttention, probabilities: activation(a.probabilities),
                 qkv: activation(a.qkv), shape: attentionShape, scratch: activation(s.attentionScratch))

@@ -8,11 +8,15 @@ public struct ForwardOutputs: OptionSet, Sendable {
     public static let languageModel = ForwardOutputs(rawValue: 1)
     /// The scalar head on every token (values; rewards read it at the last real token).
     public static let scalar = ForwardOutputs(rawValue: 2)
-    /// With `.languageModel`: the head and softmax only at the positions that have a target, which is all a loss
-    /// on the targets needs (SFT's and DPO's losses, a completion's log-probability) and saves the head's
-    /// product and softmax everywhere else (the prompts); ``TransformerModel/probabilities(row:position:)``
-    /// then answers only at those positions.
+    /// With `.languageModel`: the outputs only at the positions that have a target, which is all a loss on the
+    /// targets needs (SFT's and DPO's losses, a completion's log-probability). The head, the softmax and the
+    /// last block after its attention skip every other position (the prompts); ``targetLogProbs`` is 0 there
+    /// and ``TransformerModel/probabilities(row:position:)`` answers only at the targets.
     public static let targetsOnly = ForwardOutputs(rawValue: 4)
+    /// With `.scalar` and without `.languageModel`: the scalar head only at each sequence's last real token, where
+    /// ``TransformerModel/rewards(_:)`` reads a reward; the last block after its attention skips every other
+    /// position, and ``scalarOutputs`` is 0 there.
+    public static let lastTokensOnly = ForwardOutputs(rawValue: 8)
 }
 
 extension TransformerModel {
@@ -116,6 +120,9 @@ extension TransformerModel {
         let qkvWidth = attentionShape.rowStride
         let hidden = config.mlpWidth
 
+        selectOutputPositions(layout: s, outputs: outputs)
+        // The compacted last block's rows after its attention: the output positions, packed first.
+        let outputRows = compactLastBlock ? outputPositionCount! : rows
         embeddingForward(
             activation(s.embedded), tokens: tokensPointer, positions: positionsPointer,
             tokenTable: parameters + layout.tokenEmbedding, positionTable: parameter(layout.positionEmbedding),
@@ -125,6 +132,8 @@ extension TransformerModel {
             let w = layout.layers[l]
             let a = s.layers[l]
             let input = activation(a.input)
+            let compact = compactLastBlock && l == config.layers - 1
+            let blockRows = compact ? outputRows : rows
             normForward(
                 activation(a.norm1), mean: activation(a.norm1Mean), rstd: activation(a.norm1Rstd), input: input,
                 weight: w.norm1Weight, bias: w.norm1Bias, rows: rows)
@@ -140,39 +149,44 @@ extension TransformerModel {
                 activation(a.attentionOutput), probabilities: activation(a.probabilities),
                 qkv: activation(a.qkv), keyMask: maskHasPadding ? activation(s.keyMask) : nil,
                 shape: attentionShape)
+            if compact {
+                compactRows(
+                    activation(a.attentionOutput), indices: headPositionsPointer, count: blockRows,
+                    channels: config.attentionWidth)
+            }
             projectionForward(
                 .attentionOutput, layer: l, out: activation(a.residual2), inp: activation(a.attentionOutput),
-                loraIntermediate: activation(a.loraAttentionProjection), rows: rows)
-            residualAdd(activation(a.residual2), input, count: rows * C)
+                loraIntermediate: activation(a.loraAttentionProjection), rows: blockRows)
+            if compact {
+                gatherRows(
+                    activation(a.residual2), input, indices: headPositionsPointer, count: blockRows, channels: C,
+                    accumulate: true)
+            } else {
+                residualAdd(activation(a.residual2), input, count: rows * C)
+            }
             normForward(
                 activation(a.norm2), mean: activation(a.norm2Mean), rstd: activation(a.norm2Rstd),
-                input: activation(a.residual2), weight: w.norm2Weight, bias: w.norm2Bias, rows: rows)
+                input: activation(a.residual2), weight: w.norm2Weight, bias: w.norm2Bias, rows: blockRows)
             projectionForward(
                 .mlpUp, layer: l, out: activation(a.fc), inp: activation(a.norm2),
-                loraIntermediate: activation(a.loraFC), rows: rows)
+                loraIntermediate: activation(a.loraFC), rows: blockRows)
             if gpt2 {
-                geluForward(activation(a.fcActivation), activation(a.fc), count: rows * hidden)
+                geluForward(activation(a.fcActivation), activation(a.fc), count: blockRows * hidden)
             } else {
-                swigluForward(activation(a.fcActivation), activation(a.fc), rows: rows, hidden: hidden)
+                swigluForward(activation(a.fcActivation), activation(a.fc), rows: blockRows, hidden: hidden)
             }
             projectionForward(
                 .mlpDown, layer: l, out: activation(a.residual3), inp: activation(a.fcActivation),
-                loraIntermediate: activation(a.loraFCProjection), rows: rows)
-            residualAdd(activation(a.residual3), activation(a.residual2), count: rows * C)
+                loraIntermediate: activation(a.loraFCProjection), rows: blockRows)
+            residualAdd(activation(a.residual3), activation(a.residual2), count: blockRows * C)
         }
 
         let last = s.layers[config.layers - 1].residual3
         normForward(
             activation(s.finalNorm), mean: activation(s.finalMean), rstd: activation(s.finalRstd),
-            input: activation(last), weight: layout.finalNormWeight, bias: layout.finalNormBias, rows: rows)
-        if outputs.contains(.languageModel) {
-            languageModelHeadForward(layout: s, targetsOnly: outputs.contains(.targetsOnly))
-        }
-        if outputs.contains(.scalar) {
-            linearForward(
-                activation(s.values), activation(s.finalNorm), parameters + layout.scalarHead, nil,
-                rows: rows, inDim: C, outDim: 1)
-        }
+            input: activation(last), weight: layout.finalNormWeight, bias: layout.finalNormBias, rows: outputRows)
+        if outputs.contains(.languageModel) { languageModelHeadForward(layout: s) }
+        if outputs.contains(.scalar) { scalarHeadForward(layout: s) }
     }
 
     /// LayerNorm for GPT-2 (weight and bias), RMSNorm for Llama (weight only; `mean` is left alone), with

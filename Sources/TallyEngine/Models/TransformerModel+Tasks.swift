@@ -82,7 +82,7 @@ extension TransformerModel {
 
     /// The scalar head at each sequence's last real token (a reward model's score), forward only.
     public func rewards(_ batch: TokenBatch) throws -> [Float] {
-        try forward(batch, outputs: .scalar)
+        try forward(batch, outputs: [.scalar, .lastTokensOnly])
         let values = scalarOutputs
         return batch.lastTokenPositions.map { values[$0] }
     }

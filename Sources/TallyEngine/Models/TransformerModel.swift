@@ -34,9 +34,12 @@ public final class TransformerModel {
     var integerCapacity = 0
     var shape: ActivationLayout?
     var lastOutputs: ForwardOutputs?
-    /// How many positions the last forward pass ran the language-model head at when it ran it only at the
-    /// targets (``ForwardOutputs/targetsOnly``); nil when it ran it everywhere.
-    var gatheredHeadRows: Int?
+    /// How many positions the last forward pass computed its outputs at when only some
+    /// (``selectOutputPositions(layout:outputs:)``); nil when every position.
+    var outputPositionCount: Int?
+    /// Whether the last forward pass ran the last block after its attention only at those positions, their rows
+    /// packed first.
+    var compactLastBlock = false
     /// Whether the current batch has padding for attention to skip (without, the plain causal path runs).
     var maskHasPadding = false
 
