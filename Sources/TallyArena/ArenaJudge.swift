@@ -37,7 +37,7 @@ public enum ArenaJudge {
     public func decide(prompt: PromptContent, responseA: String, responseB: String) throws -> BattleOutcome {
         switch self {
         case .oracle:
-            let text = Self.promptText(prompt)
+            let text = prompt.lastUserText
             guard let worldPrompt = World.standard.recognize(text) else {
                 throw ArenaBattleError.notAWorldPrompt(String(text.prefix(60)))
             }
@@ -56,14 +56,6 @@ public enum ArenaJudge {
         if bothBad { return .bothBad }
         if abs(a - b) <= margin { return .tie }
         return a > b ? .modelA : .modelB
-    }
-
-    /// The text the oracle recognises: the prompt, or a conversation's last user turn.
-    static func promptText(_ prompt: PromptContent) -> String {
-        switch prompt {
-        case .text(let text): return text
-        case .messages(let messages): return messages.last { $0.role == "user" }?.content ?? ""
-        }
     }
 }
 

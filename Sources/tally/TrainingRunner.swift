@@ -55,11 +55,14 @@ enum TrainingRunner {
             onEval: { step, metrics in
                 progress.finish()
                 let text = metrics.sorted { $0.key < $1.key }.map { String(format: "\($0.key) %.4f", $0.value) }
-                options.note(
-                    String(
+                let round = trainer.stepsPerRound
+                let when =
+                    round > 1
+                    ? "eval after iteration \(step / round) (step \(step)): "
+                    : String(
                         format: "eval at step %d (epoch %.2f): ", step,
                         Double(step) / Double(max(1, session.stepsPerEpoch)))
-                        + text.joined(separator: "  "))
+                options.note(when + text.joined(separator: "  "))
             })
         progress.finish()
         switch outcome {
@@ -76,6 +79,29 @@ enum TrainingRunner {
                 "interrupted at step \(step): saved \(Workspace.checkpointPath(name: run.name))/; run the same command "
                     + "to resume")
             throw ExitCode(130)
+        }
+    }
+
+    /// After training: on a task-world workspace, the oracle's eval of the result beside its parent's (recorded
+    /// with the run, printed as a table); then, with `--json`, the run's JSON line.
+    static func report(
+        _ run: PreparedRun, result: Result, kind: String, options: TrainOptions, oraclePerFamily: Int,
+        maxNewTokens: Int, workspace: Workspace, database: TallyDatabase
+    ) throws {
+        var eval: [String: Any] = run.session?.lastEval ?? [:]
+        if oraclePerFamily > 0, try OracleComparison.isWorldWorkspace(database) {
+            let comparison = try OracleComparison.run(
+                parent: run.parent.record.name, result: run.name, perFamily: oraclePerFamily, seed: options.seed,
+                maxNewTokens: maxNewTokens, workspace: workspace, database: database)
+            if options.json { options.note(comparison.table) } else { print(comparison.table) }
+            try run.session?.record(step: result.steps, metrics: comparison.metrics)
+            for (key, value) in comparison.metrics { eval[key] = value }
+        }
+        if options.json {
+            print(
+                jsonLine(
+                    runID: run.session?.runID, checkpoint: run.name, kind: kind, steps: result.steps,
+                    metrics: result.metrics, eval: eval))
         }
     }
 

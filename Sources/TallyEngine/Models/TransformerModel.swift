@@ -34,6 +34,8 @@ public final class TransformerModel {
     var integerCapacity = 0
     var shape: ActivationLayout?
     var lastOutputs: ForwardOutputs?
+    /// The temperature of the last forward pass's logits (1 but for RL's importance ratios).
+    var logitTemperature: Float = 1
     /// Whether the current batch has padding for attention to skip (without, the plain causal path runs).
     var maskHasPadding = false
 
