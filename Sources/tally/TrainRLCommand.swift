@@ -103,7 +103,7 @@ enum RLCommandRunner {
         let (workspace, database) = try workspaceOption.open()
         defer { database.close() }
         let run = try RLJob.prepare(
-            options.request(defaultEpochs: 1, defaultLearningRate: 1e-5), settings: settings,
+            options.request(defaultEpochs: 1, defaultLearningRate: 3e-5), settings: settings,
             reward: try rl.rewardSource(database), reference: rl.ref, valueFrom: valueFrom,
             iterations: rl.iterations, workspace: workspace, database: database, log: options.note)
         let result = try TrainingRunner.train(run, options: options)
