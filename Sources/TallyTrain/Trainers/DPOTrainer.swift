@@ -154,16 +154,7 @@ public final class DPOTrainer: SessionTrainer {
     /// The reference's summed completion log-probabilities (chosen, rejected) of `pairs`.
     public func referenceLogProbs(_ pairs: [TokenizedPair]) throws -> [(Double, Double)] {
         let batch = try makeBatch(pairs)
-        switch reference {
-        case .adaptersOff:
-            model.lora?.enabled = false
-            defer { model.lora?.enabled = true }
-            try model.forward(batch, outputs: .languageModel)
-            return Self.pairSums(batch, model.targetLogProbs)
-        case .frozen(let frozen):
-            try frozen.forward(batch, outputs: .languageModel)
-            return Self.pairSums(batch, frozen.targetLogProbs)
-        }
+        return Self.pairSums(batch, try reference.forward(batch, policy: model).targetLogProbs)
     }
 
     private func pairLoss(_ pair: TokenizedPair, policy: (Double, Double), reference: (Double, Double)) -> DPOPairLoss {
