@@ -290,7 +290,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     private func step(_ number: Int, _ title: String) {
-        print("\n==> [\(number)/11] \(title)")
+        print("\n==> [\(number)/12] \(title)")
     }
 
     static func shellQuoted(_ text: String) -> String {
