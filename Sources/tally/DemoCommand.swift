@@ -176,7 +176,7 @@ struct DemoCommand: ParsableCommand {
                     + "oracle's eval of both")
             try TrainPPOCommand.parse([
                 "--workspace", path, "--name", "ppo", "--from", "sft", "--reward", "rm:rm", "--iterations",
-                String(ppoIterations), "--prompts", String(min(64, prompts)), "--lr", "3e-5", "--kl-coef", "0.2",
+                String(ppoIterations), "--prompts", String(min(64, prompts)), "--kl-coef", "0.2",
                 "--seed", String(seed), "--oracle-per-family", String(evalPerFamily),
                 "--max-new-tokens", String(maxNewTokens), "--eval-every", String(ppoIterations),
             ]).run()

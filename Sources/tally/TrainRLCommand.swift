@@ -103,7 +103,10 @@ enum RLCommandRunner {
         let (workspace, database) = try workspaceOption.open()
         defer { database.close() }
         let run = try RLJob.prepare(
-            options.request(defaultEpochs: 1, defaultLearningRate: 3e-5), settings: settings,
+            options.request(
+                defaultEpochs: 1,
+                // PPO takes --ppo-epochs (4) steps an iteration; GRPO and RLOO one.
+                defaultLearningRate: algorithm == .ppo ? 3e-5 : 1e-4), settings: settings,
             reward: try rl.rewardSource(database), reference: rl.ref, valueFrom: valueFrom,
             iterations: rl.iterations, workspace: workspace, database: database, log: options.note)
         let result = try TrainingRunner.train(run, options: options)
@@ -120,7 +123,8 @@ enum RLCommandRunner {
         oracle does not train is logged beside the one that does (reward/proxy, reward/gold), so \
         `tally runs show` draws gold and proxy reward against the KL to the reference: the over-optimisation curve. \
         --eval-every and --save-every count iterations here; Ctrl-C stops at the end of the current iteration, \
-        and the same command resumes.
+        and the same command resumes. The learning rate stays constant after --warmup (default none): --lr \
+        defaults to 3e-5 for PPO and 1e-4 for GRPO and RLOO (×10 with LoRA).
         """
 }
 
