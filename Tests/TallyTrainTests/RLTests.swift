@@ -213,6 +213,43 @@ import Testing
         }
     }
 
+    /// PPO-ptx mixes the language-model loss on demonstrations into every step, and with a KL target the KL
+    /// coefficient moves between iterations and is saved for resuming.
+    @Test func pretrainingMixAndAdaptiveKL() throws {
+        let (trainer, _, _) = try bandit(.ppo)
+        var settings = trainer.settings
+        settings.ptxCoef = 0.5
+        settings.klTarget = 0.01
+        settings.klHorizon = 50
+        let base = try LabeledWorkspace.tinyBase()
+        let renderer = try ExampleRenderer(tokenizer: base.tokenizer, contextLength: 192)
+        let demonstration = renderer.render(.text("Count the letters in cat."), response: "3")
+        let mixed = try RLTrainer(
+            model: trainer.model, tokenizer: trainer.tokenizer, reference: trainer.reference,
+            valueModel: trainer.valueModel, settings: settings, scorer: trainer.scorer, gold: nil, proxy: nil,
+            trainPrompts: trainer.trainPrompts, evalPrompts: [], ptxExamples: [demonstration])
+        var random = EngineRandom(seed: 1)
+        var coefficients: [Double] = []
+        for _ in 0..<2 {
+            coefficients.append(mixed.klCoefficient)
+            for _ in 0..<mixed.stepsPerRound {
+                let indices = try #require(try mixed.drawExamples(16, random: &random))
+                mixed.model.zeroGradients()
+                let sums = try mixed.accumulate(examples: indices, normalizer: 16)
+                #expect((sums.means["loss/ptx"] ?? .nan).isFinite, "\(sums.means.keys.sorted())")
+            }
+        }
+        #expect(coefficients[0] == 0.05)
+        #expect(mixed.klCoefficient != coefficients[1], "the controller moved the coefficient")
+        #expect(mixed.checkpointStrings[RLTrainer.klCoefficientKey] == String(mixed.klCoefficient))
+        #expect(throws: TrainingError.self) {
+            try RLTrainer(
+                model: trainer.model, tokenizer: trainer.tokenizer, reference: trainer.reference,
+                valueModel: trainer.valueModel, settings: settings, scorer: trainer.scorer, gold: nil, proxy: nil,
+                trainPrompts: trainer.trainPrompts, evalPrompts: [])
+        }
+    }
+
     /// Killed mid-run after an iteration's save and prepared again: policy and value model end byte-identical to an
     /// uninterrupted run's (rollout sampling included).
     @Test(arguments: [RLAlgorithm.ppo, .grpo]) func resumesToIdenticalWeights(algorithm: RLAlgorithm) throws {
