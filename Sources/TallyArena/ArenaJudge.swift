@@ -2,8 +2,8 @@ import TallyStore
 import TallyTrain
 import TallyWorld
 
-/// A judge that decides a battle by itself: the task world's oracle or a reward model. (People judge in the
-/// TUI's Arena screen, which is not built yet.)
+/// Who judges a battle: the task world's oracle or a reward model, which decide at once, or people, whose battles
+/// wait in `tally label`'s Arena screen (``ArenaTournament`` queues them instead of deciding).
 ///
 /// ```swift
 /// let judge = ArenaJudge.oracle
@@ -15,29 +15,35 @@ public enum ArenaJudge {
     case oracle
     /// A reward model named `name`: the higher score wins; scores within `tieMargin` of each other tie.
     case rewardModel(RewardScorer, name: String, tieMargin: Double)
+    /// People voting blind in the TUI's Arena screen; their votes are stored as `human:LABELER`.
+    case human
 
     /// The judge's kind as stored.
     public var kind: ArenaJudgeKind {
         switch self {
         case .oracle: .oracle
         case .rewardModel: .rm
+        case .human: .human
         }
     }
 
-    /// The judge's name as stored and exported: `oracle` or `rm:NAME`.
+    /// The judge's name as stored and exported: `oracle` or `rm:NAME`; `human` for people (each vote is stored
+    /// under its labeler's name, `human:NAME`).
     public var name: String {
         switch self {
         case .oracle: "oracle"
         case .rewardModel(_, let name, _): "rm:" + name
+        case .human: "human"
         }
     }
 
     /// The verdict on two responses to `prompt`, seen from A.
-    /// - Throws: ``ArenaBattleError/notAWorldPrompt(_:)`` when the oracle does not recognise the prompt.
+    /// - Throws: ``ArenaBattleError/notAWorldPrompt(_:)`` when the oracle does not recognise the prompt;
+    ///   ``ArenaBattleError/judgedByPeople`` for ``human``, whose battles are queued, not decided here.
     public func decide(prompt: PromptContent, responseA: String, responseB: String) throws -> BattleOutcome {
         switch self {
         case .oracle:
-            let text = Self.promptText(prompt)
+            let text = prompt.lastUserText
             guard let worldPrompt = World.standard.recognize(text) else {
                 throw ArenaBattleError.notAWorldPrompt(String(text.prefix(60)))
             }
@@ -48,6 +54,8 @@ public enum ArenaJudge {
             let a = try scorer.score(prompt: prompt, response: responseA).score
             let b = try scorer.score(prompt: prompt, response: responseB).score
             return Self.compare(a, b, margin: tieMargin, bothBad: false)
+        case .human:
+            throw ArenaBattleError.judgedByPeople
         }
     }
 
@@ -56,14 +64,6 @@ public enum ArenaJudge {
         if bothBad { return .bothBad }
         if abs(a - b) <= margin { return .tie }
         return a > b ? .modelA : .modelB
-    }
-
-    /// The text the oracle recognises: the prompt, or a conversation's last user turn.
-    static func promptText(_ prompt: PromptContent) -> String {
-        switch prompt {
-        case .text(let text): return text
-        case .messages(let messages): return messages.last { $0.role == "user" }?.content ?? ""
-        }
     }
 }
 
@@ -77,6 +77,8 @@ public enum ArenaBattleError: Error, CustomStringConvertible, Equatable, Sendabl
     case noPrompts(String)
     /// The oracle cannot judge a prompt outside the task world.
     case notAWorldPrompt(String)
+    /// People's battles are voted on in the TUI, not decided by a program.
+    case judgedByPeople
 
     public var description: String {
         switch self {
@@ -86,6 +88,8 @@ public enum ArenaBattleError: Error, CustomStringConvertible, Equatable, Sendabl
             "there are no \(which) prompts; add some with `tally world prompts` and `tally import prompts`"
         case .notAWorldPrompt(let text):
             "the oracle cannot judge \"\(text)…\": it is not a task-world prompt (use --judge rm:CHECKPOINT)"
+        case .judgedByPeople:
+            "people judge these battles in the Arena screen of `tally label`; queue them with --judge human"
         }
     }
 }

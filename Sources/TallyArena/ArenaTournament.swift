@@ -22,14 +22,16 @@ public struct ArenaContestant {
     }
 }
 
-/// Battles between workspace checkpoints on stored prompts, judged by the oracle or a reward model.
+/// Battles between workspace checkpoints on stored prompts, judged by the oracle or a reward model, or queued for
+/// people to judge in `tally label`'s Arena screen (``ArenaJudge/human``).
 ///
 /// Every pair of models meets on `perPair` prompts (pair k takes the prompts from k·perPair on, wrapping round,
 /// so the prompts are spread evenly over the pairs). Each model's response to a prompt is sampled once per run
 /// (seed: ``RankingQueueFiller/promptSeed(runSeed:promptID:)``) and stored with its settings and seed; a response
 /// the same checkpoint already gave to the same prompt with the same settings and seed is reused. Each battle
 /// puts model A's response on the left or the right at random (recorded); the judge sees only left and right.
-/// The battles are stored together at the end.
+/// The battles are stored together at the end: judged, or (for people) waiting for a vote without an outcome, an
+/// item already waiting not queued twice.
 ///
 /// ```swift
 /// let tournament = ArenaTournament(database: database, contestants: [base, sft], judge: .oracle,
@@ -39,8 +41,12 @@ public struct ArenaContestant {
 public struct ArenaTournament {
     /// What a run did.
     public struct Report: Sendable, Equatable {
-        /// The battles stored, in order.
+        /// The judged battles stored, in order (none when people judge).
         public var battles: [ArenaBattleRecord] = []
+        /// The ids of the battles queued for people's votes, in order.
+        public var queued: [Int64] = []
+        /// Battles not queued because the same item was already waiting for a vote.
+        public var alreadyWaiting = 0
         /// Responses sampled now.
         public var sampled = 0
         /// Responses reused from earlier runs.
@@ -131,6 +137,7 @@ public struct ArenaTournament {
             return found
         }
 
+        var setups: [ArenaBattleSetup] = []
         var battles: [ArenaBattleRecord] = []
         for (done, planned) in schedule.enumerated() {
             let prompt = prompts[planned.prompt]
@@ -141,20 +148,28 @@ public struct ArenaTournament {
                 progress?(done + 1, schedule.count)
                 continue
             }
-            let (left, right) = leftSide == .a ? (responseA, responseB) : (responseB, responseA)
-            let seenFromLeft = try judge.decide(prompt: prompt.content, responseA: left.text, responseB: right.text)
-            let outcome = leftSide == .a ? seenFromLeft : seenFromLeft.swapped
-            battles.append(
-                ArenaBattleRecord(
-                    modelA: contestants[planned.a].name, modelB: contestants[planned.b].name,
-                    outcome: StoredBattles.outcome(outcome), judgeKind: judge.kind, judge: judge.name,
-                    anonymous: true, checkpointA: contestants[planned.a].checkpointID,
-                    checkpointB: contestants[planned.b].checkpointID, promptID: prompt.id, responseA: responseA.id,
-                    responseB: responseB.id, leftSide: leftSide,
-                    item: ArenaBattleRecord.item(promptID: prompt.id, responseA: responseA.id, responseB: responseB.id),
-                    sampling: parameters, seed: Int64(settings.seed), source: "arena battle",
-                    votedAt: Date().timeIntervalSince1970))
+            let setup = ArenaBattleSetup(
+                modelA: contestants[planned.a].name, modelB: contestants[planned.b].name,
+                checkpointA: contestants[planned.a].checkpointID, checkpointB: contestants[planned.b].checkpointID,
+                promptID: prompt.id, responseA: responseA.id, responseB: responseB.id, leftSide: leftSide,
+                sampling: parameters, seed: Int64(settings.seed), source: "arena battle")
+            if case .human = judge {
+                setups.append(setup)
+            } else {
+                let (left, right) = leftSide == .a ? (responseA, responseB) : (responseB, responseA)
+                let seenFromLeft = try judge.decide(prompt: prompt.content, responseA: left.text, responseB: right.text)
+                let outcome = leftSide == .a ? seenFromLeft : seenFromLeft.swapped
+                battles.append(
+                    setup.judged(
+                        outcome: StoredBattles.outcome(outcome), judgeKind: judge.kind, judge: judge.name,
+                        votedAt: Date().timeIntervalSince1970))
+            }
             progress?(done + 1, schedule.count)
+        }
+        if !setups.isEmpty {
+            let queue = try database.queueArenaBattles(setups)
+            report.queued = queue.queued
+            report.alreadyWaiting = queue.alreadyWaiting
         }
         let ids = try database.recordArenaBattles(battles)
         for (index, id) in ids.enumerated() { battles[index].id = id }

@@ -25,7 +25,7 @@ public struct ArenaBattleRecord: Hashable, Sendable {
     public var modelB: String
     public var outcome: ComparisonOutcome
     public var judgeKind: ArenaJudgeKind
-    /// The judge's name: `oracle`, `rm:CHECKPOINT`, a labeler, or a log's voter id.
+    /// The judge's name: `oracle`, `rm:CHECKPOINT`, `human:LABELER` (a vote in the Arena screen), or a log's voter id.
     public var judge: String?
     /// Whether the judge voted without seeing the model names.
     public var anonymous: Bool?
@@ -86,12 +86,7 @@ extension TallyDatabase {
     @discardableResult
     public func recordArenaBattles(_ battles: [ArenaBattleRecord]) throws -> [Int64] {
         for battle in battles {
-            guard battle.modelA != battle.modelB, !battle.modelA.isEmpty, !battle.modelB.isEmpty else {
-                throw StoreError.invalid("a battle needs two different, named models (got \"\(battle.modelA)\")")
-            }
-            if let side = battle.leftSide, side != .a, side != .b {
-                throw StoreError.invalid("a battle's left side is A or B")
-            }
+            try Self.checkBattle(modelA: battle.modelA, modelB: battle.modelB, leftSide: battle.leftSide)
         }
         return try write { db in
             let now = Date.nowTimestamp
@@ -119,13 +114,24 @@ extension TallyDatabase {
         }
     }
 
-    /// Every arena battle in the order it was recorded, or only those of one kind of judge.
+    /// Refuses a battle without two different, named models, or with a left side other than A or B.
+    static func checkBattle(modelA: String, modelB: String, leftSide: ComparisonOutcome?) throws {
+        guard modelA != modelB, !modelA.isEmpty, !modelB.isEmpty else {
+            throw StoreError.invalid("a battle needs two different, named models (got \"\(modelA)\")")
+        }
+        if let leftSide, leftSide != .a, leftSide != .b {
+            throw StoreError.invalid("a battle's left side is A or B")
+        }
+    }
+
+    /// Every judged arena battle in the order it was recorded, or only those of one kind of judge. Battles still
+    /// waiting for a person's vote (``queueArenaBattles(_:)``) are left out: they have no outcome yet.
     public func arenaBattles(judgeKind: ArenaJudgeKind? = nil) throws -> [ArenaBattleRecord] {
         try read { db in
-            var sql = "SELECT * FROM arenaBattle"
+            var sql = "SELECT * FROM arenaBattle WHERE outcome IS NOT NULL"
             var arguments: StatementArguments = []
             if let judgeKind {
-                sql += " WHERE judgeKind = ?"
+                sql += " AND judgeKind = ?"
                 arguments = [judgeKind.rawValue]
             }
             sql += " ORDER BY id"

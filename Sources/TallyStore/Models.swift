@@ -41,6 +41,15 @@ public enum PromptContent: Hashable, Sendable {
     }
 
     /// True when the prompt is a single text.
+    /// The text of the last user turn (the whole prompt for a single text): what the task world's oracle
+    /// recognises.
+    public var lastUserText: String {
+        switch self {
+        case .text(let text): return text
+        case .messages(let messages): return messages.last { $0.role == "user" }?.content ?? ""
+        }
+    }
+
     public var isText: Bool {
         if case .text = self { return true }
         return false

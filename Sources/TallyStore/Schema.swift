@@ -8,7 +8,7 @@ enum Schema {
     /// The migration identifiers, oldest first.
     static let migrationIdentifiers = [
         "v1-core", "v2-queues", "v3-pretrain-runs", "v4-draft-edit-distance",
-        "v5-bulk-table-checks", "v6-training-run-parents", "v7-arena-battles",
+        "v5-bulk-table-checks", "v6-training-run-parents", "v7-arena-battles", "v8-arena-votes",
     ]
 
     static var migrator: DatabaseMigrator {
@@ -20,6 +20,7 @@ enum Schema {
         migrator.registerMigration("v5-bulk-table-checks", migrate: checkBulkTablesWithoutInLists)
         migrator.registerMigration("v6-training-run-parents", migrate: addTrainingRunParents)
         migrator.registerMigration("v7-arena-battles", migrate: createArenaBattles)
+        migrator.registerMigration("v8-arena-votes", migrate: queueArenaBattlesForPeople)
         return migrator
     }
 
@@ -426,6 +427,61 @@ enum Schema {
                         JOIN checkpoint b ON b.id = battle.checkpointBId
                     WHERE a.name <> b.name
                     ORDER BY battle.id;
+                """)
+    }
+
+    /// Battles can wait for a person's vote (`tally arena battle --judge human`, voted on in `tally label`'s Arena
+    /// screen). A waiting battle is a `human` row without an outcome (it has its prompt, responses and left side);
+    /// `labelerId` is the labeler holding it (claimed, not yet voted) or, once judged, the one who voted;
+    /// `claimedAt` orders a labeler's held battles, `skippedAt` puts a battle someone skipped behind the others;
+    /// `secondsSpent` and `instructionVersionId` are recorded with the vote, as with the other labels. SQLite
+    /// cannot drop a NOT NULL, so the table is rebuilt with its rows and index, as in
+    /// ``allowPretrainingRuns(_:)``.
+    private static func queueArenaBattlesForPeople(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE arenaBattle_v8 (
+                    id INTEGER PRIMARY KEY,
+                    modelA TEXT NOT NULL,
+                    modelB TEXT NOT NULL,
+                    outcome TEXT
+                        CHECK (outcome = 'A' OR outcome = 'B' OR outcome = 'tie' OR outcome = 'bothBad'),
+                    judgeKind TEXT NOT NULL
+                        CHECK (judgeKind = 'human' OR judgeKind = 'rm' OR judgeKind = 'oracle' OR judgeKind = 'import'),
+                    judge TEXT,
+                    anonymous INTEGER CHECK (anonymous IS NULL OR anonymous = 0 OR anonymous = 1),
+                    checkpointAId INTEGER REFERENCES checkpoint(id),
+                    checkpointBId INTEGER REFERENCES checkpoint(id),
+                    promptId INTEGER REFERENCES prompt(id),
+                    responseAId INTEGER REFERENCES response(id),
+                    responseBId INTEGER REFERENCES response(id),
+                    leftSide TEXT CHECK (leftSide IS NULL OR leftSide = 'A' OR leftSide = 'B'),
+                    item TEXT,
+                    sampling TEXT,
+                    seed INTEGER,
+                    source TEXT NOT NULL,
+                    votedAt REAL,
+                    createdAt REAL NOT NULL,
+                    labelerId INTEGER REFERENCES labeler(id),
+                    claimedAt REAL,
+                    skippedAt REAL,
+                    secondsSpent REAL,
+                    instructionVersionId INTEGER REFERENCES instructionVersion(id),
+                    CHECK (modelA <> modelB),
+                    CHECK (outcome IS NOT NULL OR (judgeKind = 'human' AND promptId IS NOT NULL
+                        AND responseAId IS NOT NULL AND responseBId IS NOT NULL AND leftSide IS NOT NULL))
+                );
+                INSERT INTO arenaBattle_v8 (id, modelA, modelB, outcome, judgeKind, judge, anonymous, checkpointAId,
+                    checkpointBId, promptId, responseAId, responseBId, leftSide, item, sampling, seed, source, votedAt,
+                    createdAt)
+                    SELECT id, modelA, modelB, outcome, judgeKind, judge, anonymous, checkpointAId, checkpointBId,
+                        promptId, responseAId, responseBId, leftSide, item, sampling, seed, source, votedAt, createdAt
+                    FROM arenaBattle;
+                DROP TABLE arenaBattle;
+                ALTER TABLE arenaBattle_v8 RENAME TO arenaBattle;
+                CREATE INDEX arenaBattle_item ON arenaBattle(item);
+                CREATE INDEX arenaBattle_labeler ON arenaBattle(labelerId);
+                CREATE INDEX arenaBattle_waiting ON arenaBattle(id) WHERE outcome IS NULL;
                 """)
     }
 }

@@ -29,7 +29,10 @@ public struct WorkspaceStatus: Hashable, Codable, Sendable {
     public var flags: Int
     public var checkpoints: Int
     public var trainingRuns: Int
+    /// Arena battles judged (by people, a reward model or the oracle).
     public var battles: Int
+    /// Arena battles queued for people that nobody has voted on yet.
+    public var battlesAwaitingVotes = 0
     /// Tasks with a free slot, per kind.
     public var openTasks: [String: Int]
     public var instructionVersion: String?
@@ -85,7 +88,7 @@ extension TallyDatabase {
                             rankings: try Queue.count(db, kind: .ranking, labelerID: id),
                             comparisons: try Queue.count(db, kind: .comparison, labelerID: id))))
             }
-            return WorkspaceStatus(
+            var status = WorkspaceStatus(
                 prompts: prompts,
                 responses: try count("SELECT count(*) FROM response"),
                 demonstrations: try count("SELECT count(*) FROM demonstration"),
@@ -95,10 +98,12 @@ extension TallyDatabase {
                 flags: try count("SELECT count(*) FROM flag"),
                 checkpoints: try count("SELECT count(*) FROM checkpoint"),
                 trainingRuns: try count("SELECT count(*) FROM trainingRun"),
-                battles: try count("SELECT count(*) FROM battle"),
+                battles: try count("SELECT count(*) FROM arenaBattle WHERE outcome IS NOT NULL"),
                 openTasks: openTasks,
                 instructionVersion: try Self.currentInstructionVersion(db)?.hash,
                 labelers: labelers)
+            status.battlesAwaitingVotes = try count("SELECT count(*) FROM arenaBattle WHERE outcome IS NULL")
+            return status
         }
     }
 }

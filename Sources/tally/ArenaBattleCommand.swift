@@ -5,11 +5,13 @@ import TallyEngine
 import TallyStore
 import TallyTrain
 
-/// `tally arena battle`: checkpoints battle on stored prompts, judged by the oracle or a reward model.
+/// `tally arena battle`: checkpoints battle on stored prompts, judged by the oracle or a reward model, or queued for
+/// people to vote on in `tally label`.
 struct ArenaBattleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "battle",
-        abstract: "Battle checkpoints on eval, test or your own prompts, judged by the oracle or a reward model.",
+        abstract:
+            "Battle checkpoints on eval, test or your own prompts, judged by the oracle, a reward model or people.",
         discussion: """
             Every pair of --models meets on --per-pair prompts (the prompts are spread evenly over the pairs). \
             Each model answers each prompt once (base checkpoints get the task world's transcript, fine-tuned \
@@ -20,8 +22,9 @@ struct ArenaBattleCommand: ParsableCommand {
 
             Judges: oracle (the task world's rubric: the higher total wins, equal totals tie, two responses \
             below the acceptable mark are "both bad"; task-world prompts only) and rm:CHECKPOINT (a reward \
-            model's scores; within --tie-margin of each other is a tie). People judging in the TUI (human) \
-            come later.
+            model's scores; within --tie-margin of each other is a tie) decide at once; human queues the \
+            battles for people, who vote blind in the Arena screen of `tally label` (a battle whose prompt and \
+            two responses already wait for a vote is not queued again).
 
             --prompts eval or test takes the workspace's prompts of that split (add them with \
             `tally world prompts` and `tally import prompts`); a FILE holds one prompt a line, as plain text or \
@@ -29,6 +32,8 @@ struct ArenaBattleCommand: ParsableCommand {
             demonstrations, as every new prompt is). Example:
               tally arena battle --models base,sft --prompts eval --per-pair 20 --judge oracle
               tally arena leaderboard
+              tally arena battle --models base,sft --prompts eval --per-pair 20 --judge human
+              tally label     # Home → Arena votes
             """
     )
 
@@ -41,7 +46,10 @@ struct ArenaBattleCommand: ParsableCommand {
     @Option(help: "Prompts (battles) per pair of models.")
     var perPair: Int = 20
 
-    @Option(help: ArgumentHelp("Who judges: oracle or rm:CHECKPOINT.", valueName: "oracle|rm:CHECKPOINT"))
+    @Option(
+        help: ArgumentHelp(
+            "Who judges: oracle, rm:CHECKPOINT, or human (queued for `tally label`).",
+            valueName: "oracle|rm:CHECKPOINT|human"))
     var judge: String = "oracle"
 
     @Option(help: "With --judge rm: scores this close (or closer) are a tie.")
@@ -63,11 +71,8 @@ struct ArenaBattleCommand: ParsableCommand {
         guard maxNewTokens >= 1 else { throw ValidationError("--max-new-tokens must be at least 1") }
         guard tieMargin >= 0, tieMargin.isFinite else { throw ValidationError("--tie-margin must be ≥ 0") }
         guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be ≥ 0") }
-        guard judge == "oracle" || (judge.hasPrefix("rm:") && judge.count > 3) else {
-            if judge == "human" {
-                throw ValidationError("--judge human is not available yet (the TUI's Arena screen comes later)")
-            }
-            throw ValidationError("--judge must be oracle or rm:CHECKPOINT, not \(judge)")
+        guard judge == "oracle" || judge == "human" || (judge.hasPrefix("rm:") && judge.count > 3) else {
+            throw ValidationError("--judge must be oracle, rm:CHECKPOINT or human, not \(judge)")
         }
     }
 
@@ -112,15 +117,28 @@ struct ArenaBattleCommand: ParsableCommand {
             }
             let settings = SamplingSettings(maxNewTokens: maxNewTokens, temperature: temperature, seed: seed)
             let pairs = contestants.count * (contestants.count - 1) / 2
+            let judgedBy = arenaJudge.kind == .human ? "to be judged by people" : "judged by " + arenaJudge.name
             print(
                 "arena battle: \(contestants.map(\.name).map { TerminalText.sanitized($0) }.joined(separator: ", ")) "
                     + "on \(battlePrompts.count) prompts, \(perPair) per pair (\(pairs * perPair) battles), "
-                    + "judged by \(TerminalText.sanitized(arenaJudge.name)); \(settings.summary)")
+                    + "\(TerminalText.sanitized(judgedBy)); \(settings.summary)")
             let reporter = ProgressReporter("battle", total: pairs * perPair, unit: "battles")
             let report = try ArenaTournament(
                 database: database, contestants: contestants, judge: arenaJudge, perPair: perPair, settings: settings
             ).run(prompts: battlePrompts) { done, _ in reporter.update(done) }
             reporter.finish()
+            let tooLong =
+                report.skippedTooLong > 0
+                ? "; left out \(report.skippedTooLong) battles whose prompt is too long for a model" : ""
+            if arenaJudge.kind == .human {
+                print(
+                    "arena battle: queued \(report.queued.count) battles for people to judge"
+                        + (report.alreadyWaiting > 0
+                            ? " (\(report.alreadyWaiting) already waiting for a vote were not queued again)" : "")
+                        + "; sampled \(report.sampled) responses, reused \(report.reused)" + tooLong)
+                print("arena battle: vote on them in the Arena screen of `tally label` (Home → Arena votes)")
+                return
+            }
             var outcomes: [String: Int] = [:]
             for battle in report.battles {
                 let key: String
@@ -136,9 +154,7 @@ struct ArenaBattleCommand: ParsableCommand {
                 .map { "\(TerminalText.sanitized($0.key)) \($0.value)" }.joined(separator: ", ")
             print(
                 "arena battle: stored \(report.battles.count) battles (\(summary)); sampled \(report.sampled) "
-                    + "responses, reused \(report.reused)"
-                    + (report.skippedTooLong > 0
-                        ? "; left out \(report.skippedTooLong) battles whose prompt is too long for a model" : ""))
+                    + "responses, reused \(report.reused)" + tooLong)
             print("arena battle: see the ratings with `tally arena leaderboard`")
         }
     }
@@ -147,6 +163,7 @@ struct ArenaBattleCommand: ParsableCommand {
     static func judge(
         _ text: String, tieMargin: Double, workspace: Workspace, database: TallyDatabase
     ) throws -> ArenaJudge {
+        if text == "human" { return .human }
         guard text.hasPrefix("rm:") else { return .oracle }
         let reference = String(text.dropFirst(3))
         let resolved = try CheckpointResolver.resolve(reference, workspace: workspace, database: database)

@@ -11,7 +11,8 @@ struct ArenaExportCommand: ParsableCommand {
             "Write every stored battle as Chatbot Arena JSON lines (model_a, model_b, winner, judge, anony, tstamp).",
         discussion: """
             Battles come in the order they were stored; "judge" is the judge's name (oracle, rm:CHECKPOINT, \
-            or an imported log's judge). `tally arena import` reads the file back. Example:
+            human:LABELER, or an imported log's judge); battles still waiting for a person's vote are left \
+            out. `tally arena import` reads the file back. Example:
               tally arena export battles.jsonl
             """
     )

@@ -48,6 +48,12 @@ struct ArenaLeaderboardCommand: ParsableCommand {
             let anchor = try anchor.map { try RatingAnchor(parsing: $0) }
             let battles = try Self.battles(database, judge: judge)
             guard !battles.isEmpty else {
+                let waiting = try database.arenaBattlesWaitingForVotes()
+                if waiting > 0, judge == nil || judge == "human" || judge?.hasPrefix("human:") == true {
+                    throw CommandError(
+                        "there are no battles" + (judge.map { " judged by \($0)" } ?? "")
+                            + " to rate yet: \(waiting) wait for people's votes in the Arena screen of `tally label`")
+                }
                 throw CommandError(
                     "there are no battles" + (judge.map { " judged by \($0)" } ?? "")
                         + " to rate; fight some with `tally arena battle` or import a log with `tally arena import`")

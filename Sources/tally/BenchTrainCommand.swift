@@ -44,8 +44,10 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Seeds the examples, the small model's weights and the reward head.")
     var seed: UInt64 = 1
 
-    @Option(help: ArgumentHelp("Also write the examples, the models and the settings here for the TRL peer.",
-                               valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Also write the examples, the models and the settings here for the TRL peer.",
+            valueName: "dir"))
     var export: String?
 
     @Flag(help: "Also report (on standard error) how the timed steps' time splits over the phases and kernels.")
@@ -75,8 +77,9 @@ struct BenchTrain: ParsableCommand {
             if let export {
                 let folder = URL(fileURLWithPath: export, isDirectory: true)
                 try TrainerBenchmark.export(to: folder, models: models, data: data, settings: settings)
-                note("wrote the examples, \(models.map(\.name).joined(separator: " and ")) and bench.json to "
-                    + "\(folder.path)/; run: python3 scripts/bench_peer_trl.py --data \(export)")
+                note(
+                    "wrote the examples, \(models.map(\.name).joined(separator: " and ")) and bench.json to "
+                        + "\(folder.path)/; run: python3 scripts/bench_peer_trl.py --data \(export)")
             }
             let trainers = BenchmarkedTrainer.allCases.filter { trainer == "all" || $0.rawValue == trainer }
             let encoder = JSONEncoder()

@@ -9,7 +9,8 @@ import TallyWorld
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the alignment loop on the bundled defaults: demonstrations → SFT → rankings → reward model.",
+        abstract:
+            "Run the alignment loop on the bundled defaults: demonstrations → SFT → rankings → reward model → DPO, PPO → arena.",
         discussion: """
             InstructGPT's order on the bundled defaults: creates a fresh workspace, imports the bundled datasets \
             and task-world prompts, registers the bundled base model as checkpoint "base", lets simulated \
@@ -17,8 +18,10 @@ struct DemoCommand: ParsableCommand {
             prints the oracle's eval of both, samples --k responses per prompt from the SFT model into the \
             ranking queue, lets the labelers rank them (leaving about --leave rankings for you), trains the \
             reward model "rm" from sft and prints its accuracy against the labelers and the oracle, trains "dpo" \
-            from sft on the same pairs and prints the oracle's eval of both with its win rate, holds an arena \
-            of base, sft and dpo judged by the oracle and by the reward model and prints both leaderboards and \
+            from sft on the same pairs and prints the oracle's eval of both with its win rate, trains "ppo" from \
+            sft against the reward model (printing the oracle's gold reward beside the RM's proxy reward every \
+            iteration) and prints the oracle's eval of both, holds an arena \
+            of base, sft, dpo and ppo judged by the oracle and by the reward model and prints both leaderboards and \
             the judges' agreement, then the workspace's status and runs, and how to open the labeling UI. `make demo` runs it from the repository root. \
             Example:
               tally demo --workspace workspace --replace
@@ -55,6 +58,9 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "DPO steps (8 pairs each).")
     var dpoSteps: Int = 500
 
+    @Option(help: "PPO iterations (64 prompts each).")
+    var ppoIterations: Int = 20
+
     @Option(help: "Arena battles per pair of models, per judge.")
     var arenaPerPair: Int = 60
 
@@ -90,8 +96,9 @@ struct DemoCommand: ParsableCommand {
         guard evalPrompts >= 0, demonstrations >= 1 else {
             throw ValidationError("--eval-prompts must be ≥ 0 and --demonstrations at least 1")
         }
-        guard sftEpochs >= 1, rmEpochs >= 1, dpoSteps >= 1, arenaPerPair >= 1 else {
-            throw ValidationError("--sft-epochs, --rm-epochs, --dpo-steps and --arena-per-pair must be ≥ 1")
+        guard sftEpochs >= 1, rmEpochs >= 1, dpoSteps >= 1, ppoIterations >= 1, arenaPerPair >= 1 else {
+            throw ValidationError(
+                "--sft-epochs, --rm-epochs, --dpo-steps, --ppo-iterations and --arena-per-pair must be ≥ 1")
         }
     }
 
@@ -163,10 +170,23 @@ struct DemoCommand: ParsableCommand {
                 String(maxNewTokens),
             ]).run()
 
-            step(10, "Arena: base, sft and dpo battle on eval prompts, judged by the oracle and by the reward model")
+            step(
+                10,
+                "PPO: sft → ppo against the reward model, gold (oracle) and proxy (RM) reward per iteration, then the "
+                    + "oracle's eval of both")
+            try TrainPPOCommand.parse([
+                "--workspace", path, "--name", "ppo", "--from", "sft", "--reward", "rm:rm", "--iterations",
+                String(ppoIterations), "--prompts", String(min(64, prompts)), "--kl-coef", "0.2",
+                "--seed", String(seed), "--oracle-per-family", String(evalPerFamily),
+                "--max-new-tokens", String(maxNewTokens), "--eval-every", String(ppoIterations),
+            ]).run()
+
+            step(
+                11, "Arena: base, sft, dpo and ppo battle on eval prompts, judged by the oracle and by the reward model"
+            )
             for judge in ["oracle", "rm:rm"] {
                 try ArenaBattleCommand.parse([
-                    "--workspace", path, "--models", "base,sft,dpo", "--prompts", "eval", "--per-pair",
+                    "--workspace", path, "--models", "base,sft,dpo,ppo", "--prompts", "eval", "--per-pair",
                     String(arenaPerPair), "--judge", judge, "--seed", String(seed), "--max-new-tokens",
                     String(maxNewTokens),
                 ]).run()
@@ -179,7 +199,7 @@ struct DemoCommand: ParsableCommand {
             }
             try ArenaJudgesCommand.parse(["--workspace", path]).run()
 
-            step(11, "Workspace status and training runs")
+            step(12, "Workspace status and training runs")
             try Status.parse(["--workspace", path]).run()
             try RunsList.parse(["--workspace", path]).run()
 
@@ -270,7 +290,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     private func step(_ number: Int, _ title: String) {
-        print("\n==> [\(number)/11] \(title)")
+        print("\n==> [\(number)/12] \(title)")
     }
 
     static func shellQuoted(_ text: String) -> String {

@@ -7,10 +7,13 @@ import TallyTUI
 struct Label: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "label",
-        abstract: "Write demonstrations, rank and compare responses in a full-screen terminal UI.",
+        abstract:
+            "Write demonstrations, rank and compare responses, and vote in the arena, in a full-screen terminal UI.",
         discussion: """
             Keys: ? shows the keys of the current screen, q or Esc backs out, u undoes your last submitted \
-            label. Half-written demonstrations are saved as you type and come back next time.
+            label. Half-written demonstrations are saved as you type and come back next time. The Arena \
+            screen (a on Home) takes the battles `tally arena battle --judge human` queued: a, b, t or x votes \
+            blind, then the two models are named.
 
             Drafts and critiques: by default the workspace's newest policy checkpoint (base, sft, dpo, ppo…; \
             never a reward model), or --draft-checkpoint, writes \

@@ -39,7 +39,7 @@ struct RunMetrics {
     /// reward model's accuracy and margin, and the headline figures of preference and RL trainers (TRL's names).
     static let headlineMetrics = [
         "loss", "accuracy", "margin", "rewards/accuracies", "rewards/margins", "reward", "kl", "objective/kl",
-        "objective/scores",
+        "objective/scores", "reward/gold", "reward/proxy",
     ]
 
     /// Metric names in the order they were first recorded (a step's names alphabetically).
@@ -115,6 +115,20 @@ struct RunMetrics {
             plots.append(group)
         }
         return plots
+    }
+
+    /// The over-optimisation curve (Gao et al. 2022) of an RL run: the gold (oracle) and proxy (reward model) rewards
+    /// of each iteration's rollouts against their KL to the reference, in KL order. Nil when the run logged no KL or
+    /// neither reward.
+    func overOptimisation() -> [PlotSeries]? {
+        guard let kl = series["objective/kl"] else { return nil }
+        let klAtStep = Dictionary(kl.map { ($0.step, $0.value) }, uniquingKeysWith: { first, _ in first })
+        let curves = ["reward/gold", "reward/proxy"].compactMap { name -> PlotSeries? in
+            let points = (series[name] ?? []).compactMap { point in klAtStep[point.step].map { (x: $0, y: point.value) }
+            }
+            return points.isEmpty ? nil : PlotSeries(name: name, points: points.sorted { $0.x < $1.x })
+        }
+        return curves.isEmpty ? nil : curves
     }
 
     /// Metric `name` as a plot series (steps as x), its name sanitized for the legend.

@@ -14,7 +14,10 @@ struct RunsShow: ParsableCommand {
             other headline metrics the run recorded; --metric NAME (repeatable) chooses instead. The first curve \
             of a plot is a line of braille dots, an overlaid eval curve a × per validation pass. Where a series \
             has more steps than the plot has dot columns, each column spans the minimum to the maximum of its \
-            steps (no averaging, so spikes stay visible). Colours only on a terminal, and never with NO_COLOR.
+            steps (no averaging, so spikes stay visible). An RL run (ppo, grpo, rloo) that logged the oracle's \
+            (reward/gold) or a reward model's (reward/proxy) score of its rollouts also gets the over-optimisation \
+            curve: both against the rollouts' KL to the reference, one point per iteration. Colours only on a \
+            terminal, and never with NO_COLOR.
             """)
 
     @Argument(help: "The run's id (`tally runs` lists them).")
@@ -63,6 +66,13 @@ struct RunsShow: ParsableCommand {
             sections.append(table(metrics))
             for names in plots {
                 sections.append(plot.render(names.map(metrics.plotSeries)).joined(separator: "\n"))
+            }
+            if let curves = metrics.overOptimisation() {
+                var againstKL = plot
+                againstKL.xName = "KL to the reference (objective/kl, nats per response)"
+                sections.append(
+                    "Over-optimisation: gold (oracle) and proxy (reward model) reward against KL, one point per "
+                        + "iteration\n" + againstKL.render(curves).joined(separator: "\n"))
             }
         }
         return sections.joined(separator: "\n\n")

@@ -56,7 +56,9 @@ struct Status: ParsableCommand {
         lines.append("  flags           \(status.flags)")
         lines.append("  checkpoints     \(status.checkpoints)")
         lines.append("  training runs   \(status.trainingRuns)")
-        lines.append("  battles         \(status.battles)")
+        lines.append(
+            "  battles         \(status.battles) judged"
+                + (status.battlesAwaitingVotes > 0 ? ", \(status.battlesAwaitingVotes) waiting for votes" : ""))
         let open = status.openTasks
         lines.append(
             "  open tasks      demonstrations \(open["demonstration"] ?? 0), rankings \(open["ranking"] ?? 0), "

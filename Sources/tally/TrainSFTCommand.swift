@@ -45,21 +45,9 @@ struct TrainSFTCommand: ParsableCommand {
                 options.request(defaultEpochs: 3, defaultLearningRate: 1e-3), includeChosen: includeChosen,
                 workspace: workspace, database: database, log: options.note)
             let result = try TrainingRunner.train(run, options: options)
-            var eval: [String: Any] = run.session?.lastEval ?? [:]
-            if oraclePerFamily > 0, try OracleComparison.isWorldWorkspace(database) {
-                let comparison = try OracleComparison.run(
-                    parent: run.parent.record.name, result: run.name, perFamily: oraclePerFamily, seed: options.seed,
-                    maxNewTokens: maxNewTokens, workspace: workspace, database: database)
-                if options.json { options.note(comparison.table) } else { print(comparison.table) }
-                try run.session?.record(step: result.steps, metrics: comparison.metrics)
-                for (key, value) in comparison.metrics { eval[key] = value }
-            }
-            if options.json {
-                print(
-                    TrainingRunner.jsonLine(
-                        runID: run.session?.runID, checkpoint: run.name, kind: "sft", steps: result.steps,
-                        metrics: result.metrics, eval: eval))
-            }
+            try TrainingRunner.report(
+                run, result: result, kind: "sft", options: options, oraclePerFamily: oraclePerFamily,
+                maxNewTokens: maxNewTokens, workspace: workspace, database: database)
         }
     }
 }

@@ -46,6 +46,10 @@ enum TrainingRunner {
             onStep: { step in
                 tokens += step.tokens
                 lastMetrics = step.metrics
+                if let line = iterationLine(step, stepsPerRound: trainer.stepsPerRound) {
+                    progress.finish()
+                    options.note(line)
+                }
                 let detail = key.flatMap { name in step.metrics[name].map { String(format: "\(name) %.3f", $0) } } ?? ""
                 progress.update(
                     step: step.step, loss: Float(step.loss),
@@ -55,11 +59,14 @@ enum TrainingRunner {
             onEval: { step, metrics in
                 progress.finish()
                 let text = metrics.sorted { $0.key < $1.key }.map { String(format: "\($0.key) %.4f", $0.value) }
-                options.note(
-                    String(
+                let round = trainer.stepsPerRound
+                let when =
+                    trainer is RLTrainer
+                    ? "eval after iteration \(step / round) (step \(step)): "
+                    : String(
                         format: "eval at step %d (epoch %.2f): ", step,
                         Double(step) / Double(max(1, session.stepsPerEpoch)))
-                        + text.joined(separator: "  "))
+                options.note(when + text.joined(separator: "  "))
             })
         progress.finish()
         switch outcome {
@@ -76,6 +83,45 @@ enum TrainingRunner {
                 "interrupted at step \(step): saved \(Workspace.checkpointPath(name: run.name))/; run the same command "
                     + "to resume")
             throw ExitCode(130)
+        }
+    }
+
+    /// An RL iteration's rollouts in one line (at the iteration's first step, where their metrics are recorded):
+    /// the training score, gold (oracle) and proxy (reward model) rewards, KL to the reference, length, share ended.
+    static func iterationLine(_ step: SessionStep, stepsPerRound: Int) -> String? {
+        let m = step.metrics
+        guard let kl = m["objective/kl"] else { return nil }
+        var parts = ["iteration \((step.step - 1) / stepsPerRound + 1)"]
+        if let score = m["objective/scores"] { parts.append(String(format: "score %.3f", score)) }
+        if let gold = m["reward/gold"] { parts.append(String(format: "gold %.3f", gold)) }
+        if let proxy = m["reward/proxy"] { parts.append(String(format: "proxy %.3f", proxy)) }
+        parts.append(String(format: "KL %.3f", kl))
+        if let length = m["completions/mean_length"] { parts.append(String(format: "length %.1f", length)) }
+        if let ended = m["completions/ended_share"] { parts.append(String(format: "ended %.0f%%", 100 * ended)) }
+        if let seconds = m["rollout/seconds"] { parts.append(String(format: "rollouts %.1fs", seconds)) }
+        return parts.joined(separator: "  ")
+    }
+
+    /// After training: on a task-world workspace, the oracle's eval of the result beside its parent's (recorded
+    /// with the run, printed as a table); then, with `--json`, the run's JSON line.
+    static func report(
+        _ run: PreparedRun, result: Result, kind: String, options: TrainOptions, oraclePerFamily: Int,
+        maxNewTokens: Int, workspace: Workspace, database: TallyDatabase
+    ) throws {
+        var eval: [String: Any] = run.session?.lastEval ?? [:]
+        if oraclePerFamily > 0, try OracleComparison.isWorldWorkspace(database) {
+            let comparison = try OracleComparison.run(
+                parent: run.parent.record.name, result: run.name, perFamily: oraclePerFamily, seed: options.seed,
+                maxNewTokens: maxNewTokens, workspace: workspace, database: database)
+            if options.json { options.note(comparison.table) } else { print(comparison.table) }
+            try run.session?.record(step: result.steps, metrics: comparison.metrics)
+            for (key, value) in comparison.metrics { eval[key] = value }
+        }
+        if options.json {
+            print(
+                jsonLine(
+                    runID: run.session?.runID, checkpoint: run.name, kind: kind, steps: result.steps,
+                    metrics: result.metrics, eval: eval))
         }
     }
 

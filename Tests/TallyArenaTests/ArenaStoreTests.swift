@@ -96,7 +96,7 @@ struct ArenaStoreTests {
         }
         let database = try TallyDatabase.open(at: temp.url)
         defer { database.close() }
-        #expect(try database.appliedMigrations().last == "v7-arena-battles")
+        #expect(try database.appliedMigrations().contains("v7-arena-battles"))
         let battles = try database.arenaBattles()
         try #require(battles.count == 1)
         let battle = battles[0]
@@ -105,6 +105,43 @@ struct ArenaStoreTests {
         #expect(battle.leftSide == .b && battle.responseA != nil && battle.checkpointA != nil)
         #expect(battle.item == ArenaBattleRecord.item(promptID: 1, responseA: 1, responseB: 2))
         #expect(try database.battles().count == 1)
+    }
+
+    @Test func battlesWaitingForPeopleAreRatedOnlyOnceJudged() throws {
+        let temp = try TemporaryDatabase()
+        let database = try TallyDatabase.open(at: temp.url)
+        defer { database.close() }
+        let prompt = try database.addPrompt(.text("What is 2 plus 3?"), split: .eval)
+        let base = try database.registerCheckpoint(
+            name: "base", kind: .base, path: "checkpoints/base", config: "{}", sha256: "ab")
+        let sft = try database.registerCheckpoint(
+            name: "sft", kind: .sft, path: "checkpoints/sft", config: "{}", sha256: "cd")
+        let a = try database.insertResponses(promptID: prompt, texts: ["6"], checkpointID: base, queueAs: nil)[0]
+        let b = try database.insertResponses(promptID: prompt, texts: ["5"], checkpointID: sft, queueAs: nil)[0]
+        let setup = ArenaBattleSetup(
+            modelA: "base", modelB: "sft", checkpointA: base, checkpointB: sft, promptID: prompt, responseA: a,
+            responseB: b, leftSide: .a, source: "arena battle")
+        try database.recordArenaBattles([setup.judged(outcome: .b, judgeKind: .oracle, judge: "oracle", votedAt: 1)])
+        let queued = try database.queueArenaBattles([setup]).queued
+        #expect(throws: ArenaBattleError.judgedByPeople) {
+            try ArenaJudge.human.decide(prompt: .text("What is 2 plus 3?"), responseA: "6", responseB: "5")
+        }
+
+        // Waiting: the leaderboard, the export and the judges' agreement see the oracle's battle only.
+        #expect(try database.arenaBattles().map(\.judge) == ["oracle"])
+        #expect(try database.arenaBattles(judgeKind: .human).isEmpty)
+        #expect(JudgeAgreement.pairwise(StoredBattles.verdicts(try database.arenaBattles())).isEmpty)
+
+        let ada = try database.labeler(named: "ada")
+        #expect(try database.nextArenaBallot(for: ada)?.battleID == queued[0])
+        try database.voteArena(battleID: queued[0], labeler: ada, vote: .right)  // sft's "5", on the right
+        let human = try database.arenaBattles(judgeKind: .human).map(StoredBattles.battle)
+        let board = try Leaderboard(human, rounds: 10)
+        #expect(board.entries.map(\.name) == ["sft", "base"])
+        let agreement = JudgeAgreement.pairwise(StoredBattles.verdicts(try database.arenaBattles()))
+        #expect(agreement.count == 1)
+        #expect(agreement.first?.judgeA == "human:ada" && agreement.first?.judgeB == "oracle")
+        #expect(agreement.first?.items == 1 && agreement.first?.rate == 1)
     }
 
     @Test func verdictsOfTwoJudgesOnOneItemAgree() {

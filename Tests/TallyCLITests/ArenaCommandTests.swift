@@ -205,10 +205,50 @@ struct ArenaCommandTests {
         #expect(refused.status != 0)
         #expect(refused.error.contains("\(bad.path):2:"), "stderr: \(refused.error)")
 
-        let human = try TallyBinary.run([
-            "arena", "battle", "--models", "base,other", "--judge", "human", "--workspace", workspace,
+        // People: the same items wait for votes in `tally label`, and nothing rates them until they are judged.
+        let human = try TallyBinary.run(battleArguments(judge: "human"))
+        #expect(human.status == 0, "stderr: \(human.error)")
+        #expect(human.output.contains("queued 4 battles for people to judge"), "stdout: \(human.output)")
+        #expect(human.output.contains("sampled 0 responses, reused 8"), "stdout: \(human.output)")
+        #expect(human.output.contains("tally label"), "stdout: \(human.output)")
+        let twice = try TallyBinary.run(battleArguments(judge: "human"))
+        #expect(
+            twice.output.contains("queued 0 battles") && twice.output.contains("4 already waiting"), "\(twice.output)")
+        let unjudged = try TallyBinary.run(["arena", "leaderboard", "--judge", "human", "--workspace", workspace])
+        #expect(unjudged.status != 0 && unjudged.error.contains("no battles judged by human"), "\(unjudged.error)")
+        #expect(unjudged.error.contains("4 wait for people's votes"), "\(unjudged.error)")
+        let exported = temp.url.appendingPathComponent("human.jsonl")
+        let export = try TallyBinary.run([
+            "arena", "export", exported.path, "--judge", "human", "--workspace", workspace,
         ])
-        #expect(human.status != 0)
-        #expect(human.error.contains("not available yet"))
+        #expect(export.output.contains("0 battles"), "stdout: \(export.output)")
+        #expect(try String(contentsOf: exported, encoding: .utf8).isEmpty)
+        let judgedBefore = try TallyBinary.run(["arena", "judges", "--json", "--workspace", workspace])
+        #expect(judgedBefore.output == agreement.output, "waiting battles change no agreement")
+
+        // Votes as the Arena screen casts them; then the people's leaderboard and their agreement with the others.
+        do {
+            let database = try TallyDatabase.open(at: url)
+            defer { database.close() }
+            let ada = try database.labeler(named: "ada")
+            var votes = 0
+            while let ballot = try database.nextArenaBallot(for: ada) {
+                try database.voteArena(battleID: ballot.battleID, labeler: ada, vote: .left)
+                votes += 1
+            }
+            #expect(votes == 4)
+        }
+        let humanBoard = try TallyBinary.run([
+            "arena", "leaderboard", "--judge", "human", "--rounds", "20", "--json", "--workspace", workspace,
+        ])
+        #expect(humanBoard.status == 0, "stderr: \(humanBoard.error)")
+        let humanModels = try #require(try lastJSON(humanBoard.output)["models"] as? [[String: Any]])
+        #expect(humanModels.allSatisfy { $0["battles"] as? Int == 4 })
+        let withPeople = try TallyBinary.run(["arena", "judges", "--json", "--workspace", workspace])
+        let rows = try #require(
+            try JSONSerialization.jsonObject(with: Data(withPeople.output.utf8)) as? [[String: Any]])
+        let humanPairs = rows.filter { $0["judge_a"] as? String == "human:ada" }
+        #expect(Set(humanPairs.compactMap { $0["judge_b"] as? String }) == ["oracle", "rm:rm"], "\(rows)")
+        #expect(humanPairs.allSatisfy { $0["items"] as? Int == 4 })
     }
 }

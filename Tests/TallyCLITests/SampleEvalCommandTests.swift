@@ -158,6 +158,7 @@ struct SampleEvalCommandTests {
                 "demo", "--workspace", "demo-ws", "--datasets", datasets.path, "--instructions", "guides",
                 "--prompts", "6", "--eval-prompts", "4", "--demonstrations", "8", "--labelers", "2", "--leave", "3",
                 "--eval-per-family", "1", "--max-new-tokens", "6", "--dpo-steps", "3", "--arena-per-pair", "2",
+                "--ppo-iterations", "1",
             ], in: temp.url)
         #expect(result.status == 0, "stderr: \(result.error)")
         #expect(result.output.contains("tally label --workspace demo-ws"), "stdout: \(result.output)")
@@ -165,15 +166,17 @@ struct SampleEvalCommandTests {
         defer { database.close() }
         let status = try database.status()
         // InstructGPT's order: base, then SFT on the demonstrations, then a reward model on rankings of SFT samples;
-        // then DPO from SFT on the same pairs.
+        // then DPO from SFT on the same pairs, and PPO from SFT against the reward model (its value model beside it).
         #expect(
             try database.checkpoints().map { "\($0.name):\($0.kind.rawValue)" } == [
-                "base:base", "sft:sft", "rm:rm", "dpo:dpo",
+                "base:base", "sft:sft", "rm:rm", "dpo:dpo", "ppo-value:value", "ppo:ppo",
             ])
-        #expect(try database.trainingRuns().map(\.status) == [.finished, .finished, .finished])
+        #expect(try database.trainingRuns().map(\.status) == [.finished, .finished, .finished, .finished])
+        #expect(result.output.contains("the oracle prefers ppo to sft"), "stdout: \(result.output)")
+        #expect(result.error.contains("iteration 1  score"), "stderr: \(result.error)")
         #expect(result.output.contains("the oracle prefers dpo to sft"), "stdout: \(result.output)")
         #expect(result.output.contains("leaderboard judged by the reward model"), "stdout: \(result.output)")
-        #expect(try database.arenaBattles(judgeKind: nil).count == 2 * 3 * 2, "3 pairs × 2 battles × 2 judges")
+        #expect(try database.arenaBattles(judgeKind: nil).count == 6 * 2 * 2, "6 pairs × 2 battles × 2 judges")
         #expect(result.output.contains("oracle eval on"), "stdout: \(result.output)")
         #expect(result.output.contains("reward model rm on the held-out rankings"), "stdout: \(result.output)")
         let sftSamples = try sqlite(

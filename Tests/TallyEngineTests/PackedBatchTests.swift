@@ -149,7 +149,8 @@ let packedPrompts = [2, 1, 3]
         for (a, b) in zip(gradients, fullGradients) { #expect(abs(a - b) <= 1e-5 + 1e-4 * abs(b)) }
     }
 
-    /// The same loss and gradients, outputs at every position or at the targets only (the last block compacted).
+    /// The same loss and gradients, outputs at every position or at the targets only (the last block compacted),
+    /// at a temperature other than 1.
     @Test(arguments: [false, true])
     func targetsOnlyMatchesEveryPosition(packed: Bool) throws {
         let model = try TransformerModel(config: TinyConfigs.llama, seed: 13)
@@ -161,12 +162,12 @@ let packedPrompts = [2, 1, 3]
         var random = EngineRandom(seed: 15)
         let weights: [Float] = batch.targets.map { $0 >= 0 ? random.nextNormal() : 0 }
         model.zeroGradients()
-        try model.forward(batch, outputs: .languageModel)
+        try model.forward(batch, outputs: .languageModel, temperature: 0.8)
         let full = Array(model.targetLogProbs)
         try model.backward(logProbGradients: weights, valueGradients: nil)
         let fullGradients = Array(UnsafeBufferPointer(start: model.gradients, count: model.parameterCount))
         model.zeroGradients()
-        try model.forward(batch, outputs: [.languageModel, .targetsOnly])
+        try model.forward(batch, outputs: [.languageModel, .targetsOnly], temperature: 0.8)
         #expect(model.compactLastBlock)
         #expect(zip(model.targetLogProbs, full).allSatisfy { abs($0 - $1) < 1e-5 })
         try model.backward(logProbGradients: weights, valueGradients: nil)

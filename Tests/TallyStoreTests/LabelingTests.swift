@@ -212,11 +212,11 @@ import Testing
         let prompt = try database.addPrompt(.text("Battle prompt"))
         let a = try database.insertResponses(promptID: prompt, texts: ["x"], checkpointID: base, queueAs: nil)
         let b = try database.insertResponses(promptID: prompt, texts: ["y"], checkpointID: sft, queueAs: nil)
-        let battle = BattleRecord(
-            promptID: prompt, checkpointA: base, checkpointB: sft, responseA: a[0], responseB: b[0], leftSide: .b,
-            judgeKind: .oracle, judgeID: "world-oracle", outcome: .b)
-        try database.recordBattle(battle)
-        #expect(try database.battles() == [battle])
+        try database.recordArenaBattles([
+            ArenaBattleRecord(
+                modelA: "base", modelB: "sft-1", outcome: .b, judgeKind: .oracle, judge: "oracle", checkpointA: base,
+                checkpointB: sft, promptID: prompt, responseA: a[0], responseB: b[0], leftSide: .b, source: "test")
+        ])
         let status = try database.status()
         #expect(status.checkpoints == 2 && status.trainingRuns == 1 && status.battles == 1)
     }

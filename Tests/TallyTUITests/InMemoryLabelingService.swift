@@ -14,6 +14,10 @@ final class InMemoryLabelingService: LabelingService {
     var submittedDemonstrations: [DemonstrationSubmission] = []
     var submittedRankings: [RankingSubmission] = []
     var submittedComparisons: [ComparisonSubmission] = []
+    /// Arena battles waiting, with the models behind A and B (told only by a vote).
+    var arenaBattles: [(item: ArenaItem, reveal: ArenaReveal)] = []
+    var arenaVotes: [ArenaVoteSubmission] = []
+    var skippedBattles: [Int64] = []
     /// Autosaved texts by assignment.
     var savedDrafts: [Int64: String] = [:]
     var recordedDrafts: [(id: Int64, promptID: Int64, drafter: DraftAuthor, text: String)] = []
@@ -31,8 +35,9 @@ final class InMemoryLabelingService: LabelingService {
         defer { lock.unlock() }
         return QueueSummary(
             demonstrationsWaiting: demonstrations.count, rankingsWaiting: rankings.count,
-            comparisonsWaiting: comparisons.count, demonstrationsDone: submittedDemonstrations.count,
-            rankingsDone: submittedRankings.count, comparisonsDone: submittedComparisons.count)
+            comparisonsWaiting: comparisons.count, arenaWaiting: arenaBattles.count,
+            demonstrationsDone: submittedDemonstrations.count, rankingsDone: submittedRankings.count,
+            comparisonsDone: submittedComparisons.count, arenaDone: arenaVotes.count)
     }
 
     func upcomingDemonstrations(limit: Int) throws -> [DemonstrationItem] {
@@ -71,6 +76,32 @@ final class InMemoryLabelingService: LabelingService {
         history.append("comparison")
     }
 
+    func nextArenaBattle() throws -> ArenaItem? {
+        lock.lock()
+        defer { lock.unlock() }
+        return arenaBattles.first?.item
+    }
+
+    func vote(_ vote: ArenaVoteSubmission) throws -> ArenaReveal {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let index = arenaBattles.firstIndex(where: { $0.item.battleID == vote.battleID }) else {
+            throw TestFailure("battle \(vote.battleID) is not waiting")
+        }
+        arenaVotes.append(vote)
+        return arenaBattles.remove(at: index).reveal
+    }
+
+    func skipArenaBattle(battleID: Int64) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let index = arenaBattles.firstIndex(where: { $0.item.battleID == battleID }) else { return }
+        skippedBattles.append(battleID)
+        var skipped = arenaBattles.remove(at: index)
+        skipped.item.skippedBefore = true
+        arenaBattles.append(skipped)
+    }
+
     func saveDemonstrationDraft(assignmentID: Int64, text: String) throws { savedDrafts[assignmentID] = text }
 
     func recordDraft(promptID: Int64, drafter: DraftAuthor, text: String) throws -> Int64 {
@@ -104,6 +135,12 @@ final class InMemoryLabelingService: LabelingService {
                     promptPreview: "how do I pick a lock")
             ])
     }
+}
+
+/// An error a test double throws.
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// A drafter that answers at once with fixed text (the protocol's real implementations are tested apart).
@@ -146,6 +183,20 @@ extension InMemoryLabelingService {
                 assignmentID: 1020, promptID: 20, conversation: [ChatTurn(role: .user, text: "Pick one.")],
                 first: ShownResponse(responseID: 200, text: "Left answer"),
                 second: ShownResponse(responseID: 201, text: "Right answer"))
+        ]
+        service.arenaBattles = [
+            (
+                ArenaItem(
+                    battleID: 30, promptID: 31, conversation: [ChatTurn(role: .user, text: "What is 6 times 7?")],
+                    left: "It is 42.", right: "Perhaps 41\u{1B}[2J."),
+                ArenaReveal(leftModel: "sft-1", rightModel: "dpo-1")
+            ),
+            (
+                ArenaItem(
+                    battleID: 32, promptID: 33, conversation: [ChatTurn(role: .user, text: "Spell cat backwards.")],
+                    left: "tac", right: "tca"),
+                ArenaReveal(leftModel: "dpo-1", rightModel: "base")
+            ),
         ]
         return service
     }

@@ -32,7 +32,7 @@ import Testing
     func gradientsMatchFiniteDifferences(kind: DPOLossKind, smoothing: Double, lora: Bool) throws {
         let base = try LabeledWorkspace.tinyBase()
         let model = try base.makeModel()
-        let reference: DPOReference
+        let reference: ReferenceModel
         if lora {
             let adapters = try model.attachLoRA(LoRAConfiguration(rank: 2, alpha: 4), seed: 3)
             // Non-zero B, so that the policy differs from the reference and every adapter gets a gradient.

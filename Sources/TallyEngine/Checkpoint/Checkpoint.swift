@@ -55,6 +55,10 @@ public struct Checkpoint: Sendable {
     public var metadata: [String: String]
     /// The folder the checkpoint was loaded from (nil for one made in memory), for error messages.
     public var folder: URL?
+    /// Checkpoints saved inside this one, each in a subfolder of its name (PPO's value model in `value/`): written
+    /// in the same atomic save and listed in this checkpoint's manifest, and each a whole checkpoint of its own
+    /// with its manifest, so `Checkpoint.load(from: folder/value)` reads it alone.
+    public var companions: [String: Checkpoint] = [:]
 
     /// Makes a checkpoint.
     public init(
@@ -98,6 +102,50 @@ public struct Checkpoint: Sendable {
         }
         StagedCheckpoint.removeLeftovers(of: folder)
 
+        var files = try fileContents()
+        for (name, companion) in companions.sorted(by: { $0.key < $1.key }) {
+            guard Self.isCompanionName(name) else {
+                throw CheckpointError(path: name, problem: "is not a valid companion folder name")
+            }
+            let inner = try companion.fileContents()
+            let manifest = CheckpointManifest(
+                files: Dictionary(uniqueKeysWithValues: inner.map { ($0.0, CheckpointManifest.FileRecord(of: $0.1)) }))
+            files += (inner + [(CheckpointManifest.fileName, manifest.jsonData())]).map { ("\(name)/\($0.0)", $0.1) }
+        }
+
+        let temporary = parent.appendingPathComponent(
+            ".\(folder.lastPathComponent)\(StagedCheckpoint.temporaryMarker)\(UUID().uuidString)")
+        do {
+            try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: false)
+        } catch {
+            throw CheckpointError(path: temporary.path, problem: "cannot be created (\(error.localizedDescription))")
+        }
+        var records: [String: CheckpointManifest.FileRecord] = [:]
+        do {
+            for name in companions.keys.sorted() {
+                try FileManager.default.createDirectory(
+                    at: temporary.appendingPathComponent(name), withIntermediateDirectories: false)
+            }
+            for (name, data) in files {
+                try DurableFile.write(data, to: temporary.appendingPathComponent(name))
+                records[name] = CheckpointManifest.FileRecord(of: data)
+            }
+            for name in companions.keys.sorted() { try DurableFile.syncFolder(temporary.appendingPathComponent(name)) }
+            let manifest = CheckpointManifest(files: records)
+            // The manifest goes last: a temporary folder with a manifest holds every file it lists.
+            try DurableFile.write(
+                manifest.jsonData(), to: temporary.appendingPathComponent(CheckpointManifest.fileName))
+            try DurableFile.syncFolder(temporary)
+            return StagedCheckpoint(temporaryFolder: temporary, destination: folder, manifest: manifest)
+        } catch {
+            // A full disk or a vanished folder: leave nothing half-written behind.
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
+    }
+
+    /// The checkpoint's files (all but the manifest and companions), named as in the folder.
+    func fileContents() throws -> [(String, Data)] {
         var files: [(String, Data)] = []
         var modelMetadata = metadata
         modelMetadata["format"] = "pt"
@@ -125,31 +173,12 @@ public struct Checkpoint: Sendable {
                 throw CheckpointError(path: FileName.trainerState, problem: "cannot be encoded (\(error))")
             }
         }
+        return files
+    }
 
-        let temporary = parent.appendingPathComponent(
-            ".\(folder.lastPathComponent)\(StagedCheckpoint.temporaryMarker)\(UUID().uuidString)")
-        do {
-            try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: false)
-        } catch {
-            throw CheckpointError(path: temporary.path, problem: "cannot be created (\(error.localizedDescription))")
-        }
-        var records: [String: CheckpointManifest.FileRecord] = [:]
-        do {
-            for (name, data) in files {
-                try DurableFile.write(data, to: temporary.appendingPathComponent(name))
-                records[name] = CheckpointManifest.FileRecord(of: data)
-            }
-            let manifest = CheckpointManifest(files: records)
-            // The manifest goes last: a temporary folder with a manifest holds every file it lists.
-            try DurableFile.write(
-                manifest.jsonData(), to: temporary.appendingPathComponent(CheckpointManifest.fileName))
-            try DurableFile.syncFolder(temporary)
-            return StagedCheckpoint(temporaryFolder: temporary, destination: folder, manifest: manifest)
-        } catch {
-            // A full disk or a vanished folder: leave nothing half-written behind.
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
-        }
+    /// Whether `name` can name a companion's subfolder: letters, digits, `_` and `-`.
+    static func isCompanionName(_ name: String) -> Bool {
+        !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
     }
 
     // MARK: Loading
@@ -170,9 +199,20 @@ public struct Checkpoint: Sendable {
                         + "folder of its own")
             }
         }
-        return try assemble(folder: folder) { name in
+        var checkpoint = try assemble(folder: folder) { name in
             manifest.files[name] == nil ? nil : try manifest.verifiedContents(of: name, in: folder)
         }
+        let companionNames = Set(
+            manifest.files.keys.compactMap { key -> String? in
+                guard let slash = key.firstIndex(of: "/") else { return nil }
+                return String(key[..<slash])
+            })
+        for name in companionNames.sorted() {
+            // The companion's own manifest is verified by this one's; its files then by its own.
+            _ = try manifest.verifiedContents(of: "\(name)/\(CheckpointManifest.fileName)", in: folder)
+            checkpoint.companions[name] = try load(from: folder.appendingPathComponent(name, isDirectory: true))
+        }
+        return checkpoint
     }
 
     /// The trainer state of the Tally checkpoint in `folder`, verified against `tally-manifest.json` without

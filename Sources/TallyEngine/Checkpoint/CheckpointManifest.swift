@@ -91,7 +91,11 @@ public struct CheckpointManifest: Equatable, Sendable {
                 throw CheckpointError(
                     path: path, problem: "the entry for \"\(name)\" needs \"bytes\" and a 64-digit \"sha256\"")
             }
-            guard !name.contains("/"), name != "..", name != "." else {
+            // A file of the folder, or of one companion subfolder (`value/model.safetensors`), never outside it.
+            let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count <= 2, parts.allSatisfy({ !$0.isEmpty && $0 != ".." && $0 != "." }),
+                parts.count == 1 || Checkpoint.isCompanionName(String(parts[0]))
+            else {
                 throw CheckpointError(
                     path: path, problem: "names \"\(name)\", which is not a file inside the checkpoint folder")
             }

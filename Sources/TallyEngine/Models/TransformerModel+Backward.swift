@@ -20,8 +20,10 @@ extension TransformerModel {
                 throw EngineError.invalidArgument(
                     "logProbGradients needs \(rows) values and a forward pass with .languageModel")
             }
+            // With logits divided by T, ∂L/∂logits = (1/T) ∂L/∂(logits/T): the cross-entropy weights carry the 1/T.
             let weights = activation(s.logProbWeights)
-            for i in 0..<rows { weights[i] = -logProbGradients[i] }
+            let scale = -1 / logitTemperature
+            for i in 0..<rows { weights[i] = scale * logProbGradients[i] }
         }
         if let valueGradients {
             guard outputs.contains(.scalar), valueGradients.count == rows else {

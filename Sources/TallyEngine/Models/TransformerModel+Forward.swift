@@ -26,13 +26,21 @@ extension TransformerModel {
     /// ``probabilities(row:position:)`` the next-token distribution, and with `.scalar` ``scalarOutputs``
     /// the scalar head per position. Throws for a batch the model cannot take (token outside the vocabulary,
     /// longer than the context, arrays of the wrong size).
-    public func forward(_ batch: TokenBatch, outputs: ForwardOutputs = .languageModel) throws {
+    ///
+    /// `temperature` divides the logits before the softmax (the distribution a sampler at that temperature draws
+    /// from, as RL's importance ratios need); ``backward(logProbGradients:valueGradients:)`` differentiates
+    /// through the same division.
+    public func forward(_ batch: TokenBatch, outputs: ForwardOutputs = .languageModel, temperature: Float = 1) throws {
         try validate(batch)
         if outputs.contains(.scalar) && !hasScalarHead {
             throw EngineError.invalidArgument("the model has no scalar head; build it with scalarHead: true")
         }
+        guard temperature > 0, temperature.isFinite else {
+            throw EngineError.invalidArgument("temperature must be positive, got \(temperature)")
+        }
         let s = activationLayout(for: batch)
         loadInputs(batch, layout: s)
+        logitTemperature = temperature
         forwardPass(layout: s, outputs: outputs)
         lastOutputs = outputs
     }

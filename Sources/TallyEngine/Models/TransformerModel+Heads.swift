@@ -42,8 +42,8 @@ extension TransformerModel {
         compactLastBlock = count > 0 && !(languageModel && scalar)
     }
 
-    /// The language-model head on the final norm's output: logits, softmax in place, and log p(target) per
-    /// position. At the chosen output positions only when there are some (their rows are the final norm's first
+    /// The language-model head on the final norm's output: logits (divided by the temperature), softmax in place,
+    /// and log p(target) per position. At the chosen output positions only when there are some (their rows are the final norm's first
     /// rows when the last block was compacted, else gathered).
     func languageModelHeadForward(layout s: ActivationLayout) {
         let rows = s.batch * s.length
@@ -53,6 +53,7 @@ extension TransformerModel {
         let logits = activation(s.logits)
         guard let count = outputPositionCount else {
             linearForward(logits, activation(s.finalNorm), weight, nil, rows: rows, inDim: C, outDim: V)
+            if logitTemperature != 1 { scaleInPlace(logits, rows * V, by: 1 / logitTemperature) }
             softmaxWithTargetLogProbs(
                 logits, targets: targetsPointer, targetLogProbs: activation(s.targetLogProbs), rows: rows,
                 vocabulary: V)
@@ -68,6 +69,7 @@ extension TransformerModel {
             input = activation(s.headInput)
         }
         linearForward(logits, input, weight, nil, rows: count, inDim: C, outDim: V)
+        if logitTemperature != 1 { scaleInPlace(logits, count * V, by: 1 / logitTemperature) }
         let gathered = activation(s.headLogProbs)
         softmaxWithTargetLogProbs(
             logits, targets: headTargetsPointer, targetLogProbs: gathered, rows: count, vocabulary: V)

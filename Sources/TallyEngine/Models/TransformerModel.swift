@@ -40,6 +40,8 @@ public final class TransformerModel {
     /// Whether the last forward pass ran the last block after its attention only at those positions, their rows
     /// packed first.
     var compactLastBlock = false
+    /// The temperature of the last forward pass's logits (1 but for RL's importance ratios).
+    var logitTemperature: Float = 1
     /// Whether the current batch has padding for attention to skip (without, the plain causal path runs).
     var maskHasPadding = false
 

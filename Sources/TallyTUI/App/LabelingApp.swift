@@ -206,15 +206,18 @@ public final class LabelingApp {
     private func drawHelp(into grid: inout CellGrid, screen: any Screen) {
         var rows = screen.bindings.map { ($0.keys, $0.action) }
         rows.append(("", ""))
-        rows.append((screen.capturesText ? "F1" : "? / F1", "this help"))
+        var global = [(screen.capturesText ? "F1" : "? / F1", "this help")]
         if !screen.capturesText {
-            rows.append(("i", "instructions"))
-            rows.append(("u", "undo your last submitted label"))
-            rows.append(("q / Esc", "back (quit on Home)"))
+            global.append(("i", "instructions"))
+            global.append(("u", "undo your last submitted label"))
+            global.append(("q / Esc", "back (quit on Home)"))
         } else {
-            rows.append(("Esc", "back (your text is kept)"))
+            global.append(("Esc", "back (your text is kept)"))
         }
-        rows.append(("C-q", "quit (everything is saved)"))
+        global.append(("C-q", "quit (everything is saved)"))
+        // A key the screen gives a meaning of its own is listed once, with the screen's meaning.
+        let own = Set(screen.bindings.map(\.keys))
+        rows += global.filter { !own.contains($0.0) }
         let keyWidth = min(18, rows.map { DisplayWidth.of($0.0) }.max() ?? 0)
         let boxWidth = min(grid.width - 2, max(40, keyWidth + 3 + (rows.map { DisplayWidth.of($0.1) }.max() ?? 0) + 4))
         let boxHeight = min(grid.height - 2, rows.count + 4)

@@ -214,20 +214,26 @@ public struct QueueSummary: Equatable, Sendable {
     public var demonstrationsWaiting: Int
     public var rankingsWaiting: Int
     public var comparisonsWaiting: Int
+    /// Arena battles waiting for this labeler's vote.
+    public var arenaWaiting: Int
     public var demonstrationsDone: Int
     public var rankingsDone: Int
     public var comparisonsDone: Int
+    /// Arena votes this labeler cast.
+    public var arenaDone: Int
 
     public init(
-        demonstrationsWaiting: Int = 0, rankingsWaiting: Int = 0, comparisonsWaiting: Int = 0,
-        demonstrationsDone: Int = 0, rankingsDone: Int = 0, comparisonsDone: Int = 0
+        demonstrationsWaiting: Int = 0, rankingsWaiting: Int = 0, comparisonsWaiting: Int = 0, arenaWaiting: Int = 0,
+        demonstrationsDone: Int = 0, rankingsDone: Int = 0, comparisonsDone: Int = 0, arenaDone: Int = 0
     ) {
         self.demonstrationsWaiting = demonstrationsWaiting
         self.rankingsWaiting = rankingsWaiting
         self.comparisonsWaiting = comparisonsWaiting
+        self.arenaWaiting = arenaWaiting
         self.demonstrationsDone = demonstrationsDone
         self.rankingsDone = rankingsDone
         self.comparisonsDone = comparisonsDone
+        self.arenaDone = arenaDone
     }
 }
 
@@ -283,8 +289,8 @@ public struct ReviewSummary: Sendable {
 
 /// Everything the screens need from the workspace. `TallyStoreLabelingService` implements it on the store.
 ///
-/// Every `submit` is one committed transaction; implementations must hide other labelers' labels and
-/// model names (blind labeling).
+/// Every `submit` and `vote` is one committed transaction; implementations must hide other labelers' labels and
+/// model names (blind labeling): an arena battle's models are told only by the vote that judges it.
 public protocol LabelingService: AnyObject {
     var labelerName: String { get }
     var isAdmin: Bool { get }
@@ -301,6 +307,12 @@ public protocol LabelingService: AnyObject {
     func submit(_ demonstration: DemonstrationSubmission) throws
     func submit(_ ranking: RankingSubmission) throws
     func submit(_ comparison: ComparisonSubmission) throws
+    /// The next arena battle to vote on, held for this labeler until they vote or skip it (nil: none waiting).
+    func nextArenaBattle() throws -> ArenaItem?
+    /// Stores the vote (one transaction) and returns which models wrote A and B. A vote cannot be undone.
+    func vote(_ vote: ArenaVoteSubmission) throws -> ArenaReveal
+    /// Puts the battle back behind the others: it comes back later.
+    func skipArenaBattle(battleID: Int64) throws
     /// Autosaves a half-written demonstration (it survives quitting, a crash or a lost connection).
     func saveDemonstrationDraft(assignmentID: Int64, text: String) throws
     /// Stores a draft a drafter wrote for a prompt; returns its id (recorded with demonstrations using it).

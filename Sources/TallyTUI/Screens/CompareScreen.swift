@@ -6,8 +6,7 @@ public final class CompareScreen: Screen {
     public private(set) var task: ComparisonItem?
     public private(set) var choice: ComparisonChoice?
     public private(set) var strength = 2
-    private var scroll = ScrollState()
-    private var viewHeight = 8
+    private var pair = ResponsePairView()
     private var startedAt = Date()
     private var loaded = false
     /// What the screen waits for (loading, saving), shown to the labeler; nil when idle. Keys typed
@@ -63,7 +62,7 @@ public final class CompareScreen: Screen {
         }
         choice = nil
         strength = 2
-        scroll = ScrollState()
+        pair = ResponsePairView()
         startedAt = context.now()
         for key in pending.finish() { _ = handle(key, context: context) }
     }
@@ -84,13 +83,10 @@ public final class CompareScreen: Screen {
         case .character("x"): choice = .bothBad
         case .character("1"), .character("2"), .character("3"):
             if case .character(let digit) = key, let value = digit.wholeNumberValue { strength = value }
-        case .down, .character("j"): scroll.scroll(by: 1)
-        case .up, .character("k"): scroll.scroll(by: -1)
-        case .pageDown, .character(" "): scroll.scroll(by: max(1, viewHeight - 1))
-        case .pageUp: scroll.scroll(by: -max(1, viewHeight - 1))
         case .character("s"), .enter, .control("s"):
             submit(task, context: context)
-        default: return .unhandled
+        default:
+            guard pair.scroll(key) else { return .unhandled }
         }
         return .handled
     }
@@ -143,74 +139,10 @@ public final class CompareScreen: Screen {
                 area: area)
             return
         }
-        let promptLines = ConversationView.lines(task.conversation, width: area.width - 3)
-        let promptHeight = max(1, min(promptLines.count, area.height / 4))
-        Box.rule(into: &grid, row: area.row, column: area.column, width: area.width, label: "Prompt")
-        var promptScroll = ScrollState()
-        TextLayout.drawScrolled(
-            promptLines, into: &grid,
-            rect: Rect(
-                row: area.row + 1, column: area.column + 1,
-                width: area.width - 1, height: promptHeight),
-            scroll: &promptScroll)
-        let top = area.row + 1 + promptHeight
-        Box.rule(
-            into: &grid, row: top, column: area.column, width: area.width,
-            label: "Verdict: " + verdict + (waitingFor.map { " · " + $0 } ?? ""),
-            style: .accent)
-        let bodyTop = top + 1
-        let bodyHeight = area.row + area.height - bodyTop
-        let furthestA: Int
-        let furthestB: Int
-        if area.width >= 100 {
-            let half = (area.width - 1) / 2
-            viewHeight = bodyHeight - 1
-            furthestA = drawResponse(
-                into: &grid, label: "A", response: task.first, highlighted: choice == .first,
-                rect: Rect(row: bodyTop, column: area.column, width: half, height: bodyHeight))
-            for y in bodyTop..<max(bodyTop, bodyTop + bodyHeight) {
-                grid.put("│", row: y, column: area.column + half, style: .muted)
-            }
-            furthestB = drawResponse(
-                into: &grid, label: "B", response: task.second, highlighted: choice == .second,
-                rect: Rect(
-                    row: bodyTop, column: area.column + half + 1, width: area.width - half - 1,
-                    height: bodyHeight))
-        } else {
-            let upper = bodyHeight / 2
-            viewHeight = upper - 1
-            furthestA = drawResponse(
-                into: &grid, label: "A", response: task.first, highlighted: choice == .first,
-                rect: Rect(row: bodyTop, column: area.column, width: area.width, height: upper))
-            furthestB = drawResponse(
-                into: &grid, label: "B", response: task.second, highlighted: choice == .second,
-                rect: Rect(
-                    row: bodyTop + upper, column: area.column, width: area.width,
-                    height: bodyHeight - upper))
-        }
-        // One offset scrolls both panes; keep it no further than the longer response can use, so that
-        // scrolling back up moves the view at once.
-        scroll.clamp(maxOffset: max(furthestA, furthestB))
-    }
-
-    /// Draws one response scrolled by the shared offset (clamped to this response); returns the furthest
-    /// offset this response can use.
-    private func drawResponse(
-        into grid: inout CellGrid, label: String, response: ShownResponse,
-        highlighted: Bool, rect: Rect
-    ) -> Int {
-        guard rect.height >= 2 else { return 0 }
-        let style: Style = highlighted ? .selected : Style(.muted, bold: true)
-        grid.fill(row: rect.row, column: rect.column, width: rect.width, height: 1, style: style)
-        grid.put(" Response \(label)" + (highlighted ? " ✓" : ""), row: rect.row, column: rect.column, style: style)
-        let lines = ConversationView.responseLines(response.text, width: rect.width - 3)
-        var local = scroll
-        TextLayout.drawScrolled(
-            lines, into: &grid,
-            rect: Rect(
-                row: rect.row + 1, column: rect.column + 1,
-                width: rect.width - 1, height: rect.height - 1),
-            scroll: &local)
-        return max(0, lines.count - (rect.height - 1))
+        pair.draw(
+            into: &grid, area: area, conversation: task.conversation,
+            status: "Verdict: " + verdict + (waitingFor.map { " · " + $0 } ?? ""), statusStyle: .accent,
+            first: .init(heading: "Response A", text: task.first.text, highlighted: choice == .first),
+            second: .init(heading: "Response B", text: task.second.text, highlighted: choice == .second))
     }
 }

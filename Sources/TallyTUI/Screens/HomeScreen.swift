@@ -18,6 +18,7 @@ public final class HomeScreen: Screen {
             KeyBinding("d", "write demonstrations", hint: true, bar: "demo"),
             KeyBinding("r", "rank responses", hint: true, bar: "rank"),
             KeyBinding("c", "compare pairs", hint: true, bar: "compare"),
+            KeyBinding("a", "arena votes", hint: true, bar: "arena"),
         ]
         if entries.contains(.review) {
             keys.append(KeyBinding("v", "review labels (admin)", hint: true, bar: "review"))
@@ -45,6 +46,7 @@ public final class HomeScreen: Screen {
         case .character("d"): return open(.demonstrations, context: context)
         case .character("r"): return open(.rankings, context: context)
         case .character("c"): return open(.comparisons, context: context)
+        case .character("a"): return open(.arena, context: context)
         case .character("v") where entries.contains(.review): return open(.review, context: context)
         default: return .unhandled
         }
@@ -67,9 +69,7 @@ public final class HomeScreen: Screen {
         case .rankings: return .push(RankScreen())
         case .comparisons: return .push(CompareScreen())
         case .review: return .push(ReviewScreen())
-        case .arena:
-            context.notify("Arena votes are not open yet.", .info)
-            return .handled
+        case .arena: return .push(ArenaScreen())
         }
     }
 
@@ -96,7 +96,8 @@ public final class HomeScreen: Screen {
             y += 1
         }
         y += 1
-        let total = counts.map { "\($0.demonstrationsDone + $0.rankingsDone + $0.comparisonsDone)" } ?? "…"
+        let total =
+            counts.map { "\($0.demonstrationsDone + $0.rankingsDone + $0.comparisonsDone + $0.arenaDone)" } ?? "…"
         grid.put("Your labels so far: \(total)", row: y, column: left, style: .bold)
         y += 2
         let version = context.instructions.version
@@ -107,7 +108,6 @@ public final class HomeScreen: Screen {
 
     private func describe(_ entry: Entry, counts: QueueSummary?) -> (String, String, String) {
         switch (entry, counts) {
-        case (.arena, _): return (name(of: entry), "—", "later")
         case (.review, _): return (name(of: entry), "", "")
         case (_, nil): return (name(of: entry), "…", "…")
         case (.demonstrations, let counts?):
@@ -115,6 +115,7 @@ public final class HomeScreen: Screen {
         case (.rankings, let counts?): return (name(of: entry), "\(counts.rankingsWaiting)", "\(counts.rankingsDone)")
         case (.comparisons, let counts?):
             return (name(of: entry), "\(counts.comparisonsWaiting)", "\(counts.comparisonsDone)")
+        case (.arena, let counts?): return (name(of: entry), "\(counts.arenaWaiting)", "\(counts.arenaDone)")
         }
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import TallyStore
 
-/// The labeling service on a real workspace: TallyStore's queues, submissions (one transaction each),
-/// autosaved drafts, undo and instruction versions, for one labeler.
+/// The labeling service on a real workspace: TallyStore's queues, submissions and arena votes (one transaction
+/// each), autosaved drafts, undo and instruction versions, for one labeler.
 ///
 /// ```swift
 /// let workspace = try Workspace.locate(explicit: nil, environment: env, currentDirectory: cwd)
@@ -58,8 +58,9 @@ public final class StoreLabelingService: LabelingService {
         let done = try labelsDone()
         return QueueSummary(
             demonstrationsWaiting: waiting.demonstrations, rankingsWaiting: waiting.rankings,
-            comparisonsWaiting: waiting.comparisons, demonstrationsDone: done.demonstrations,
-            rankingsDone: done.rankings, comparisonsDone: done.comparisons)
+            comparisonsWaiting: waiting.comparisons, arenaWaiting: try database.arenaBallotCount(for: labeler),
+            demonstrationsDone: done.demonstrations, rankingsDone: done.rankings, comparisonsDone: done.comparisons,
+            arenaDone: try database.arenaVoteCount(for: labeler))
     }
 
     /// This labeler's submitted labels: read once, then kept up to date by submit and undo.
@@ -159,6 +160,31 @@ public final class StoreLabelingService: LabelingService {
             secondsSpent: comparison.secondsSpent,
             instructionVersionID: comparison.instructionVersion > 0 ? comparison.instructionVersion : nil)
         adjustDone { $0.comparisons += 1 }
+    }
+
+    public func nextArenaBattle() throws -> ArenaItem? {
+        guard let ballot = try database.nextArenaBallot(for: labeler) else { return nil }
+        return ArenaItem(
+            battleID: ballot.battleID, promptID: ballot.prompt.id, conversation: Self.conversation(ballot.prompt),
+            left: ballot.leftText, right: ballot.rightText, skippedBefore: ballot.skippedBefore)
+    }
+
+    public func vote(_ vote: ArenaVoteSubmission) throws -> ArenaReveal {
+        let side: ArenaVote
+        switch vote.choice {
+        case .first: side = .left
+        case .second: side = .right
+        case .tie: side = .tie
+        case .bothBad: side = .bothBad
+        }
+        let result = try database.voteArena(
+            battleID: vote.battleID, labeler: labeler, vote: side, secondsSpent: vote.secondsSpent,
+            instructionVersionID: vote.instructionVersion > 0 ? vote.instructionVersion : nil)
+        return ArenaReveal(leftModel: result.leftModel, rightModel: result.rightModel)
+    }
+
+    public func skipArenaBattle(battleID: Int64) throws {
+        try database.skipArenaBattle(battleID: battleID, labeler: labeler)
     }
 
     public func saveDemonstrationDraft(assignmentID: Int64, text: String) throws {

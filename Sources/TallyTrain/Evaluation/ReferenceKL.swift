@@ -39,18 +39,7 @@ extension DPOTrainer {
 
     /// The reference's summed target log-probabilities, row by row.
     private func referenceSums(_ batch: TokenBatch) throws -> [Double] {
-        let reader: TransformerModel
-        switch reference {
-        case .adaptersOff:
-            model.lora?.enabled = false
-            defer { model.lora?.enabled = true }
-            try model.forward(batch, outputs: .languageModel)
-            return Self.rowSums(batch, model.targetLogProbs)
-        case .frozen(let frozen):
-            reader = frozen
-        }
-        try reader.forward(batch, outputs: .languageModel)
-        return Self.rowSums(batch, reader.targetLogProbs)
+        Self.rowSums(batch, try reference.forward(batch, policy: model).targetLogProbs)
     }
 
     static func rowSums(_ batch: TokenBatch, _ logProbs: UnsafeBufferPointer<Float>) -> [Double] {

@@ -28,18 +28,9 @@ public enum DPOJob {
         let parent = try ParentCheckpoint.load(
             request.from, defaultKinds: [.sft], allowed: policyKinds, role: "--from", purpose: "DPO",
             workspace: workspace, database: database)
-        var referenceParent = parent
-        if let referenceName {
-            referenceParent = try ParentCheckpoint.load(
-                referenceName, defaultKinds: [], allowed: policyKinds, role: "--ref", purpose: "a DPO reference",
-                workspace: workspace, database: database)
-            try checkCompatible(referenceParent, with: parent)
-            if request.lora != nil && referenceParent.record.id != parent.record.id {
-                throw TrainingError(
-                    "with --lora-rank the reference is the policy with its adapters off (\(parent.record.name)); "
-                        + "leave out --ref, or train without LoRA to measure against \(referenceParent.record.name)")
-            }
-        }
+        let referenceParent = try ParentCheckpoint.reference(
+            referenceName, policy: parent, lora: request.lora != nil, purpose: "a DPO reference", workspace: workspace,
+            database: database)
         var pairs: [Pair] = []
         for example in try database.rankedExamples() {
             for (chosen, rejected) in example.pairs {
@@ -127,8 +118,7 @@ public enum DPOJob {
             name: name, parent: parent, start: start,
             trainer: {
                 let model = try PreparedRun.model(start: start, request: request) { try parent.checkpoint.makeModel() }
-                let reference: DPOReference =
-                    request.lora != nil ? .adaptersOff : .frozen(try referenceParent.checkpoint.makeModel())
+                let reference = try ReferenceModel.make(lora: request.lora != nil, frozen: referenceParent)
                 return try DPOTrainer(
                     model: model, tokenizer: parent.checkpoint.tokenizer, reference: reference, settings: settings,
                     train: Array(rendered.prefix(train.count)), eval: Array(rendered.suffix(eval.count)),
@@ -136,24 +126,5 @@ public enum DPOJob {
             }, request: request, outputKind: .dpo,
             parents: TrainingRunParents(initial: parent.record.id, reference: referenceParent.record.id),
             config: config, fingerprint: fingerprint, notes: notes, workspace: workspace, database: database)
-    }
-
-    /// Throws unless `reference` has the policy's architecture, shape and tokenizer.
-    static func checkCompatible(_ reference: ParentCheckpoint, with policy: ParentCheckpoint) throws {
-        let a = try policy.checkpoint.modelConfig()
-        let b = try reference.checkpoint.modelConfig()
-        guard a.architecture == b.architecture, a.vocabSize == b.vocabSize, a.width == b.width,
-            a.layers == b.layers, a.heads == b.heads, a.contextLength == b.contextLength
-        else {
-            throw TrainingError(
-                "--ref \(reference.record.name) is a \(b.modelType) of \(b.layers)×\(b.width) (vocabulary \(b.vocabSize)) "
-                    + "but the policy \(policy.record.name) is a \(a.modelType) of \(a.layers)×\(a.width) (vocabulary "
-                    + "\(a.vocabSize)); the reference must be the same architecture")
-        }
-        guard reference.checkpoint.tokenizer.jsonData() == policy.checkpoint.tokenizer.jsonData() else {
-            throw TrainingError(
-                "--ref \(reference.record.name) has another tokenizer than \(policy.record.name); their log-probabilities "
-                    + "cannot be compared")
-        }
     }
 }

@@ -168,3 +168,51 @@ public func splitTrainEval<Example>(_ examples: [Example], split: (Example) -> S
     if !eval.isEmpty || train.count < 20 { return (train, eval, false) }
     return (train.filter { promptID($0) % 10 != 0 }, train.filter { promptID($0) % 10 == 0 }, true)
 }
+
+extension ParentCheckpoint {
+    /// The reference a run measures its policy against: `name` (a policy checkpoint of the same architecture and
+    /// tokenizer), else the policy's own start. With LoRA the reference is the policy with its adapters off, so
+    /// another checkpoint is refused.
+    public static func reference(
+        _ name: String?, policy: ParentCheckpoint, lora: Bool, purpose: String, workspace: Workspace,
+        database: TallyDatabase
+    ) throws -> ParentCheckpoint {
+        guard let name else { return policy }
+        let reference = try load(
+            name, defaultKinds: [], allowed: Set(CheckpointKind.allCases.filter(\.isPolicy)), role: "--ref",
+            purpose: purpose, workspace: workspace, database: database)
+        try checkCompatible(reference, with: policy)
+        if lora && reference.record.id != policy.record.id {
+            throw TrainingError(
+                "with --lora-rank the reference is the policy with its adapters off (\(policy.record.name)); "
+                    + "leave out --ref, or train without LoRA to measure against \(reference.record.name)")
+        }
+        return reference
+    }
+
+    /// Throws unless `reference` has the policy's architecture, shape and tokenizer.
+    static func checkCompatible(_ reference: ParentCheckpoint, with policy: ParentCheckpoint) throws {
+        let a = try policy.checkpoint.modelConfig()
+        let b = try reference.checkpoint.modelConfig()
+        guard a.architecture == b.architecture, a.vocabSize == b.vocabSize, a.width == b.width,
+            a.layers == b.layers, a.heads == b.heads, a.contextLength == b.contextLength
+        else {
+            throw TrainingError(
+                "--ref \(reference.record.name) is a \(b.modelType) of \(b.layers)×\(b.width) (vocabulary \(b.vocabSize)) "
+                    + "but the policy \(policy.record.name) is a \(a.modelType) of \(a.layers)×\(a.width) (vocabulary "
+                    + "\(a.vocabSize)); the reference must be the same architecture")
+        }
+        guard reference.checkpoint.tokenizer.jsonData() == policy.checkpoint.tokenizer.jsonData() else {
+            throw TrainingError(
+                "--ref \(reference.record.name) has another tokenizer than \(policy.record.name); their log-probabilities "
+                    + "cannot be compared")
+        }
+    }
+}
+
+extension ReferenceModel {
+    /// With LoRA the policy with its adapters off; otherwise a frozen copy of `parent`'s weights.
+    static func make(lora: Bool, frozen parent: ParentCheckpoint) throws -> ReferenceModel {
+        lora ? .adaptersOff : .frozen(try parent.checkpoint.makeModel())
+    }
+}

@@ -72,9 +72,17 @@ public protocol SessionTrainer: AnyObject {
     func finalMetadata() throws -> [String: String]
 
     /// The examples of the next step when the trainer draws them itself (pretraining's windows at random
-    /// offsets), from the session's random numbers, which are saved and restored with the run; nil (the default)
-    /// takes the session's epoch order.
-    func drawExamples(_ count: Int, random: inout EngineRandom) -> [Int]?
+    /// offsets, RL's rollouts), from the session's random numbers, which are saved and restored with the run; nil
+    /// (the default) takes the session's epoch order.
+    func drawExamples(_ count: Int, random: inout EngineRandom) throws -> [Int]?
+
+    /// Steps that belong together (an RL iteration: its rollouts, then its PPO epochs × minibatches); the session
+    /// saves, stops on request and validates only between rounds. 1 (the default) for trainers without rounds.
+    var stepsPerRound: Int { get }
+
+    /// A second model trained beside ``model`` with its own optimizer (PPO's value model), saved inside every
+    /// checkpoint and registered with the result; nil (the default) for one model.
+    var companion: SessionCompanion? { get }
 
     /// Strings saved in every checkpoint's `trainer_state.json` beside the session's own (for the trainer's
     /// own checks on resuming).
@@ -84,6 +92,30 @@ public protocol SessionTrainer: AnyObject {
 extension SessionTrainer {
     public var keyMetric: String? { nil }
     public func finalMetadata() throws -> [String: String] { [:] }
-    public func drawExamples(_ count: Int, random: inout EngineRandom) -> [Int]? { nil }
+    public func drawExamples(_ count: Int, random: inout EngineRandom) throws -> [Int]? { nil }
+    public var stepsPerRound: Int { 1 }
+    public var companion: SessionCompanion? { nil }
     public var checkpointStrings: [String: String] { [:] }
+}
+
+/// A model a trainer trains beside its main one (PPO's value model): the session gives it its own AdamW on the
+/// same schedule, clips its gradients on their own, saves it in the subfolder `name` of every checkpoint, and at
+/// the end registers it as a checkpoint `<run name>-<name>` of `kind`.
+public struct SessionCompanion {
+    /// The subfolder and the suffix of the registered name (`value`).
+    public var name: String
+    public var model: TransformerModel
+    public var tokenizer: BPETokenizer
+    public var kind: CheckpointKind
+    /// The checkpoint it started from (a reward model for PPO's value model).
+    public var parentID: Int64?
+
+    public init(name: String, model: TransformerModel, tokenizer: BPETokenizer, kind: CheckpointKind, parentID: Int64?)
+    {
+        self.name = name
+        self.model = model
+        self.tokenizer = tokenizer
+        self.kind = kind
+        self.parentID = parentID
+    }
 }

@@ -55,6 +55,8 @@ public final class TrainingSession {
     public let trainer: any SessionTrainer
     public let settings: SessionSettings
     public let optimizer: AdamW
+    /// The companion model's optimizer (PPO's value model), when the trainer has one.
+    public let companionOptimizer: AdamW?
     public let outputKind: CheckpointKind
     public let parents: TrainingRunParents
     /// The run's id in the database.
@@ -153,6 +155,14 @@ public final class TrainingSession {
         registrationConfig = config
         schedule = settings.optimization.schedule
         optimizer = AdamW(model: trainer.model, settings: AdamWSettings(weightDecay: settings.optimization.weightDecay))
+        companionOptimizer = trainer.companion.map {
+            AdamW(model: $0.model, settings: AdamWSettings(weightDecay: settings.optimization.weightDecay))
+        }
+        guard trainer.stepsPerRound >= 1, settings.optimization.steps % trainer.stepsPerRound == 0 else {
+            throw TrainingError(
+                "\(settings.optimization.steps) steps is not a whole number of rounds of \(trainer.stepsPerRound) steps"
+            )
+        }
         random = EngineRandom(seed: settings.seed &+ 0x243F_6A88_85A3_08D3)
         order = ExampleOrder(count: trainer.trainExampleCount, seed: settings.seed)
 
@@ -164,6 +174,14 @@ public final class TrainingSession {
                 throw TrainingError("\(checkpoint.path(of: Checkpoint.FileName.trainerState)) is missing")
             }
             try checkpoint.restore(optimizer)
+            if let companion = trainer.companion, let companionOptimizer {
+                guard let saved = checkpoint.companions[companion.name] else {
+                    throw TrainingError(
+                        "\(checkpoint.path(of: companion.name))/ is missing: the run's \(companion.name) model was not "
+                            + "saved with it; start over with --fresh")
+                }
+                try saved.restore(companionOptimizer)
+            }
             step = state.step
             savedStep = state.step
             resumedFromStep = state.step
@@ -203,7 +221,8 @@ public final class TrainingSession {
     ) throws -> Outcome {
         do {
             while step < totalSteps {
-                if shouldStop() {
+                let betweenRounds = step % trainer.stepsPerRound == 0
+                if betweenRounds && shouldStop() {
                     if step > savedStep { try save() }
                     try flushMetrics()
                     try database.finishTrainingRun(
@@ -215,7 +234,8 @@ public final class TrainingSession {
                 pendingMetrics.append((report.step, report.metrics))
                 try onStep(report)
                 let last = step == totalSteps
-                if last || (settings.evalEvery > 0 && step % settings.evalEvery == 0) {
+                let roundEnds = step % trainer.stepsPerRound == 0
+                if last || (roundEnds && settings.evalEvery > 0 && step % settings.evalEvery == 0) {
                     let metrics = try trainer.evaluate()
                     if !metrics.isEmpty {
                         lastEval = metrics
@@ -224,7 +244,7 @@ public final class TrainingSession {
                         onEval(step, metrics)
                     }
                 }
-                if !last && settings.saveEvery > 0 && step % settings.saveEvery == 0 {
+                if !last && roundEnds && settings.saveEvery > 0 && step % settings.saveEvery == 0 {
                     try save()
                 } else if pendingMetrics.count >= 100 {
                     try flushMetrics()
@@ -234,6 +254,20 @@ public final class TrainingSession {
             let manifest = try save()
             guard let weights = manifest.files[Checkpoint.FileName.model] else {
                 throw TrainingError("\(folder.path): the manifest lists no \(Checkpoint.FileName.model)")
+            }
+            if let companion = trainer.companion {
+                let file = "\(companion.name)/\(Checkpoint.FileName.model)"
+                guard let companionWeights = manifest.files[file] else {
+                    throw TrainingError("\(folder.path): the manifest lists no \(file)")
+                }
+                let companionName = "\(name)-\(companion.name)"
+                // Registered already when a crash came between the two registrations.
+                if try database.checkpoint(named: companionName)?.sha256 != companionWeights.sha256 {
+                    _ = try database.registerCheckpoint(
+                        name: companionName, kind: companion.kind, parentID: companion.parentID,
+                        path: Workspace.checkpointPath(name: name) + "/" + companion.name,
+                        config: registrationConfig, sha256: companionWeights.sha256)
+                }
             }
             let id = try database.registerCheckpoint(
                 name: name, kind: outputKind, parentID: parents.initial, path: Workspace.checkpointPath(name: name),
@@ -257,9 +291,10 @@ public final class TrainingSession {
     /// and the AdamW update.
     private func trainStep() throws -> SessionStep {
         let start = DispatchTime.now()
-        let indices = trainer.drawExamples(settings.batchSize, random: &random) ?? order.next(settings.batchSize)
+        let indices = try trainer.drawExamples(settings.batchSize, random: &random) ?? order.next(settings.batchSize)
         let normalizer = indices.reduce(0.0) { $0 + trainer.normalizerWeight(of: $1) }
         trainer.model.zeroGradients()
+        trainer.companion?.model.zeroGradients()
         var sums = MetricSums()
         var first = 0
         while first < indices.count {
@@ -278,6 +313,12 @@ public final class TrainingSession {
         let norm = clip > 0 ? optimizer.clipGradients(maxNorm: clip) : optimizer.gradientNorm()
         let rate = schedule.rate(at: step)
         optimizer.step(learningRate: rate)
+        if let companion = trainer.companion, let companionOptimizer {
+            let companionNorm =
+                clip > 0 ? companionOptimizer.clipGradients(maxNorm: clip) : companionOptimizer.gradientNorm()
+            companionOptimizer.step(learningRate: rate)
+            metrics["\(companion.name)/grad_norm"] = Double(companionNorm)
+        }
         step += 1
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         metrics["lr"] = Double(rate)
@@ -301,9 +342,14 @@ public final class TrainingSession {
             strings: trainer.checkpointStrings.merging(
                 [Self.runIDKey: String(runID), Self.fingerprintKey: fingerprint, "name": name]
             ) { _, session in session })
-        let checkpoint = try Checkpoint(
+        var checkpoint = try Checkpoint(
             model: trainer.model, tokenizer: trainer.tokenizer, optimizer: optimizer, trainerState: state,
             metadata: finalMetadata)
+        if let companion = trainer.companion, let companionOptimizer {
+            checkpoint.companions[companion.name] = try Checkpoint(
+                model: companion.model, tokenizer: companion.tokenizer, optimizer: companionOptimizer,
+                trainerState: TrainerState(trainer: trainer.kind.rawValue + "-" + companion.name, step: step))
+        }
         let manifest = try checkpoint.save(to: folder)
         savedStep = step
         try flushMetrics()

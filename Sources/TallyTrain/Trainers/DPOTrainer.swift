@@ -42,14 +42,6 @@ public struct DPOSettings: Codable, Equatable, Sendable {
     }
 }
 
-/// The reference model DPO measures the policy against.
-public enum DPOReference {
-    /// The policy's own base weights with its LoRA adapters switched off: no second copy in memory.
-    case adaptersOff
-    /// A frozen model (the starting checkpoint's weights) that never trains.
-    case frozen(TransformerModel)
-}
-
 /// Direct preference optimisation on chosen/rejected pairs: chosen and rejected of each pair go through one
 /// forward and backward as rows of one batch; the backward gets each token's ∂L/∂log p (the pair loss's derivative
 /// with respect to its completion's summed log-probability, on every completion token).
@@ -61,7 +53,7 @@ public final class DPOTrainer: SessionTrainer {
     public let model: TransformerModel
     public let tokenizer: BPETokenizer
     public let settings: DPOSettings
-    public let reference: DPOReference
+    public let reference: ReferenceModel
     public let train: [TokenizedPair]
     public let eval: [TokenizedPair]
     public let evalBatchSize: Int
@@ -74,7 +66,7 @@ public final class DPOTrainer: SessionTrainer {
     /// `saved` is the base64 text a resumed run kept; with `settings.precomputeReference` and none saved, the
     /// reference's log-probabilities are computed here, before the first step.
     public init(
-        model: TransformerModel, tokenizer: BPETokenizer, reference: DPOReference, settings: DPOSettings,
+        model: TransformerModel, tokenizer: BPETokenizer, reference: ReferenceModel, settings: DPOSettings,
         train: [TokenizedPair], eval: [TokenizedPair], savedReference saved: String? = nil, evalBatchSize: Int = 16
     ) throws {
         try settings.validate()
@@ -161,16 +153,8 @@ public final class DPOTrainer: SessionTrainer {
     /// The reference's summed completion log-probabilities (chosen, rejected) of `pairs`.
     public func referenceLogProbs(_ pairs: [TokenizedPair]) throws -> [(Double, Double)] {
         let batch = try makeBatch(pairs)
-        switch reference {
-        case .adaptersOff:
-            model.lora?.enabled = false
-            defer { model.lora?.enabled = true }
-            try model.forward(batch, outputs: [.languageModel, .targetsOnly])
-            return Self.pairSums(batch, model.targetLogProbs)
-        case .frozen(let frozen):
-            try frozen.forward(batch, outputs: [.languageModel, .targetsOnly])
-            return Self.pairSums(batch, frozen.targetLogProbs)
-        }
+        return Self.pairSums(
+            batch, try reference.forward(batch, policy: model, outputs: [.languageModel, .targetsOnly]).targetLogProbs)
     }
 
     private func pairLoss(_ pair: TokenizedPair, policy: (Double, Double), reference: (Double, Double)) -> DPOPairLoss {
