@@ -49,6 +49,7 @@ bench: release
 	$(TALLY) bench import
 	$(TALLY) bench tui --items 100000
 	$(TALLY) bench train
+	$(TALLY) bench rl
 	$(TALLY) bench arena
 
 clean:

@@ -33,8 +33,8 @@ import json
 import os
 import sys
 import tempfile
-import time
-import warnings
+
+import trl_peer
 
 
 def parse_arguments():
@@ -54,65 +54,23 @@ def parse_arguments():
 
 
 ARGS = parse_arguments()
-# The thread count must be set before torch loads its OpenMP runtime.
-for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-    os.environ[variable] = str(ARGS.threads)
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-warnings.filterwarnings("ignore")
+trl_peer.configure(ARGS.threads)
 
 import datasets  # noqa: E402
 import torch  # noqa: E402
 import transformers  # noqa: E402
 import trl  # noqa: E402
-from transformers import TrainerCallback  # noqa: E402
-
-torch.set_num_threads(ARGS.threads)
-transformers.logging.set_verbosity_error()
-transformers.utils.logging.disable_progress_bar()
-datasets.logging.set_verbosity_error()
-datasets.disable_progress_bars()
-
-
-class StepClock(TrainerCallback):
-    """The clock at the start of the first step and at the end of every step."""
-
-    def __init__(self):
-        self.first_begin = None
-        self.ends = []
-
-    def on_step_begin(self, args, state, control, **kwargs):
-        if self.first_begin is None:
-            self.first_begin = time.perf_counter()
-
-    def on_step_end(self, args, state, control, **kwargs):
-        self.ends.append(time.perf_counter())
 
 
 def common_settings(output_dir, steps, settings):
     """TrainingArguments shared by both trainers: the same computation as Tally's, no extra work."""
     return dict(
-        output_dir=output_dir,
+        **trl_peer.timing_only_arguments(output_dir, settings.get("learning_rate", 1e-5)),
         per_device_train_batch_size=settings["batch"],
         gradient_accumulation_steps=1,
         max_steps=steps,
-        learning_rate=settings.get("learning_rate", 1e-5),
-        lr_scheduler_type="constant",
-        warmup_steps=0,
-        weight_decay=0.0,
-        max_grad_norm=1.0,
-        bf16=False,
-        fp16=False,
-        use_cpu=True,
         gradient_checkpointing=ARGS.gradient_checkpointing,
-        eval_strategy="no",
-        save_strategy="no",
         logging_strategy="no",
-        report_to="none",
-        disable_tqdm=True,
-        dataloader_num_workers=0,
-        dataloader_pin_memory=False,
         train_sampling_strategy="sequential",  # the batches Tally trains on, in its order
         seed=settings.get("seed", 1),
         model_init_kwargs={
@@ -147,7 +105,7 @@ def bench(trainer_name, model_name, folder, settings, warmup, steps):
     model_path = os.path.join(folder, model_name)
     data_file = os.path.join(folder, "sft.jsonl" if trainer_name == "sft" else "rm.jsonl")
     dataset = datasets.load_dataset("json", data_files=data_file, split="train")
-    clock = StepClock()
+    clock = trl_peer.step_clock()
     total = warmup + steps
     with tempfile.TemporaryDirectory(prefix="trl-bench-") as output_dir:
         common = common_settings(output_dir, total, settings)

@@ -5,6 +5,8 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Tally's speed; each benchmark prints JSON lines.",
-        subcommands: [BenchEngine.self, BenchImport.self, BenchTUI.self, BenchTrain.self, BenchArena.self]
+        subcommands: [
+            BenchEngine.self, BenchImport.self, BenchTUI.self, BenchTrain.self, BenchRL.self, BenchArena.self,
+        ]
     )
 }

@@ -165,6 +165,33 @@ import Testing
         #expect(nucleus.logProbs[0] > Array(model.targetLogProbs).last! + 1e-3)
     }
 
+    /// A prompt repeated in the batch (a group of responses to one prompt, as GRPO samples) is prefilled once and
+    /// its copies start from its keys and values: every row's log-probabilities are still the full forward's
+    /// (GPT-2 and grouped-query Llama), and the copies draw their own tokens.
+    @Test(arguments: [TinyConfigs.gpt2, TinyConfigs.llama])
+    func repeatedPromptsSampleAsIfPrefilledApart(config: ModelConfig) throws {
+        let model = try TransformerModel(config: config, seed: 5)
+        randomize(model.parameters, count: model.parameterCount, seed: 6, scale: 0.3)
+        let prompts: [[Int32]] = [[1, 2, 3], [4, 5], [1, 2, 3], [1, 2, 3], [4, 5], [6]]
+        let generated = try model.generate(
+            prompts: prompts, settings: SamplingSettings(maxNewTokens: 4, temperature: 1.3, seed: 3, stopTokens: []))
+        #expect(generated.allSatisfy { $0.tokens.count == 4 })
+        for (prompt, sequence) in zip(prompts, generated) {
+            try model.forward(
+                try TokenBatch(sequences: [prompt + sequence.tokens], promptLengths: [prompt.count]),
+                temperature: 1.3)
+            let reference = Array(model.targetLogProbs).suffix(sequence.tokens.count)
+            for (a, b) in zip(sequence.logProbs, reference) { #expect(abs(a - b) < 1e-4, "prompt \(prompt)") }
+        }
+        #expect(Set([0, 2, 3].map { generated[$0].tokens }).count > 1, "the copies drew the same tokens")
+        // The same seed gives the same samples, copies included.
+        #expect(
+            try model.generate(
+                prompts: prompts, settings: SamplingSettings(maxNewTokens: 4, temperature: 1.3, seed: 3, stopTokens: [])
+            )
+                == generated)
+    }
+
     @Test func topKAndTopPKeepTheRightTokens() {
         let logits: [Float] = [0, 5, 1, 4, 3, 2, 5]
         let exps = logits.map { Foundation.exp($0) }

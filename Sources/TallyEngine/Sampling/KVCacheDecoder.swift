@@ -113,6 +113,23 @@ public final class KVCacheDecoder {
         return run(count: count, logitsFor: logitsFor)
     }
 
+    /// Gives sequence `target` the keys and values of sequence `source`'s first `count` positions in every
+    /// layer, as if the same tokens had run through it (a prompt shared by several sequences is prefilled once).
+    func copyPositions(from source: Int, to target: Int, count: Int) {
+        precondition(source >= 0 && source < sequences && target >= 0 && target < sequences && count <= capacity)
+        let config = model.config
+        let hs = config.headSize
+        let layerStride = sequences * config.kvHeads * capacity * hs
+        for l in 0..<config.layers {
+            for g in 0..<config.kvHeads {
+                let from = l * layerStride + (source * config.kvHeads + g) * capacity * hs
+                let to = l * layerStride + (target * config.kvHeads + g) * capacity * hs
+                (keys + to).update(from: keys + from, count: count * hs)
+                (values + to).update(from: values + from, count: count * hs)
+            }
+        }
+    }
+
     private func run(count M: Int, logitsFor: [Int]) -> UnsafeMutableBufferPointer<Float> {
         let config = model.config
         let layout = model.layout

@@ -2,9 +2,11 @@ import Foundation
 
 extension TransformerModel {
     /// Samples a continuation of each prompt, all in one batch with a KV cache: prompts are processed together
-    /// (no padding), then one token per unfinished sequence per step. A sequence stops at a stop token
-    /// (`settings.stopTokens`, by default the config's `eos_token_id`), after `maxNewTokens`, or at the
-    /// context length. Deterministic for a seed. LoRA adapters apply when enabled.
+    /// (no padding), then one token per unfinished sequence per step. A prompt that appears more than once (a
+    /// group of responses to one prompt) is run through the model once; its copies start from its keys and
+    /// values. A sequence stops at a stop token (`settings.stopTokens`, by default the config's
+    /// `eos_token_id`), after `maxNewTokens`, or at the context length. Deterministic for a seed. LoRA adapters
+    /// apply when enabled.
     ///
     /// ```swift
     /// let outputs = try model.generate(prompts: [[1, 2, 3]], settings: SamplingSettings(maxNewTokens: 16, seed: 1))
@@ -29,38 +31,59 @@ extension TransformerModel {
         if settings.maxNewTokens == 0 { return results }
         let longest = prompts.map(\.count).max()!
         let capacity = min(config.contextLength, longest + settings.maxNewTokens)
-        let promptTokens = prompts.reduce(0) { $0 + $1.count }
+        // Each distinct prompt is prefilled once, by the first row that has it; `source[row]` is that row.
+        var firstRow: [[Int32]: Int] = [:]
+        var source: [Int] = []
+        var prefilled: [Int] = []
+        for (row, prompt) in prompts.enumerated() {
+            if let first = firstRow[prompt] {
+                source.append(first)
+            } else {
+                firstRow[prompt] = row
+                source.append(row)
+                prefilled.append(row)
+            }
+        }
+        let promptTokens = prefilled.reduce(0) { $0 + prompts[$1].count }
         let decoder = KVCacheDecoder(
             model: self, sequences: prompts.count, capacity: capacity,
-            maxEntries: promptTokens)
+            maxEntries: max(promptTokens, prompts.count))
         let stops = settings.stopTokens ?? Set(config.eosTokenIds.map { Int32($0) })
         var chooser = TokenChooser(vocabulary: config.vocabSize, settings: settings)
         defer { chooser.deallocate() }
         var random = EngineRandom(seed: settings.seed)
 
-        // Prefill: every prompt token at once; logits after each prompt's last token.
+        // Prefill: every distinct prompt's tokens at once; logits after each one's last token.
         var tokens: [Int32] = []
         var rows: [Int32] = []
         var positions: [Int32] = []
         var lastEntries: [Int] = []
-        for (row, prompt) in prompts.enumerated() {
-            for (t, token) in prompt.enumerated() {
+        var logitRowOfSource: [Int: Int] = [:]
+        for row in prefilled {
+            for (t, token) in prompts[row].enumerated() {
                 tokens.append(token)
                 rows.append(Int32(row))
                 positions.append(Int32(t))
             }
+            logitRowOfSource[row] = lastEntries.count
             lastEntries.append(tokens.count - 1)
         }
         var active = Array(0..<prompts.count)
         var nextPosition = prompts.map(\.count)
         var logits = try decoder.forward(tokens: tokens, sequences: rows, positions: positions, logitsFor: lastEntries)
+        for row in active where source[row] != row {
+            decoder.copyPositions(from: source[row], to: row, count: prompts[row].count)
+        }
+        // The logits row of each active sequence: its prompt's after the prefill, then its own.
+        var logitRows = active.map { logitRowOfSource[source[$0]]! }
         while !active.isEmpty {
             var stillActive: [Int] = []
             tokens.removeAll(keepingCapacity: true)
             rows.removeAll(keepingCapacity: true)
             positions.removeAll(keepingCapacity: true)
             for (k, row) in active.enumerated() {
-                let (token, logProb) = chooser.choose(logits.baseAddress! + k * config.vocabSize, random: &random)
+                let (token, logProb) = chooser.choose(
+                    logits.baseAddress! + logitRows[k] * config.vocabSize, random: &random)
                 results[row].tokens.append(token)
                 results[row].logProbs.append(logProb)
                 if stops.contains(token) {
@@ -75,9 +98,9 @@ extension TransformerModel {
             }
             active = stillActive
             if active.isEmpty { break }
+            logitRows = Array(0..<active.count)
             logits = try decoder.forward(
-                tokens: tokens, sequences: rows, positions: positions,
-                logitsFor: Array(0..<active.count))
+                tokens: tokens, sequences: rows, positions: positions, logitsFor: logitRows)
         }
         return results
     }

@@ -28,6 +28,9 @@ public final class RLTrainer: SessionTrainer {
     public let ptxExamples: [TokenizedResponse]
     /// Rollouts per forward pass when scoring and taking reference log-probabilities.
     public var forwardBatch = 16
+    /// The tokens that end a rollout; nil (the default) stops at the model's end-of-sequence and end-of-turn
+    /// tokens. `tally bench rl` sets it empty, so that every response runs to `maxNewTokens` as its TRL peer's do.
+    public var samplingStopTokens: Set<Int32>?
     /// The seed of the validation pass's samples (the same responses' prompts and draws every time).
     public var evalSeed: UInt64 = 7
     public private(set) var klCoefficient: Double
@@ -136,7 +139,8 @@ public final class RLTrainer: SessionTrainer {
         var chosen = Self.shuffled(trainPrompts.count, random: &random)
         chosen = Array(chosen.prefix(settings.promptsPerIteration))
         let sampling = SamplingSettings(
-            maxNewTokens: settings.maxNewTokens, temperature: Float(settings.temperature), seed: random.next())
+            maxNewTokens: settings.maxNewTokens, temperature: Float(settings.temperature), seed: random.next(),
+            stopTokens: samplingStopTokens)
         var sampled = try sample(chosen.map { trainPrompts[$0] }, count: settings.groupSize, settings: sampling)
         for index in sampled.indices { sampled[index].prompt = chosen[sampled[index].prompt] }
         try addReferenceAndValues(&sampled)
