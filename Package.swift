@@ -32,9 +32,12 @@ let package = Package(
         ),
 
         // Modules, in the order of DESIGN.md: arrows only point down this list.
+        // TallyIO sits beneath them all: durable file writes, file errors users can act on, JSON text, JSONL lines.
+        .target(name: "TallyIO"),
         .target(
             name: "TallyEngine",
             dependencies: [
+                "TallyIO",
                 "COpenBLAS",
                 "CEngineKernels",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -45,11 +48,12 @@ let package = Package(
         .target(
             name: "TallyStore",
             dependencies: [
+                "TallyIO",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .target(name: "TallyWorld"),
+        .target(name: "TallyWorld", dependencies: ["TallyIO"]),
         .target(
             name: "TallyTrain", dependencies: ["TallyEngine", "TallyStore", "TallyWorld"], swiftSettings: fastMath),
         .target(name: "TallyArena", dependencies: ["TallyEngine", "TallyStore", "TallyWorld", "TallyTrain"]),
@@ -57,11 +61,12 @@ let package = Package(
         .executableTarget(
             name: "tally",
             dependencies: [
-                "TallyEngine", "TallyStore", "TallyWorld", "TallyTrain", "TallyArena", "TallyTUI",
+                "TallyIO", "TallyEngine", "TallyStore", "TallyWorld", "TallyTrain", "TallyArena", "TallyTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
+        .testTarget(name: "TallyIOTests", dependencies: ["TallyIO"]),
         .testTarget(name: "TallyEngineTests", dependencies: ["TallyEngine"], exclude: ["Fixtures"]),
         .testTarget(name: "TallyStoreTests", dependencies: ["TallyStore"]),
         .testTarget(name: "TallyWorldTests", dependencies: ["TallyWorld"]),

@@ -1,0 +1,5 @@
+/// TallyIO is the module beneath every other one: what they all need to read and write files the same way.
+///
+/// It owns durable, atomic file writes; file errors that name the path, what went wrong and what to do;
+/// JSON string text; and JSONL reading with `FILE:LINE` errors. It imports only Foundation and the C library.
+public enum TallyIO {}
