@@ -71,7 +71,7 @@ public struct RewardScorer {
         var start = 0
         while start < sequences.count {
             let slice = Array(sequences[start..<min(start + batchSize, sequences.count)])
-            scores += try model.rewards(try TokenBatch(scoring: slice, padToken: renderer.padToken)).map(Double.init)
+            scores += try model.rewards(try TokenBatch(packingForScoring: slice)).map(Double.init)
             start += slice.count
         }
         return scores

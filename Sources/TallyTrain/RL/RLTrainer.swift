@@ -180,18 +180,19 @@ public final class RLTrainer: SessionTrainer {
         var start = 0
         while start < items.count {
             let range = start..<min(start + forwardBatch, items.count)
-            let batch = try Array(items[range]).batch(padToken: padToken)
-            let referenceModel = try reference.forward(batch, policy: model, temperature: temperature)
+            let packed = try RolloutBatch(Array(items[range]))
+            let referenceModel = try reference.forward(
+                packed.batch, policy: model, temperature: temperature, outputs: [.languageModel, .targetsOnly])
             let logProbs = referenceModel.targetLogProbs
             for (row, index) in range.enumerated() {
-                let first = batch.responseStart(row: row, promptCount: items[index].promptTokens.count)
+                let first = packed.responseStarts[row]
                 items[index].referenceLogProbs = Array(logProbs[first..<first + items[index].responseTokens.count])
             }
             if let valueModel {
-                try valueModel.forward(batch, outputs: .scalar)
+                try valueModel.forward(packed.batch, outputs: .scalar)
                 let values = valueModel.scalarOutputs
                 for (row, index) in range.enumerated() {
-                    let first = batch.responseStart(row: row, promptCount: items[index].promptTokens.count)
+                    let first = packed.responseStarts[row]
                     items[index].values = Array(values[first..<first + items[index].responseTokens.count])
                 }
             }
@@ -306,18 +307,17 @@ public final class RLTrainer: SessionTrainer {
             pendingRoundMetrics.removeAll()
         }
         let items = indices.map { rollouts[$0] }
-        let batch = try items.batch(padToken: padToken)
-        try model.forward(batch, outputs: .languageModel, temperature: Float(settings.temperature))
+        let packed = try RolloutBatch(items)
+        let batch = packed.batch
+        try model.forward(batch, outputs: [.languageModel, .targetsOnly], temperature: Float(settings.temperature))
         let logProbs = model.targetLogProbs
         var gradients = [Float](repeating: 0, count: batch.batchSize * batch.length)
         var deviation = 0.0
         for (row, item) in items.enumerated() {
-            let first = batch.responseStart(row: row, promptCount: item.promptTokens.count)
+            let first = packed.responseStarts[row]
             let n = item.responseTokens.count
             var entropy = 0.0
-            for k in 0..<n {
-                entropy += Self.entropy(model.probabilities(row: row, position: item.promptTokens.count - 1 + k))
-            }
+            for k in 0..<n { entropy += Self.entropy(model.probabilities(row: 0, position: first + k)) }
             sums.add("policy/entropy_avg", entropy / Double(n), weight: Double(n))
             switch settings.algorithm {
             case .ppo, .grpo:
@@ -361,7 +361,7 @@ public final class RLTrainer: SessionTrainer {
         lastRatioDeviation = deviation
         try model.backward(logProbGradients: gradients, valueGradients: nil)
         if let valueModel {
-            try accumulateValues(items, batch: batch, valueModel: valueModel, normalizer: normalizer, into: &sums)
+            try accumulateValues(items, packed: packed, valueModel: valueModel, normalizer: normalizer, into: &sums)
         }
         if settings.ptxCoef > 0 && stepStart == nil {
             stepStart = stepsDone
@@ -375,14 +375,14 @@ public final class RLTrainer: SessionTrainer {
 
     /// PPO's clipped value loss on the value model, ×`vf_coef`, into the value model's gradients.
     private func accumulateValues(
-        _ items: [Rollout], batch: TokenBatch, valueModel: TransformerModel, normalizer: Double,
+        _ items: [Rollout], packed: RolloutBatch, valueModel: TransformerModel, normalizer: Double,
         into sums: inout MetricSums
     ) throws {
-        try valueModel.forward(batch, outputs: .scalar)
+        try valueModel.forward(packed.batch, outputs: .scalar)
         let values = valueModel.scalarOutputs
-        var gradients = [Float](repeating: 0, count: batch.batchSize * batch.length)
+        var gradients = [Float](repeating: 0, count: packed.batch.batchSize * packed.batch.length)
         for (row, item) in items.enumerated() {
-            let first = batch.responseStart(row: row, promptCount: item.promptTokens.count)
+            let first = packed.responseStarts[row]
             for k in 0..<item.responseTokens.count {
                 let term = ClippedLoss.value(
                     Double(values[first + k]), old: Double(item.values[k]), target: item.returns[k],
@@ -399,8 +399,7 @@ public final class RLTrainer: SessionTrainer {
     /// PPO-ptx: `ptx_coef` × the mean language-model loss on `count` demonstrations, taken in order.
     private func accumulatePretrainingMix(count: Int, step: Int, into sums: inout MetricSums) throws {
         let examples = (0..<count).map { ptxExamples[(step * count + $0) % ptxExamples.count] }
-        let batch = try TokenBatch(
-            sequences: examples.map(\.tokens), promptLengths: examples.map(\.promptCount), padToken: padToken)
+        let batch = try TokenBatch(packing: examples.map(\.tokens), promptLengths: examples.map(\.promptCount))
         let loss = try model.trainLanguageModel(batch, lossScale: Float(settings.ptxCoef))
         sums.add("loss/ptx", Double(loss))
     }

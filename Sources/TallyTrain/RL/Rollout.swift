@@ -37,16 +37,20 @@ public struct Rollout: Sendable {
     var sequence: [Int32] { promptTokens + responseTokens }
 }
 
-extension Array where Element == Rollout {
-    /// Rows prompt + response, right-padded with `padToken`; targets on the response tokens only. Response token
-    /// k of row r is at flat index ``responseStart(row:in:)`` + k.
-    func batch(padToken: Int32) throws -> TokenBatch {
-        try TokenBatch(sequences: map(\.sequence), promptLengths: map(\.promptTokens.count), padToken: padToken)
-    }
-}
+/// Rollouts packed end to end for one forward pass, without padding (``TokenBatch/init(packing:promptLengths:)``),
+/// and where each rollout's response sits in the pass's per-position outputs.
+struct RolloutBatch {
+    let batch: TokenBatch
+    /// The flat index of each rollout's first response token's log-probability, which is also the position of
+    /// the state that token is chosen in (where the value model reads its value); token k is at that index + k.
+    let responseStarts: [Int]
 
-extension TokenBatch {
-    /// The flat index of row `row`'s first response token's log-probability, for a batch made by
-    /// `[Rollout].batch(padToken:)`.
-    func responseStart(row: Int, promptCount: Int) -> Int { row * length + promptCount - 1 }
+    init(_ items: [Rollout]) throws {
+        batch = try TokenBatch(packing: items.map(\.sequence), promptLengths: items.map(\.promptTokens.count))
+        var sequenceStart = 0
+        responseStarts = items.map { item in
+            defer { sequenceStart += item.promptTokens.count + item.responseTokens.count - 1 }
+            return sequenceStart + item.promptTokens.count - 1
+        }
+    }
 }
