@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TallyIO
 import Testing
 
 @testable import TallyStore
@@ -200,12 +201,12 @@ import Testing
 
     @Test func lineReaderHandlesChunkBoundariesAndCRLF() throws {
         let temp = try TemporaryFolder()
-        let long = String(repeating: "x", count: JSONLReader.chunkSize + 17)
+        let long = String(repeating: "x", count: JSONLinesReader.chunkSize + 17)
         let file = temp.url.appendingPathComponent("lines.txt")
         try Data("first\r\n\(long)\n\n  \nlast".utf8).write(to: file)
         var lines: [(Int, Int)] = []
-        try JSONLReader(url: file).forEachBlock { firstLine, block in
-            try JSONLReader.forEachLine(in: block, firstLine: firstLine) { number, bytes in
+        try JSONLinesReader(url: file).forEachBlock { firstLine, block in
+            try JSONLinesReader.forEachLine(in: block, firstLine: firstLine) { number, bytes in
                 lines.append((number, bytes.count))
             }
         }
