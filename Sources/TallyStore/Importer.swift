@@ -335,7 +335,7 @@ struct ImportWriter {
         return (id, false)
     }
 
-    /// The id of `text` as an imported (model-origin, no checkpoint) response to `promptID`, inserting
+    /// The id of `content` as an imported (model-origin, no checkpoint) response to `promptID`, inserting
     /// it when new. Responses to a prompt this import created are only looked up in memory.
     private mutating func response(
         _ content: ResponseContent, digest: ContentHash.Digest, promptID: Int64, promptIsNew: Bool,

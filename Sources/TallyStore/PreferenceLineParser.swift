@@ -64,9 +64,10 @@ enum PreferenceLineParser {
         return try pairFromConversations(chosenTurns, rejectedTurns, format: "trl-implicit")
     }
 
-    /// Two conversations that part ways somewhere after a shared opening, as TRL's `extract_prompt` splits
-    /// them: the prompt is the turns both share, up to the last user turn among them, and each side's
-    /// remaining turns (the last answer, mostly, but sometimes several turns) are its response.
+    /// Two conversations that part ways somewhere after a shared opening. The prompt is the turns both share,
+    /// up to the last user turn among them (so that it ends where the model answers; TRL's `extract_prompt`
+    /// takes every shared turn), and each side's remaining turns are its response: the last answer, mostly,
+    /// but several turns when the two part ways earlier (a ``ResponseContent/turns(_:)``).
     static func pairFromConversations(_ chosen: [Message], _ rejected: [Message], format: String) throws
         -> ImportRecord
     {
