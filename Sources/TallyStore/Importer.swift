@@ -56,7 +56,8 @@ public struct CheckedImport: Sendable {
     ///   - displayName: how to name the file in errors (defaults to its path as given).
     ///   - progress: hears bytes read so far and the file's size, once per block of a few MiB.
     /// - Throws: the first ``LineError`` unless `options.skipBadLines`, or one about the whole file (line 0)
-    ///   when it is unreadable or compressed; ``StoreError`` when it has no line to import.
+    ///   when it is unreadable, compressed or without a line to import; ``StoreError`` when a pipe cannot be
+    ///   copied.
     public static func check(
         _ url: URL, displayName: String? = nil, options: ImportOptions, progress: ((Int64, Int64) -> Void)? = nil
     ) throws -> CheckedImport {

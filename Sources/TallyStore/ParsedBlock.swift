@@ -71,7 +71,9 @@ struct ParsedBlock {
     }
 
     /// The error for a file without a single line to import.
-    static func emptyFile(_ name: String) -> StoreError {
-        StoreError.invalid("\(name): the file has no lines to import")
+    static func emptyFile(_ name: String) -> LineError {
+        LineError(
+            file: name, line: 0, message: "has no lines to import",
+            advice: "check that it is the file you meant (blank lines are skipped)")
     }
 }

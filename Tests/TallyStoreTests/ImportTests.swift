@@ -137,6 +137,28 @@ import Testing
         #expect(try problem(#"{"prompt": "Q", "split": "dev"}"#, .prompts)?.contains("split") == true)
     }
 
+    @Test func aFolderAMissingOrAnEmptyFileIsNamedWithWhatToDo() throws {
+        let temp = try TemporaryFolder()
+        let folder = #expect(throws: LineError.self) {
+            try CheckedImport.check(temp.url, displayName: "data", options: ImportOptions(kind: .prefs))
+        }
+        #expect(folder?.description == "data: is a folder, not a file — give the path of a .jsonl file")
+        let missing = #expect(throws: LineError.self) {
+            try CheckedImport.check(
+                temp.url.appendingPathComponent("nope.jsonl"), displayName: "nope.jsonl",
+                options: ImportOptions(kind: .prefs))
+        }
+        #expect(missing?.description == "nope.jsonl: does not exist — check the path")
+        let blank = try temp.file("blank.jsonl", ["", "  "])
+        let empty = #expect(throws: LineError.self) {
+            try CheckedImport.check(blank, displayName: "blank.jsonl", options: ImportOptions(kind: .prefs))
+        }
+        #expect(
+            empty?.description
+                == "blank.jsonl: has no lines to import — check that it is the file you meant (blank lines are skipped)"
+        )
+    }
+
     @Test func invalidUTF8IsALineError() throws {
         let temp = try TemporaryFolder()
         let file = temp.url.appendingPathComponent("bad.jsonl")
