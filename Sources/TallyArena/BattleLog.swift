@@ -54,7 +54,7 @@ public enum BattleLog {
 
     /// The reader throws only line errors; anything else is named for the file as a whole.
     private static func lineError(_ error: Error, file: String) -> BattleLogError {
-        (error as? LineError) ?? LineError(file: file, line: 0, message: "cannot be read (\(error))")
+        (error as? LineError) ?? LineError(file: file, line: 0, message: "could not be read")
     }
 
     /// One battle as a line of JSON (without the newline), fields in the order `model_a`, `model_b`,

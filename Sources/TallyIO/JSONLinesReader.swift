@@ -128,9 +128,10 @@ public struct JSONLinesReader: Sendable {
             do {
                 chunk = try handle.read(upToCount: Self.chunkSize) ?? Data()
             } catch {
+                // Foundation's text for this names no cause a user can act on ("error 256").
                 throw LineError(
-                    file: name, line: 0, message: "cannot be read (\((error as NSError).localizedDescription))",
-                    advice: "check the file and its disk")
+                    file: name, line: 0, message: "could not be read to the end",
+                    advice: "check the file and its disk, then try again")
             }
             if chunk.isEmpty { break }
             let isFirst = bytesRead == 0
