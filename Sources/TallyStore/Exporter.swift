@@ -109,13 +109,14 @@ extension TallyDatabase {
     {
         try read { db in
             let pairs = try Self.preferencePairs(db, options)
-            let cache = try ExportCache(db: db, promptIDs: pairs.map(\.promptID))
+            let cache = try ExportCache(
+                db: db, promptIDs: pairs.map(\.promptID), responseIDs: pairs.flatMap { [$0.chosenID, $0.rejectedID] })
             let writer = try JSONLWriter(url: url)
             do {
                 for pair in pairs {
                     let prompt = try cache.prompt(pair.promptID)
-                    let chosen = try cache.responseText(pair.chosenID)
-                    let rejected = try cache.responseText(pair.rejectedID)
+                    let chosen = try cache.response(pair.chosenID)
+                    let rejected = try cache.response(pair.rejectedID)
                     try writer.writeLine([
                         ("prompt", cache.promptJSON(prompt)),
                         ("chosen", cache.completionJSON(chosen)),
@@ -152,7 +153,7 @@ extension TallyDatabase {
                     switch form {
                     case .promptCompletion:
                         try writer.writeLine([
-                            ("prompt", cache.promptJSON(prompt)), ("completion", cache.completionJSON(text)),
+                            ("prompt", cache.promptJSON(prompt)), ("completion", cache.completionJSON(.text(text))),
                         ])
                     case .messages:
                         let turns = prompt.content.asMessages + [Message(role: "assistant", content: text)]
@@ -252,21 +253,29 @@ extension TallyDatabase {
     }
 }
 
-/// Prompts and response texts an export needs, and the one shape (standard or conversational) that
-/// every line of a file must share so that `datasets` can load it.
+/// Prompts and responses an export needs, and the one shape (standard or conversational) that every line
+/// of a file must share so that `datasets` can load it.
 struct ExportCache {
     let db: Database
     private var prompts: [Int64: Prompt] = [:]
-    /// True when every exported prompt is a single text: the standard (string) format.
+    private var responses: [Int64: ResponseContent] = [:]
+    /// True when every exported prompt is a single text and every exported response a single answer: the
+    /// standard (string) format. A response of several turns needs the conversational format, where it is
+    /// written turn for turn.
     let standard: Bool
 
-    init(db: Database, promptIDs: [Int64]) throws {
+    init(db: Database, promptIDs: [Int64], responseIDs: [Int64] = []) throws {
         self.db = db
         var allText = true
         for id in Set(promptIDs) {
             let prompt = try PromptStore.fetch(db, id: id)
             prompts[id] = prompt
             if !prompt.content.isText { allText = false }
+        }
+        for id in Set(responseIDs) {
+            let response = try TallyDatabase.responseContent(db, id: id)
+            responses[id] = response
+            if !response.isText { allText = false }
         }
         standard = allText
     }
@@ -276,12 +285,10 @@ struct ExportCache {
         return prompt
     }
 
-    func responseText(_ id: Int64) throws -> String {
-        guard
-            let text = try String.fetchOne(
-                db.cachedStatement(sql: "SELECT text FROM response WHERE id = ?"), arguments: [id])
-        else { throw StoreError.notFound("response \(id)") }
-        return text
+    /// A response given in `responseIDs`.
+    func response(_ id: Int64) throws -> ResponseContent {
+        guard let response = responses[id] else { throw StoreError.notFound("response \(id)") }
+        return response
     }
 
     func promptJSON(_ prompt: Prompt) -> JSONValue {
@@ -289,8 +296,8 @@ struct ExportCache {
         return .messages(prompt.content.asMessages)
     }
 
-    func completionJSON(_ text: String) -> JSONValue {
-        standard ? .string(text) : .messages([Message(role: "assistant", content: text)])
+    func completionJSON(_ response: ResponseContent) -> JSONValue {
+        standard ? .string(response.text) : .messages(response.asMessages)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TallyIO
 
 /// What an import file holds.
 public enum ImportKind: String, CaseIterable, Sendable {
@@ -23,14 +24,9 @@ public enum PreferenceFormat: String, CaseIterable, Sendable {
 /// One parsed, valid line of an import file.
 enum ImportRecord {
     case prompt(PromptContent, split: Split?)
-    case pair(prompt: PromptContent, chosen: String, rejected: String, format: String)
+    /// A preference pair. `format` names the line's format (`hh`, `trl-standard`, …) for the summary.
+    case pair(prompt: PromptContent, chosen: ResponseContent, rejected: ResponseContent, format: String)
     case candidates(prompt: PromptContent, responses: [String], split: Split?)
-}
-
-/// What is wrong with a line, before the file name and line number are attached.
-struct LineProblem: Error {
-    let message: String
-    init(_ message: String) { self.message = message }
 }
 
 /// Turns one line of an import file into an ``ImportRecord``.
@@ -41,19 +37,11 @@ enum ImportLineParser {
     static func parse(_ line: UnsafeBufferPointer<UInt8>, kind: ImportKind, format: PreferenceFormat) throws
         -> ImportRecord
     {
-        guard let text = String(validating: line, as: UTF8.self) else {
-            throw LineProblem("the line is not valid UTF-8; re-save the file as UTF-8")
-        }
         let first = line.first(where: { $0 != 0x20 && $0 != 0x09 })
         if kind == .prompts && first != UInt8(ascii: "{") && first != UInt8(ascii: "\"") {
-            return .prompt(.text(text), split: nil)
+            return .prompt(.text(try JSONLinesReader.text(of: line)), split: nil)
         }
-        let value: JSONNode
-        do {
-            value = try JSONParser.parse(line)
-        } catch let failure as JSONParser.Failure {
-            throw LineProblem("not valid JSON (\(failure.description))")
-        }
+        let value = try JSONLinesReader.value(in: line)
         if kind == .prompts, case .string(let string) = value {
             return .prompt(.text(string), split: nil)
         }

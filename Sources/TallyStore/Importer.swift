@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TallyIO
 
 /// How to import a file.
 public struct ImportOptions: Sendable {
@@ -54,15 +55,17 @@ public struct CheckedImport: Sendable {
     /// - Parameters:
     ///   - displayName: how to name the file in errors (defaults to its path as given).
     ///   - progress: hears bytes read so far and the file's size, once per block of a few MiB.
-    /// - Throws: the first ``LineError`` unless `options.skipBadLines`; ``StoreError`` when unreadable or
-    ///   without a line to import.
+    /// - Throws: the first ``LineError`` unless `options.skipBadLines`, or one about the whole file (line 0)
+    ///   when it is unreadable, compressed or without a line to import; ``StoreError`` when a pipe cannot be
+    ///   copied.
     public static func check(
         _ url: URL, displayName: String? = nil, options: ImportOptions, progress: ((Int64, Int64) -> Void)? = nil
     ) throws -> CheckedImport {
         let name = displayName ?? url.relativePath
         let temporaryCopy = try TemporaryCopy(ofNonRegular: url, name: name)
         var lineCount = 0
-        try JSONLReader(url: temporaryCopy?.url ?? url).forEachBlock(progress: progress) { firstLine, block in
+        let reader = JSONLinesReader(url: temporaryCopy?.url ?? url, name: name)
+        try reader.forEachBlock(progress: progress) { firstLine, block in
             let parsed = ParsedBlock(block, firstLine: firstLine, name: name, options: options, keepRecords: false)
             lineCount += parsed.lineCount
             if let bad = parsed.badLineEndingImport(options) { throw bad }
@@ -93,12 +96,16 @@ public struct ImportSummary: Codable, Hashable, Sendable {
     public var tasksAdded = 0
     /// Lines per detected format (`trl-standard`, `trl-conversational`, `trl-implicit`, `hh`).
     public var formats: [String: Int] = [:]
+    /// Preference lines whose two conversations part ways before their last answer: the turns they share
+    /// are the prompt and each side's remaining turns its response (see ``ResponseContent``).
+    public var pairsOfSeveralTurns = 0
 
     /// Counts a parsed block's lines, bad lines and formats.
     mutating func count(_ block: ParsedBlock) {
         linesRead += block.lineCount
         badLines += block.badLines.map(\.description)
         formats.merge(block.formats, uniquingKeysWith: +)
+        pairsOfSeveralTurns += block.pairsOfSeveralTurns
     }
 
     /// A short human-readable report.
@@ -116,6 +123,11 @@ public struct ImportSummary: Codable, Hashable, Sendable {
                 "  formats: "
                     + formats.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
                     .joined(separator: ", "))
+        }
+        if pairsOfSeveralTurns > 0 {
+            lines.append(
+                "  \(pairsOfSeveralTurns) pairs part ways before their last answer: the shared turns are the prompt, "
+                    + "each response keeps its remaining turns")
         }
         if tasksAdded > 0 { lines.append("  labeling tasks queued: \(tasksAdded)") }
         if !badLines.isEmpty {
@@ -182,7 +194,7 @@ struct PreparedRecord {
             responseDigests = []
         case .pair(let content, let chosen, let rejected, _):
             promptHash = ContentHash.promptHash(content)
-            responseDigests = [ContentHash.digest(chosen), ContentHash.digest(rejected)]
+            responseDigests = [ContentHash.digest(chosen.text), ContentHash.digest(rejected.text)]
         case .candidates(let content, let texts, _):
             promptHash = ContentHash.promptHash(content)
             responseDigests = texts.map(ContentHash.digest)
@@ -209,6 +221,8 @@ struct ImportWriter {
     private struct ResponseKey: Hashable {
         let promptID: Int64
         let digest: ContentHash.Digest
+        /// A response of several turns is not the same response as a single answer of the same text.
+        let messages: String?
     }
 
     init(db: Database, source: String, overlap: Int, expectedRecords: Int = 0) throws {
@@ -222,7 +236,7 @@ struct ImportWriter {
         responseIDs.reserveCapacity(2 * expectedRecords)
         insertPrompt = try RawInsert(db, sql: PromptStore.insertIfNewSQL)
         responses = try BatchInsert(
-            db, into: "response (id, promptId, text, textHash, origin, source, createdAt)", columnCount: 7)
+            db, into: "response (id, promptId, text, messages, textHash, origin, source, createdAt)", columnCount: 8)
         comparisons = try BatchInsert(
             db, into: "comparison (id, promptId, responseAId, responseBId, outcome, source, createdAt)",
             columnCount: 7)
@@ -278,7 +292,7 @@ struct ImportWriter {
             var responseIDs: [Int64] = []
             for (text, digest) in zip(texts, digests) {
                 let id = try response(
-                    text, digest: digest, promptID: promptID, promptIsNew: promptIsNew, summary: &summary
+                    .text(text), digest: digest, promptID: promptID, promptIsNew: promptIsNew, summary: &summary
                 ).id
                 if !responseIDs.contains(id) { responseIDs.append(id) }
             }
@@ -322,12 +336,15 @@ struct ImportWriter {
         return (id, false)
     }
 
-    /// The id of `text` as an imported (model-origin, no checkpoint) response to `promptID`, inserting
+    /// The id of `content` as an imported (model-origin, no checkpoint) response to `promptID`, inserting
     /// it when new. Responses to a prompt this import created are only looked up in memory.
     private mutating func response(
-        _ text: String, digest: ContentHash.Digest, promptID: Int64, promptIsNew: Bool, summary: inout ImportSummary
+        _ content: ResponseContent, digest: ContentHash.Digest, promptID: Int64, promptIsNew: Bool,
+        summary: inout ImportSummary
     ) throws -> (id: Int64, isNew: Bool) {
-        let key = ResponseKey(promptID: promptID, digest: digest)
+        let text = content.text
+        let messages = content.messagesColumn
+        let key = ResponseKey(promptID: promptID, digest: digest, messages: messages)
         if let id = responseIDs[key] {
             summary.responsesMerged += 1
             return (id, false)
@@ -335,8 +352,10 @@ struct ImportWriter {
         if !promptIsNew,
             let id = try Int64.fetchOne(
                 db.cachedStatement(
-                    sql: "SELECT id FROM response WHERE promptId = ? AND textHash = ? AND text = ? LIMIT 1"),
-                arguments: [promptID, key.digest.prefix, text])
+                    sql: """
+                        SELECT id FROM response WHERE promptId = ? AND textHash = ? AND text = ? AND messages IS ?
+                        LIMIT 1
+                        """), arguments: [promptID, key.digest.prefix, text, messages])
         {
             responseIDs[key] = id
             summary.responsesMerged += 1
@@ -345,8 +364,8 @@ struct ImportWriter {
         lastResponseID += 1
         let id = lastResponseID
         try responses.append(
-            .integer(id), .integer(promptID), .text(text), .integer(key.digest.prefix), .text("model"), .text(source),
-            .real(now))
+            .integer(id), .integer(promptID), .text(text), messages.map { .text($0) } ?? .null,
+            .integer(key.digest.prefix), .text("model"), .text(source), .real(now))
         responseIDs[key] = id
         summary.responsesAdded += 1
         return (id, true)

@@ -1,4 +1,5 @@
 import Foundation
+import TallyIO
 
 /// Writes JSON Lines with keys in a fixed order, atomically: a temporary file in the same folder,
 /// fsynced, then renamed over `url`, so a reader never sees half a file.
@@ -52,7 +53,7 @@ final class JSONLWriter {
     }
 }
 
-/// A JSON value with ordered object members, written compactly.
+/// A JSON value with ordered object members, written compactly (strings by ``JSONString``'s rule).
 indirect enum JSONValue {
     case string(String)
     case number(Double)
@@ -68,7 +69,7 @@ indirect enum JSONValue {
 
     func append(to out: inout [UInt8]) {
         switch self {
-        case .string(let text): Self.appendString(text, to: &out)
+        case .string(let text): JSONString.append(text, to: &out)
         case .number(let value): out.append(contentsOf: Array(String(value).utf8))
         case .integer(let value): out.append(contentsOf: Array(String(value).utf8))
         case .bool(let value): out.append(contentsOf: Array((value ? "true" : "false").utf8))
@@ -84,32 +85,11 @@ indirect enum JSONValue {
             out.append(UInt8(ascii: "{"))
             for (index, member) in members.enumerated() {
                 if index > 0 { out.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: " ")]) }
-                Self.appendString(member.0, to: &out)
+                JSONString.append(member.0, to: &out)
                 out.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
                 member.1.append(to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
-    }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    private static func appendString(_ text: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                out.append(contentsOf: Array("\\u00".utf8))
-                out.append(hexDigits[Int(byte >> 4)])
-                out.append(hexDigits[Int(byte & 0x0f)])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TallyIO
 
 /// What parsing one block of an import file's lines gave: its records (hashes computed) in file order, its
 /// bad lines, and how many lines it held.
@@ -7,6 +8,9 @@ struct ParsedBlock {
     var badLines: [LineError] = []
     /// Preference lines per detected format.
     var formats: [String: Int] = [:]
+    /// Preference lines whose conversations part ways before their last answer, so that a response holds
+    /// several turns.
+    var pairsOfSeveralTurns = 0
     /// Non-blank lines read.
     var lineCount = 0
 
@@ -20,7 +24,7 @@ struct ParsedBlock {
         keepRecords: Bool = true
     ) {
         let workers = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
-        let pieces = JSONLReader.split(block, into: workers)
+        let pieces = JSONLinesReader.split(block, into: workers)
         var results = [ParsedBlock](repeating: ParsedBlock(), count: pieces.count)
         results.withUnsafeMutableBufferPointer { slots in
             DispatchQueue.concurrentPerform(iterations: pieces.count) { piece in
@@ -36,14 +40,17 @@ struct ParsedBlock {
     private init(
         piece: UnsafeBufferPointer<UInt8>, firstLine: Int, name: String, options: ImportOptions, keepRecords: Bool
     ) {
-        try? JSONLReader.forEachLine(in: piece, firstLine: firstLine) { number, line in
+        try? JSONLinesReader.forEachLine(in: piece, firstLine: firstLine) { number, line in
             lineCount += 1
             do {
                 let record = try ImportLineParser.parse(line, kind: options.kind, format: options.preferenceFormat)
-                if case .pair(_, _, _, let format) = record { formats[format, default: 0] += 1 }
+                if case .pair(_, let chosen, let rejected, let format) = record {
+                    formats[format, default: 0] += 1
+                    if !chosen.isText || !rejected.isText { pairsOfSeveralTurns += 1 }
+                }
                 if keepRecords { records.append(PreparedRecord(record)) }
             } catch let problem as LineProblem {
-                badLines.append(LineError(file: name, line: number, message: problem.message))
+                badLines.append(LineError(file: name, line: number, problem))
                 if !options.skipBadLines { throw problem }
             }
         }
@@ -55,6 +62,7 @@ struct ParsedBlock {
         records += later.records
         badLines += later.badLines
         formats.merge(later.formats, uniquingKeysWith: +)
+        pairsOfSeveralTurns += later.pairsOfSeveralTurns
     }
 
     /// The bad line that ends the import: the block's first, unless bad lines are skipped.
@@ -63,7 +71,9 @@ struct ParsedBlock {
     }
 
     /// The error for a file without a single line to import.
-    static func emptyFile(_ name: String) -> StoreError {
-        StoreError.invalid("\(name): the file has no lines to import")
+    static func emptyFile(_ name: String) -> LineError {
+        LineError(
+            file: name, line: 0, message: "has no lines to import",
+            advice: "check that it is the file you meant (blank lines are skipped)")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TallyIO
 
 /// An import file's blocks of lines, parsed on a thread of their own a few blocks ahead of the one
 /// consuming them, so that parsing the next block overlaps with writing this one.
@@ -22,10 +23,11 @@ final class ParsedBlockStream: @unchecked Sendable {
     private let exited = DispatchSemaphore(value: 0)
 
     /// Opens `url` and starts parsing it.
-    /// - Throws: ``StoreError`` when the file cannot be opened.
+    /// - Throws: ``LineError`` when the file cannot be opened.
     init(url: URL, name: String, options: ImportOptions) throws {
-        guard FileManager.default.isReadableFile(atPath: url.path) else { throw JSONLReader.unreadable(url) }
-        let work = Work(url: url, name: name, options: options)
+        let reader = JSONLinesReader(url: url, name: name)
+        guard FileManager.default.isReadableFile(atPath: url.path) else { throw reader.unreadable() }
+        let work = Work(reader: reader, options: options)
         let thread = Thread { [self] in
             defer { exited.signal() }
             produce(work)
@@ -36,8 +38,7 @@ final class ParsedBlockStream: @unchecked Sendable {
 
     /// What the parsing thread needs, handed over once.
     private struct Work: Sendable {
-        let url: URL
-        let name: String
+        let reader: JSONLinesReader
         let options: ImportOptions
     }
 
@@ -51,11 +52,10 @@ final class ParsedBlockStream: @unchecked Sendable {
         var bytesRead: Int64 = 0
         var fileSize: Int64 = 0
         do {
-            let reader = JSONLReader(url: work.url)
-            try reader.forEachBlock(progress: {
+            try work.reader.forEachBlock(progress: {
                 bytesRead = $0; fileSize = $1
             }) { firstLine, bytes in
-                let block = ParsedBlock(bytes, firstLine: firstLine, name: work.name, options: work.options)
+                let block = ParsedBlock(bytes, firstLine: firstLine, name: work.reader.name, options: work.options)
                 guard enqueue((block, bytesRead, fileSize)) else { throw Stop() }
                 // The consumer stops at a bad line unless bad lines are skipped: no need to read further.
                 if block.badLineEndingImport(work.options) != nil { throw Stop() }

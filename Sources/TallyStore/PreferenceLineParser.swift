@@ -1,4 +1,5 @@
 import Foundation
+import TallyIO
 
 /// Parses one preference pair in TRL's or Anthropic HH-RLHF's format.
 enum PreferenceLineParser {
@@ -28,15 +29,17 @@ enum PreferenceLineParser {
         return (text.hasPrefix("\n\nHuman:") || text.hasPrefix("Human:")) && text.contains("\n\nAssistant:")
     }
 
-    /// A completion: a string, or a list holding one assistant message.
-    private static func completion(_ value: JSONNode, field: String) throws -> String {
-        if let text = value.stringValue { return text }
+    /// A completion: a string, or a list of messages that starts and ends with an assistant turn (one
+    /// assistant message, mostly).
+    private static func completion(_ value: JSONNode, field: String) throws -> ResponseContent {
+        if let text = value.stringValue { return .text(text) }
         if let list = value.arrayValue {
             let turns = try ImportLineParser.messages(list, field: field)
-            guard turns.count == 1, turns[0].role == "assistant" else {
-                throw LineProblem("\"\(field)\" must hold exactly one assistant message after the prompt")
+            guard turns.first?.role == "assistant", turns.last?.role == "assistant" else {
+                throw LineProblem(
+                    "\"\(field)\" must start and end with an assistant message, the answer to the prompt")
             }
-            return turns[0].content
+            return ResponseContent.turns(turns).canonical
         }
         throw LineProblem("\"\(field)\" must be a string or a list of messages")
     }
@@ -50,7 +53,8 @@ enum PreferenceLineParser {
                     "no \"prompt\" and \"chosen\"/\"rejected\" share no leading text to use as the prompt")
             }
             return .pair(
-                prompt: .text(split.prompt), chosen: split.chosen, rejected: split.rejected, format: "trl-implicit")
+                prompt: .text(split.prompt), chosen: .text(split.chosen), rejected: .text(split.rejected),
+                format: "trl-implicit")
         }
         guard let chosenList = chosen.arrayValue, let rejectedList = rejected.arrayValue else {
             throw LineProblem("\"chosen\" and \"rejected\" must both be strings or both be message lists")
@@ -60,25 +64,38 @@ enum PreferenceLineParser {
         return try pairFromConversations(chosenTurns, rejectedTurns, format: "trl-implicit")
     }
 
-    /// Two conversations that share every turn but the last, which is the assistant's answer.
+    /// Two conversations that part ways somewhere after a shared opening. The prompt is the turns both share,
+    /// up to the last user turn among them (so that it ends where the model answers; TRL's `extract_prompt`
+    /// takes every shared turn), and each side's remaining turns are its response: the last answer, mostly,
+    /// but several turns when the two part ways earlier (a ``ResponseContent/turns(_:)``).
     static func pairFromConversations(_ chosen: [Message], _ rejected: [Message], format: String) throws
         -> ImportRecord
     {
-        guard let chosenLast = chosen.last, chosenLast.role == "assistant" else {
+        guard chosen.last?.role == "assistant" else {
             throw LineProblem("\"chosen\" must end with an assistant turn")
         }
-        guard let rejectedLast = rejected.last, rejectedLast.role == "assistant" else {
+        guard rejected.last?.role == "assistant" else {
             throw LineProblem("\"rejected\" must end with an assistant turn")
         }
-        let prompt = Array(chosen.dropLast())
-        guard prompt == Array(rejected.dropLast()) else {
-            throw LineProblem(
-                "\"chosen\" and \"rejected\" differ before their last assistant turn, so they share no prompt")
+        var shared = 0  // each side keeps at least its last turn
+        while shared < chosen.count - 1, shared < rejected.count - 1, chosen[shared] == rejected[shared] {
+            shared += 1
         }
-        guard !prompt.isEmpty else { throw LineProblem("the conversation has no turns before the answer") }
+        guard let lastUserTurn = chosen[..<shared].lastIndex(where: { $0.role == "user" }) else {
+            throw LineProblem(
+                "\"chosen\" and \"rejected\" do not begin with the same user turn, so they share no prompt",
+                advice: "both must continue the same conversation")
+        }
+        let answersStart = lastUserTurn + 1
+        guard chosen[answersStart].role == "assistant", rejected[answersStart].role == "assistant" else {
+            throw LineProblem(
+                "\"chosen\" and \"rejected\" part ways at a user turn (turn \(answersStart + 1)), so there is no "
+                    + "answer to compare", advice: "both must continue the same conversation with an assistant turn")
+        }
         return .pair(
-            prompt: PromptContent.messages(prompt).canonical, chosen: chosenLast.content,
-            rejected: rejectedLast.content, format: format)
+            prompt: PromptContent.messages(Array(chosen[..<answersStart])).canonical,
+            chosen: ResponseContent.turns(Array(chosen[answersStart...])).canonical,
+            rejected: ResponseContent.turns(Array(rejected[answersStart...])).canonical, format: format)
     }
 
     /// Splits two strings at the end of their common prefix; a space just before the split goes with

@@ -9,6 +9,7 @@ enum Schema {
     static let migrationIdentifiers = [
         "v1-core", "v2-queues", "v3-pretrain-runs", "v4-draft-edit-distance",
         "v5-bulk-table-checks", "v6-training-run-parents", "v7-arena-battles", "v8-arena-votes",
+        "v9-response-turns",
     ]
 
     static var migrator: DatabaseMigrator {
@@ -21,6 +22,7 @@ enum Schema {
         migrator.registerMigration("v6-training-run-parents", migrate: addTrainingRunParents)
         migrator.registerMigration("v7-arena-battles", migrate: createArenaBattles)
         migrator.registerMigration("v8-arena-votes", migrate: queueArenaBattlesForPeople)
+        migrator.registerMigration("v9-response-turns", migrate: addResponseTurns)
         return migrator
     }
 
@@ -483,5 +485,11 @@ enum Schema {
                 CREATE INDEX arenaBattle_labeler ON arenaBattle(labelerId);
                 CREATE INDEX arenaBattle_waiting ON arenaBattle(id) WHERE outcome IS NULL;
                 """)
+    }
+
+    /// A response may hold several turns (see `ResponseContent`): `messages` is their JSON list
+    /// (`[{"content", "role"}…]`), NULL for a single answer, which `text` alone holds.
+    private static func addResponseTurns(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE response ADD COLUMN messages TEXT")
     }
 }

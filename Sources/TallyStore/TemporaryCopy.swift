@@ -6,12 +6,13 @@ final class TemporaryCopy: Sendable {
     /// The copy.
     let url: URL
 
-    /// Copies `source` into the temporary folder when it is not a regular file; nil when it is one (or
-    /// cannot be examined, which reading it will then report).
+    /// Copies `source` into the temporary folder when it is neither a regular file nor a folder; nil when it
+    /// is one (or cannot be examined), which reading it will then report.
     /// - Throws: ``StoreError`` when it cannot be read or copied (`name` names it in the message).
     init?(ofNonRegular source: URL, name: String) throws {
         var status = stat()
-        guard stat(source.path, &status) == 0, status.st_mode & S_IFMT != S_IFREG else { return nil }
+        guard stat(source.path, &status) == 0, status.st_mode & S_IFMT != S_IFREG, status.st_mode & S_IFMT != S_IFDIR
+        else { return nil }
         url = FileManager.default.temporaryDirectory.appendingPathComponent("tally-import-\(UUID().uuidString).jsonl")
         guard let input = FileHandle(forReadingAtPath: source.path),
             FileManager.default.createFile(atPath: url.path, contents: nil),

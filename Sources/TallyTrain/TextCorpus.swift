@@ -1,5 +1,6 @@
 import Foundation
 import TallyEngine
+import TallyIO
 import TallyStore
 
 /// A pretraining corpus: documents read from a UTF-8 text file (the whole file is one stream; documents inside
@@ -39,35 +40,18 @@ public struct TextCorpus: Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw TrainingError("\(name): is not valid UTF-8 text; convert it to UTF-8 first")
         }
-        let documents = url.pathExtension.lowercased() == "jsonl" ? try jsonDocuments(text, name: name) : [text]
+        let documents = url.pathExtension.lowercased() == "jsonl" ? try jsonDocuments(data, name: name) : [text]
         guard documents.contains(where: { !$0.isEmpty }) else {
             throw TrainingError("\(name): holds no text to train on")
         }
         return TextCorpus(documents: documents, sha256: CheckpointManifest.sha256Hex(data), displayName: name)
     }
 
-    private static func jsonDocuments(_ text: String, name: String) throws -> [String] {
+    private static func jsonDocuments(_ data: Data, name: String) throws -> [String] {
         var documents: [String] = []
-        var lineNumber = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            lineNumber += 1
-            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-            if trimmed.isEmpty { continue }
-            let object: Any
-            do {
-                object = try JSONSerialization.jsonObject(with: Data(trimmed.utf8))
-            } catch {
-                throw LineError(file: name, line: lineNumber, message: "not valid JSON")
-            }
-            guard let fields = object as? [String: Any] else {
-                throw LineError(file: name, line: lineNumber, message: "expected a JSON object {\"text\": ...}")
-            }
-            guard let value = fields["text"] else {
-                throw LineError(file: name, line: lineNumber, message: "\"text\" is missing")
-            }
-            guard let document = value as? String else {
-                throw LineError(file: name, line: lineNumber, message: "\"text\" is not a string")
-            }
+        try JSONLinesReader.forEachObject(in: [UInt8](data), name: name) { _, object in
+            guard let value = object["text"] else { throw LineProblem("\"text\" is missing") }
+            guard let document = value.stringValue else { throw LineProblem("\"text\" is not a string") }
             documents.append(document)
         }
         return documents

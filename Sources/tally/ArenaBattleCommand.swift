@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TallyArena
 import TallyEngine
+import TallyIO
 import TallyStore
 import TallyTrain
 
@@ -184,23 +185,20 @@ struct ArenaBattleCommand: ParsableCommand {
             return prompts
         }
         let url = URL(fileURLWithPath: text)
-        guard let data = FileManager.default.contents(atPath: url.path) else {
+        guard FileManager.default.isReadableFile(atPath: url.path) else {
             throw CommandError("\(text): cannot read the file; --prompts is eval, test or a file of prompts")
         }
         // Every line is checked before any prompt is added, so a bad line adds nothing.
         var contents: [String] = []
-        for (index, line) in String(decoding: data, as: UTF8.self).split(
-            separator: "\n", omittingEmptySubsequences: false
-        ).enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !trimmed.isEmpty else { continue }
+        try JSONLinesReader(url: url, name: text).forEachLine { _, line in
+            let trimmed = try JSONLinesReader.text(of: line).trimmingCharacters(in: .whitespacesAndNewlines)
             guard trimmed.hasPrefix("{") else {
                 contents.append(trimmed)
-                continue
+                return
             }
-            guard let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any],
-                let prompt = object["prompt"] as? String, !prompt.isEmpty
-            else { throw CommandError("\(text):\(index + 1): expected {\"prompt\": \"…\"} or a line of text") }
+            guard let prompt = try JSONLinesReader.object(in: line)["prompt"]?.stringValue, !prompt.isEmpty else {
+                throw LineProblem("expected {\"prompt\": \"…\"} or a line of text")
+            }
             contents.append(prompt)
         }
         var ids: [Int64] = []

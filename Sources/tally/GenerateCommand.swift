@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyEngine
+import TallyIO
 import TallyStore
 
 /// `tally generate`: sample continuations (or chat replies) from a checkpoint.
@@ -112,28 +113,12 @@ struct Generate: ParsableCommand {
     }
 }
 
-/// JSON text written by hand so that every control character (C0, DEL and C1, which terminals may act on)
-/// is escaped as `\uXXXX`: the line is valid JSON and safe to print.
+/// JSON text written by hand, in a fixed key order.
 enum JSONLine {
+    /// `text` as a JSON string literal by Tally's one rule (``JSONString``): every control character (C0, DEL
+    /// and C1, which terminals may act on) is escaped, so the line is valid JSON and safe to print.
     static func string(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            case "\r": result += "\\r"
-            default:
-                let value = scalar.value
-                if value < 0x20 || (0x7F...0x9F).contains(value) || value == 0x2028 || value == 0x2029 {
-                    result += String(format: "\\u%04x", value)
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
+        JSONString.quoted(text)
     }
 
     /// `{"key": value, ...}` from already-encoded values, in the given order.

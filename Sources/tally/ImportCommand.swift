@@ -76,8 +76,11 @@ struct ImportPrefs: ParsableCommand {
         discussion: """
             TRL: {"prompt", "chosen", "rejected"} as strings or message lists, or {"chosen", "rejected"} \
             with an implicit prompt (their shared beginning). HH-RLHF: {"chosen", "rejected"} transcripts \
-            of "\\n\\nHuman: …\\n\\nAssistant: …" turns; the shared turns become the prompt. The format is \
-            detected per line unless --format is given.
+            of "\\n\\nHuman: …\\n\\nAssistant: …" turns; the shared turns become the prompt. When the two \
+            conversations part ways before their last answer, each response keeps all its remaining turns \
+            (the summary says how many pairs did), and `tally export prefs` writes them turn for turn. The \
+            format is detected per line unless --format is given. Decompress .gz files first \
+            (gunzip -k test.jsonl.gz).
             """)
 
     @Option(name: .long, help: "auto, trl or hh.")

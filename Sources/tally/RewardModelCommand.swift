@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TallyIO
 import TallyStore
 import TallyTrain
 
@@ -80,43 +81,36 @@ struct RewardModelCommand: ParsableCommand {
             return String(decoding: data, as: UTF8.self)
         }
 
-        /// The file's lines as (line number, prompt, response); throws `FILE:LINE: what is wrong` on a bad line.
+        /// The file's lines as (line number, prompt, response), read by ``JSONLinesReader``.
+        /// - Throws: ``LineError`` (`FILE:LINE: what is wrong — what to do`) for an unreadable file or a bad line.
         static func readLines(_ path: String) throws -> [(Int, PromptContent, String)] {
-            let text: String
-            do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
-            } catch {
-                throw CommandError("\(path): cannot be read as UTF-8 text (\(error.localizedDescription))")
-            }
             var result: [(Int, PromptContent, String)] = []
-            for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let trimmed = line.trimmingCharacters(in: .whitespaces)
-                if trimmed.isEmpty { continue }
-                let where_ = "\(path):\(index + 1)"
-                guard let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any] else {
-                    throw CommandError("\(where_): not a JSON object; write {\"prompt\": ..., \"response\": ...}")
+            try JSONLinesReader(url: URL(fileURLWithPath: path), name: path).forEachObject { number, object in
+                guard let response = object["response"]?.stringValue else {
+                    throw LineProblem(
+                        "\"response\" is missing or not a string", advice: "write {\"prompt\": …, \"response\": …}")
                 }
-                guard let response = object["response"] as? String else {
-                    throw CommandError("\(where_): \"response\" is missing or not a string")
-                }
-                if let prompt = object["prompt"] as? String {
-                    result.append((index + 1, .text(prompt), response))
-                } else if let messages = object["prompt"] as? [[String: Any]] {
-                    let parsed = messages.compactMap { message -> Message? in
-                        guard let role = message["role"] as? String, let content = message["content"] as? String
-                        else { return nil }
-                        return Message(role: role, content: content)
-                    }
-                    guard parsed.count == messages.count, !parsed.isEmpty else {
-                        throw CommandError(
-                            "\(where_): \"prompt\" messages need a \"role\" and a \"content\" string each")
-                    }
-                    result.append((index + 1, .messages(parsed), response))
-                } else {
-                    throw CommandError("\(where_): \"prompt\" is missing; give a string or a list of messages")
-                }
+                result.append((number, try prompt(object["prompt"]), response))
             }
             return result
+        }
+
+        /// A line's `"prompt"`: a string, or a list of `{"role", "content"}` messages.
+        private static func prompt(_ value: JSONNode?) throws -> PromptContent {
+            if let text = value?.stringValue { return .text(text) }
+            guard let list = value?.arrayValue else {
+                throw LineProblem("\"prompt\" is missing", advice: "give a string or a list of messages")
+            }
+            let messages = list.compactMap { item -> Message? in
+                guard let role = item.objectValue?["role"]?.stringValue,
+                    let content = item.objectValue?["content"]?.stringValue
+                else { return nil }
+                return Message(role: role, content: content)
+            }
+            guard messages.count == list.count, !messages.isEmpty else {
+                throw LineProblem("\"prompt\" messages need a \"role\" and a \"content\" string each")
+            }
+            return .messages(messages)
         }
     }
 }

@@ -1,5 +1,6 @@
 import TallyArena
 import TallyEngine
+import TallyIO
 import TallyStore
 import TallyTrain
 
@@ -17,6 +18,5 @@ extension ModelConfigError: UserFacingError {}
 extension SamplerError: UserFacingError {}
 extension CommandError: UserFacingError {}
 extension TooLongExamples: UserFacingError {}
-extension BattleLogError: UserFacingError {}
 extension ArenaError: UserFacingError {}
 extension ArenaBattleError: UserFacingError {}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TallyIO
 import TallyWorld
 
 /// `tally world evaluate`: the oracle's summary of a file of responses.
@@ -22,27 +23,20 @@ struct WorldEvaluateCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw CommandError("cannot read \(file); check the path")
-        }
         let world = World.standard
         var summary = OracleSummary()
         var skipped = 0
-        for (index, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
-            let location = "\(file):\(index + 1)"
-            guard line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { continue }
-            guard let object = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any] else {
-                throw CommandError("\(location): not a JSON object; each line needs {\"prompt\", \"completion\"}")
+        try JSONLinesReader(url: URL(fileURLWithPath: file), name: file).forEachObject { _, object in
+            guard let prompt = object["prompt"]?.stringValue else {
+                throw LineProblem(
+                    "\"prompt\" is missing or not a string", advice: "each line needs {\"prompt\", \"completion\"}")
             }
-            guard let prompt = object["prompt"] as? String else {
-                throw CommandError("\(location): \"prompt\" is missing or not a string")
-            }
-            guard let response = (object["completion"] ?? object["response"]) as? String else {
-                throw CommandError("\(location): \"completion\" is missing or not a string")
+            guard let response = (object["completion"] ?? object["response"])?.stringValue else {
+                throw LineProblem("\"completion\" is missing or not a string")
             }
             guard let worldPrompt = world.recognize(prompt) else {
                 skipped += 1
-                continue
+                return
             }
             summary.add(worldPrompt, response: response)
         }

@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
+import TallyIO
 import TallyWorld
 
 /// The world commands' output: JSON lines built by hand (fixed key order), written whole or not at all.
 enum WorldOutput {
-    /// `text` as a JSON string literal, every control character escaped (see ``JSONLine``).
+    /// `text` as a JSON string literal, every control character escaped (see ``JSONString``).
     static func jsonString(_ text: String) -> String {
-        JSONLine.string(text)
+        JSONString.quoted(text)
     }
 
     /// One JSON object with `fields` in the given order.

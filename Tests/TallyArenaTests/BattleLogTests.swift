@@ -55,7 +55,7 @@ import Testing
         #expect(
             error(#"{"model_a": "a", "model_b": "b", "winner": "tie", "judge": 7}"#)
                 == #"votes.jsonl:1: "judge" must be a string"#)
-        #expect(error("[1, 2]") == "votes.jsonl:1: expected a JSON object")
+        #expect(error("[1, 2]") == "votes.jsonl:1: expected a JSON object ({…}) on this line")
         #expect(error(good + "\n\n" + #"{"model_a": "a","#)?.hasPrefix("votes.jsonl:3: not valid JSON") == true)
     }
 
@@ -97,7 +97,9 @@ import Testing
         try BattleLog.write(battles, to: file)
         #expect(try BattleLog.read(file) == battles)
         let missing = folder.appendingPathComponent("nope.jsonl")
-        #expect(throws: BattleLogError(file: missing.path, line: 0, message: "cannot read the file (does it exist?)")) {
+        #expect(
+            throws: BattleLogError(file: missing.path, line: 0, message: "does not exist", advice: "check the path")
+        ) {
             try BattleLog.read(missing)
         }
     }

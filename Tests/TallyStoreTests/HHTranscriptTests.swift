@@ -1,4 +1,5 @@
 import Foundation
+import TallyIO
 import Testing
 
 @testable import TallyStore

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TallyIO
 import Testing
 
 @testable import TallyStore
@@ -136,6 +137,28 @@ import Testing
         #expect(try problem(#"{"prompt": "Q", "split": "dev"}"#, .prompts)?.contains("split") == true)
     }
 
+    @Test func aFolderAMissingOrAnEmptyFileIsNamedWithWhatToDo() throws {
+        let temp = try TemporaryFolder()
+        let folder = #expect(throws: LineError.self) {
+            try CheckedImport.check(temp.url, displayName: "data", options: ImportOptions(kind: .prefs))
+        }
+        #expect(folder?.description == "data: is a folder, not a file — give the path of a .jsonl file")
+        let missing = #expect(throws: LineError.self) {
+            try CheckedImport.check(
+                temp.url.appendingPathComponent("nope.jsonl"), displayName: "nope.jsonl",
+                options: ImportOptions(kind: .prefs))
+        }
+        #expect(missing?.description == "nope.jsonl: does not exist — check the path")
+        let blank = try temp.file("blank.jsonl", ["", "  "])
+        let empty = #expect(throws: LineError.self) {
+            try CheckedImport.check(blank, displayName: "blank.jsonl", options: ImportOptions(kind: .prefs))
+        }
+        #expect(
+            empty?.description
+                == "blank.jsonl: has no lines to import — check that it is the file you meant (blank lines are skipped)"
+        )
+    }
+
     @Test func invalidUTF8IsALineError() throws {
         let temp = try TemporaryFolder()
         let file = temp.url.appendingPathComponent("bad.jsonl")
@@ -200,12 +223,12 @@ import Testing
 
     @Test func lineReaderHandlesChunkBoundariesAndCRLF() throws {
         let temp = try TemporaryFolder()
-        let long = String(repeating: "x", count: JSONLReader.chunkSize + 17)
+        let long = String(repeating: "x", count: JSONLinesReader.chunkSize + 17)
         let file = temp.url.appendingPathComponent("lines.txt")
         try Data("first\r\n\(long)\n\n  \nlast".utf8).write(to: file)
         var lines: [(Int, Int)] = []
-        try JSONLReader(url: file).forEachBlock { firstLine, block in
-            try JSONLReader.forEachLine(in: block, firstLine: firstLine) { number, bytes in
+        try JSONLinesReader(url: file).forEachBlock { firstLine, block in
+            try JSONLinesReader.forEachLine(in: block, firstLine: firstLine) { number, bytes in
                 lines.append((number, bytes.count))
             }
         }

@@ -86,11 +86,25 @@ import Testing
     private static let pairLine = #"{"prompt": "Name a colour.", "chosen": "Blue.", "rejected": "Seven."}"#
 
     /// A v4 database with an imported pair, a multi-turn prompt, a labelled comparison and a flag on it.
+    /// The pair's rows are written as an import of that version wrote them (today's importer writes columns
+    /// that later migrations add).
     private func makeVersion4Database(at url: URL, pairs: URL) throws {
         let old = try TallyDatabase.open(at: url, migratingUpTo: "v4-draft-edit-distance")
         try Self.pairLine.write(to: pairs, atomically: true, encoding: .utf8)
-        _ = try old.importFile(pairs, options: ImportOptions(kind: .prefs))
         try old.pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO prompt (text, source, split, contentHash, createdAt)
+                    VALUES ('Name a colour.', 'pairs.jsonl', 'train', ?, 1);
+                    INSERT INTO response (promptId, text, textHash, origin, source, createdAt)
+                    VALUES (1, 'Blue.', ?, 'model', 'pairs.jsonl', 1), (1, 'Seven.', ?, 'model', 'pairs.jsonl', 1);
+                    INSERT INTO comparison (promptId, responseAId, responseBId, outcome, source, createdAt)
+                    VALUES (1, 1, 2, 'A', 'pairs.jsonl', 1);
+                    """,
+                arguments: [
+                    ContentHash.promptHash(.text("Name a colour.")).data, ContentHash.textKey("Blue."),
+                    ContentHash.textKey("Seven."),
+                ])
             try db.execute(
                 sql: """
                     INSERT INTO labeler (name, role, createdAt) VALUES ('alice', 'labeler', 1);

@@ -1,34 +1,12 @@
 import Foundation
+import TallyIO
 
 /// Small helpers to write JSON by hand, so files come out in a stable, readable key order
 /// (Foundation's serialisers reorder dictionary keys) and to read loosely typed JSON with clear errors.
 enum JSONText {
-    /// `value` as a JSON string literal, quotes included.
+    /// `value` as a JSON string literal, quotes included, by Tally's one rule (``JSONString``).
     static func quoted(_ value: String) -> String {
-        var out = "\""
-        out.reserveCapacity(value.utf8.count + 2)
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += "\\u" + hex4(scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
-        return out
-    }
-
-    private static func hex4(_ value: UInt32) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+        JSONString.quoted(value)
     }
 
     /// Parses `data` as a JSON object, or throws an error naming `path`.

@@ -1,5 +1,5 @@
-/// A parsed JSON value.
-enum JSONNode {
+/// A parsed JSON value (objects as dictionaries: member order is not kept, a repeated name keeps its last value).
+public enum JSONNode: Hashable, Sendable {
     case string(String)
     case number(Double)
     case bool(Bool)
@@ -7,23 +7,26 @@ enum JSONNode {
     case array([JSONNode])
     case object([String: JSONNode])
 
-    var stringValue: String? {
+    /// The string, if this is one.
+    public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
-    var arrayValue: [JSONNode]? {
+    /// The elements, if this is an array.
+    public var arrayValue: [JSONNode]? {
         if case .array(let value) = self { return value }
         return nil
     }
 
-    var objectValue: [String: JSONNode]? {
+    /// The members, if this is an object.
+    public var objectValue: [String: JSONNode]? {
         if case .object(let value) = self { return value }
         return nil
     }
 
     /// The array's elements when every one is a string.
-    var stringArrayValue: [String]? {
+    public var stringArrayValue: [String]? {
         guard case .array(let items) = self else { return nil }
         var strings: [String] = []
         strings.reserveCapacity(items.count)
@@ -39,12 +42,19 @@ enum JSONNode {
 ///
 /// Import files are read line by line and most lines are small objects of strings, so a parser that
 /// builds Swift strings straight from the bytes is several times faster than `JSONSerialization`.
-struct JSONParser {
+///
+/// ```swift
+/// let value = try JSONParser.parse(Array(#"{"prompt": "Hi"}"#.utf8))
+/// value.objectValue?["prompt"]?.stringValue  // "Hi"
+/// ```
+public struct JSONParser {
     /// Why a line is not valid JSON, with the 1-based column (in bytes).
-    struct Failure: Error {
-        let message: String
-        let column: Int
-        var description: String { "\(message) at column \(column)" }
+    public struct Failure: Error, CustomStringConvertible, Equatable {
+        /// What is wrong.
+        public let message: String
+        /// Where, in bytes from 1.
+        public let column: Int
+        public var description: String { "\(message) at column \(column)" }
     }
 
     private let bytes: UnsafeBufferPointer<UInt8>
@@ -53,13 +63,20 @@ struct JSONParser {
     private static let maximumDepth = 512
 
     /// Parses `bytes` as exactly one JSON value (surrounding whitespace allowed).
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws -> JSONNode {
+    /// - Throws: ``Failure`` with the column of the first problem.
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws -> JSONNode {
         var parser = JSONParser(bytes: bytes)
         parser.skipWhitespace()
         let value = try parser.parseValue()
         parser.skipWhitespace()
         guard parser.index == bytes.count else { throw parser.failure("unexpected text after the JSON value") }
         return value
+    }
+
+    /// Parses `bytes` (valid UTF-8) as exactly one JSON value.
+    /// - Throws: ``Failure`` with the column of the first problem.
+    public static func parse(_ bytes: [UInt8]) throws -> JSONNode {
+        try bytes.withUnsafeBufferPointer { try parse($0) }
     }
 
     private init(bytes: UnsafeBufferPointer<UInt8>) {
