@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT ?= swift
-APT_PACKAGES := libsqlite3-dev libncursesw5-dev libopenblas-dev tmux sqlite3
+APT_PACKAGES := libsqlite3-dev libncursesw5-dev libopenblas-dev zlib1g-dev tmux sqlite3
 DEMO_WORKSPACE ?= workspace
 TALLY := .build/release/tally
 

@@ -22,6 +22,7 @@ let package = Package(
         // System libraries, each behind a small C shim.
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // The engine's elementwise kernels that need the CPU's widest vectors (chosen at load time).
         .target(
             name: "CEngineKernels",
@@ -33,7 +34,7 @@ let package = Package(
 
         // Modules, in the order of DESIGN.md: arrows only point down this list.
         // TallyIO sits beneath them all: durable file writes, file errors users can act on, JSON text, JSONL lines.
-        .target(name: "TallyIO"),
+        .target(name: "TallyIO", dependencies: ["CZlib"]),
         .target(
             name: "TallyEngine",
             dependencies: [

@@ -7,7 +7,8 @@ import Foundation
 /// - a UTF-8 byte order mark before the first line is ignored;
 /// - a line may end in `\n` or `\r\n`; the last line needs no newline;
 /// - blank lines (nothing but spaces and tabs) are skipped, but counted, so line numbers match an editor's;
-/// - a gzip-compressed file is refused with what to do (decompress it first), rather than read as bad text.
+/// - a gzip-compressed file (Anthropic's HH-RLHF files are published so) is decompressed as it is read,
+///   whatever its name; a damaged or cut-short one is reported as such.
 ///
 /// ```swift
 /// let reader = JSONLinesReader(url: URL(fileURLWithPath: "battles.jsonl"), name: "battles.jsonl")
@@ -108,7 +109,7 @@ public struct JSONLinesReader: Sendable {
     /// Every block but the last ends with a newline.
     /// `progress` hears how many bytes were read so far and the file's size.
     /// - Throws: ``LineError`` (for the whole file, line 0) when the file cannot be opened or read, or is
-    ///   gzip-compressed; what `body` throws.
+    ///   damaged gzip data; what `body` throws.
     public func forEachBlock(
         progress: ((Int64, Int64) -> Void)? = nil, _ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws {
@@ -123,6 +124,8 @@ public struct JSONLinesReader: Sendable {
         var bytesRead: Int64 = 0
         var pending: [UInt8] = []
         var nextLine = 1
+        var inflater: GzipInflater?
+        var byteOrderMarkChecked = false
         while true {
             let chunk: Data
             do {
@@ -134,12 +137,20 @@ public struct JSONLinesReader: Sendable {
                     advice: "check the file and its disk, then try again")
             }
             if chunk.isEmpty { break }
-            let isFirst = bytesRead == 0
+            if bytesRead == 0 && chunk.starts(with: Self.gzipMagic) { inflater = try GzipInflater() }
             bytesRead += Int64(chunk.count)
             progress?(bytesRead, size)
-            pending.append(contentsOf: chunk)
-            if isFirst {
-                if pending.starts(with: [0x1F, 0x8B]) { throw compressed() }
+            if let inflater {
+                do {
+                    pending.append(contentsOf: try inflater.inflate(chunk))
+                } catch let problem as GzipInflater.Problem {
+                    throw damaged(problem)
+                }
+            } else {
+                pending.append(contentsOf: chunk)
+            }
+            if !byteOrderMarkChecked && pending.count >= Self.byteOrderMark.count {
+                byteOrderMarkChecked = true
                 if pending.starts(with: Self.byteOrderMark) { pending.removeFirst(Self.byteOrderMark.count) }
             }
             guard let lastNewline = pending.lastIndex(of: 0x0A) else { continue }
@@ -149,6 +160,11 @@ public struct JSONLinesReader: Sendable {
                 nextLine += Self.newlineCount(block)
             }
             pending.removeSubrange(0...lastNewline)
+        }
+        do {
+            try inflater?.finish()
+        } catch let problem as GzipInflater.Problem {
+            throw damaged(problem)
         }
         if !pending.isEmpty {
             try pending.withUnsafeBufferPointer { try body(nextLine, $0) }
@@ -170,11 +186,12 @@ public struct JSONLinesReader: Sendable {
             advice: "check the file's permissions")
     }
 
-    private func compressed() -> LineError {
-        let plain = name.hasSuffix(".gz") ? String(name.dropLast(3)) : name
-        return LineError(
-            file: name, line: 0, message: "is gzip-compressed",
-            advice: "decompress it first (gunzip -k \(name)) and read \(plain), or pass <(gunzip -c \(name))")
+    private static let gzipMagic: [UInt8] = [0x1F, 0x8B]
+
+    private func damaged(_ problem: GzipInflater.Problem) -> LineError {
+        LineError(
+            file: name, line: 0, message: problem.description,
+            advice: "download or copy it again (gzip -t \(name) checks a file)")
     }
 
     /// How many newline bytes `bytes` holds.

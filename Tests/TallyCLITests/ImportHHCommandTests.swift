@@ -36,14 +36,25 @@ struct ImportHHCommandTests {
             ), "\(exported)")
     }
 
-    @Test func aCompressedFileIsRefusedWithWhatToDo() throws {
+    @Test func thePublishedGzipFileImportsWithThePlainCommand() throws {
         let temp = try TemporaryFolder()
         let workspace = temp.url.appendingPathComponent("ws").path
         #expect(try TallyBinary.run(["init", workspace]).status == 0)
-        try Data([0x1F, 0x8B, 0x08, 0x00]).write(to: temp.url.appendingPathComponent("test.jsonl.gz"))
+        let plain = try temp.file(
+            "test.jsonl",
+            [
+                try line("\n\nHuman: 2+2?\n\nAssistant: 4", "\n\nHuman: 2+2?\n\nAssistant: 5"),
+                try line("\n\nHuman: 3+3?\n\nAssistant: 6", "\n\nHuman: 3+3?\n\nAssistant: 7"),
+            ])
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = [plain.path]
+        try gzip.run()
+        gzip.waitUntilExit()
+        #expect(gzip.terminationStatus == 0)
         let result = try TallyBinary.run(
             ["import", "prefs", "test.jsonl.gz", "--workspace", workspace], in: temp.url)
-        #expect(result.status == 1)
-        #expect(result.error.contains("test.jsonl.gz: is gzip-compressed — decompress it first"), "\(result.error)")
+        #expect(result.status == 0, "stderr: \(result.error)")
+        #expect(result.output.contains("2 of 2 lines imported"), "stdout: \(result.output)")
     }
 }

@@ -72,23 +72,57 @@ import Testing
         #expect(error?.description == "prefs.jsonl:2: \"chosen\" is missing — add the preferred answer")
     }
 
-    @Test func gzipMissingFilesAndFoldersAreRefusedWithWhatToDo() throws {
-        let gzip = try TemporaryFile([0x1F, 0x8B, 0x08, 0x00, 0x00], name: "test.jsonl.gz")
-        let compressed = #expect(throws: LineError.self) {
-            try JSONLinesReader(url: gzip.url, name: "test.jsonl.gz").forEachLine { _, _ in }
+    /// `{"n": 1}\n{"n": 2}\n` and `{"n": 3}\n` as two gzip members, one after the other (Python's gzip, mtime 0).
+    private static let twoMembers: [UInt8] = [
+        31, 139, 8, 0, 0, 0, 0, 0, 2, 255, 171, 86, 202, 83, 178, 82, 48, 172, 229, 170, 6, 51, 140, 106, 185, 0, 29,
+        37, 124, 185, 18, 0, 0, 0, 31, 139, 8, 0, 0, 0, 0, 0, 2, 255, 171, 86, 202, 83, 178, 82, 48, 174, 229, 2, 0,
+        125, 5, 139, 169, 9, 0, 0, 0,
+    ]
+
+    @Test func aGzipFileIsReadAsItsLinesWhateverItsName() throws {
+        let file = try TemporaryFile(Self.twoMembers, name: "test.jsonl")
+        var seen: [Int] = []
+        try JSONLinesReader(url: file.url).forEachObject { line, object in
+            if case .number(let value)? = object["n"] { seen.append(line * 10 + Int(value)) }
         }
-        #expect(compressed?.line == 0)
+        #expect(seen == [11, 22, 33])
+    }
+
+    @Test func theInflaterGivesTheSameBytesWhateverThePieceAndBufferSizes() throws {
+        let inflater = try GzipInflater(outputBufferSize: 5)
+        var output: [UInt8] = []
+        for byte in Self.twoMembers { output += try inflater.inflate(Data([byte])) }
+        try inflater.finish()
+        #expect(String(decoding: output, as: UTF8.self) == "{\"n\": 1}\n{\"n\": 2}\n{\"n\": 3}\n")
+    }
+
+    @Test func aCutShortOrDamagedGzipFileIsNamedWithWhatToDo() throws {
+        let cut = try TemporaryFile(Array(Self.twoMembers[0..<20]), name: "test.jsonl.gz")
+        let truncated = #expect(throws: LineError.self) {
+            try JSONLinesReader(url: cut.url, name: "test.jsonl.gz").forEachLine { _, _ in }
+        }
         #expect(
-            compressed?.description
-                == "test.jsonl.gz: is gzip-compressed — decompress it first (gunzip -k test.jsonl.gz) and read "
-                + "test.jsonl, or pass <(gunzip -c test.jsonl.gz)")
+            truncated?.description
+                == "test.jsonl.gz: ends in the middle of its gzip data (the file is cut short) — download or copy it "
+                + "again (gzip -t test.jsonl.gz checks a file)")
+        var bytes = Self.twoMembers
+        bytes[2] = 7  // not deflate
+        let bad = try TemporaryFile(bytes, name: "bad.jsonl.gz")
+        let damaged = #expect(throws: LineError.self) {
+            try JSONLinesReader(url: bad.url, name: "bad.jsonl.gz").forEachLine { _, _ in }
+        }
+        #expect(damaged?.description.hasPrefix("bad.jsonl.gz: is not valid gzip data (") == true)
+    }
+
+    @Test func missingFilesAndFoldersAreRefusedWithWhatToDo() throws {
+        let file = try TemporaryFile([], name: "empty.jsonl")
         let missing = #expect(throws: LineError.self) {
-            try JSONLinesReader(url: gzip.folder.appendingPathComponent("nope.jsonl"), name: "nope.jsonl")
+            try JSONLinesReader(url: file.folder.appendingPathComponent("nope.jsonl"), name: "nope.jsonl")
                 .forEachLine { _, _ in }
         }
         #expect(missing?.description == "nope.jsonl: does not exist — check the path")
         let folder = #expect(throws: LineError.self) {
-            try JSONLinesReader(url: gzip.folder, name: "data").forEachLine { _, _ in }
+            try JSONLinesReader(url: file.folder, name: "data").forEachLine { _, _ in }
         }
         #expect(folder?.description == "data: is a folder, not a file — give the path of a .jsonl file")
     }
