@@ -142,13 +142,16 @@ struct Pretrain: ParsableCommand {
                     + "corpus \(session.corpusTokens) tokens, \(batch)×\(context) tokens per step")
 
             InterruptFlag.install()
-            var progress = TrainingProgressLine(totalSteps: steps, firstStep: session.resumedFromStep ?? 0)
+            let progress = ProgressLine(
+                "pretrain", total: steps, unit: "steps", startingAt: session.resumedFromStep ?? 0)
             var tokensTrained = 0
             let outcome = try session.train(shouldStop: { InterruptFlag.isSet }) { report in
                 tokensTrained += report.tokens
                 progress.update(
-                    step: report.step, loss: Float(report.loss),
-                    tokensPerSecond: Double(tokensTrained) / max(progress.elapsed, 1e-9))
+                    report.step,
+                    detail: TrainingRunner.stepDetail(
+                        loss: Double(report.loss), keyMetric: nil,
+                        tokensPerSecond: Double(tokensTrained) / max(progress.elapsed, 1e-9)))
             }
             progress.finish()
             let seconds = progress.elapsed

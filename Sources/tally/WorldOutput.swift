@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TallyIO
 import TallyWorld
 
 /// The world commands' output: JSON lines built by hand (fixed key order), written whole or not at all.
@@ -28,7 +29,7 @@ enum WorldOutput {
 
     /// Prints a line to standard error (progress and summaries, kept out of piped output).
     static func note(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        FileHandle.standardError.write(Data((TerminalSanitizer.sanitize(text) + "\n").utf8))
     }
 }
 
