@@ -75,7 +75,8 @@ enum TrainingRunner {
             options.note(
                 "saved checkpoint \(run.name) (id \(id), sha256 \(sha256.prefix(12))…) in "
                     + "\(Workspace.checkpointPath(name: run.name))/ after "
-                    + String(format: "%.1fs", progress.elapsed))
+                    + String(format: "%.1fs", progress.elapsed)
+                    + (lastMetrics["loss"].map { String(format: ", last loss %.4f", $0) } ?? ""))
             return Result(
                 checkpointID: id, sha256: sha256, metrics: lastMetrics, steps: session.totalSteps,
                 seconds: progress.elapsed, alreadyFinished: false)
