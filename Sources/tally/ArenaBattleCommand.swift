@@ -120,8 +120,9 @@ struct ArenaBattleCommand: ParsableCommand {
             let pairs = contestants.count * (contestants.count - 1) / 2
             let judgedBy = arenaJudge.kind == .human ? "to be judged by people" : "judged by " + arenaJudge.name
             print(
-                "arena battle: \(contestants.map(\.name).map { TerminalSanitizer.sanitize($0) }.joined(separator: ", ")) "
-                    + "on \(battlePrompts.count) prompts, \(perPair) per pair (\(pairs * perPair) battles), "
+                "arena battle: "
+                    + contestants.map { TerminalSanitizer.sanitize($0.name) }.joined(separator: ", ")
+                    + " on \(battlePrompts.count) prompts, \(perPair) per pair (\(pairs * perPair) battles), "
                     + "\(TerminalSanitizer.sanitize(judgedBy)); \(settings.summary)")
             let reporter = ProgressLine("battle", total: pairs * perPair, unit: "battles")
             let report = try ArenaTournament(

@@ -44,8 +44,9 @@ extension CheckpointCommand {
                 let merged = try resolved.checkpoint.mergingAdapters()
                 let manifest = try merged.save(to: URL(fileURLWithPath: out, isDirectory: true))
                 print(
-                    "merged the LoRA adapters of \(TerminalSanitizer.sanitize(resolved.displayName)) into its weights in "
-                        + "\(out): model.safetensors sha256 \(manifest.files[Checkpoint.FileName.model]?.sha256 ?? "?")"
+                    "merged the LoRA adapters of \(TerminalSanitizer.sanitize(resolved.displayName)) into its "
+                        + "weights in \(out): model.safetensors sha256 "
+                        + (manifest.files[Checkpoint.FileName.model]?.sha256 ?? "?")
                 )
             }
         }

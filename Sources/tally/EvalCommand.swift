@@ -86,8 +86,9 @@ struct EvalCommand: ParsableCommand {
     static func table(_ evaluation: ModelEvaluation) -> String {
         let overall = evaluation.overall
         let settings = evaluation.settings
+        let checkpoint = TerminalSanitizer.sanitize(evaluation.checkpoint)
         var lines = [
-            "eval: \(TerminalSanitizer.sanitize(evaluation.checkpoint)) on \(overall.prompts) \(evaluation.split.rawValue) "
+            "eval: \(checkpoint) on \(overall.prompts) \(evaluation.split.rawValue) "
                 + "prompts (\(evaluation.style.rawValue) prompts, temperature \(settings.temperature), "
                 + "top-p \(settings.topP), at most \(settings.maxNewTokens) tokens, seed \(settings.seed)); "
                 + String(format: "%.1fs", evaluation.seconds),

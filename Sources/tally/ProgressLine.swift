@@ -13,7 +13,7 @@ import TallyIO
 ///     …
 ///     progress.update(index + 1, detail: ProgressLine.rate(tokens / progress.elapsed, unit: "tokens/s"))
 /// }
-/// progress.finish()    // a terminal: the line is cleared; a log: "sample: 200/200 prompts in 1m05s, …"
+/// progress.finish()    // a terminal: the line is cleared; a log: "sample: 200/200 prompts (100%) in 1m05s, …"
 /// ```
 final class ProgressLine {
     /// What the count counts.
