@@ -20,7 +20,7 @@ struct DecodingOptions: ParsableArguments {
     /// `--max-tokens` is the name `tally generate` once had; both are accepted.
     @Option(
         name: [.customLong("max-new-tokens"), .customLong("max-tokens")],
-        help: "The most tokens one response may have (--max-tokens is the same option).")
+        help: "The most tokens one response may have.")
     var maxNewTokens: Int = 64
 
     @Option(help: "The seed of the draws: the same seed, model and prompts give the same responses.")
