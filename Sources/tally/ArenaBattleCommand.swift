@@ -120,10 +120,11 @@ struct ArenaBattleCommand: ParsableCommand {
             let pairs = contestants.count * (contestants.count - 1) / 2
             let judgedBy = arenaJudge.kind == .human ? "to be judged by people" : "judged by " + arenaJudge.name
             print(
-                "arena battle: \(contestants.map(\.name).map { TerminalText.sanitized($0) }.joined(separator: ", ")) "
-                    + "on \(battlePrompts.count) prompts, \(perPair) per pair (\(pairs * perPair) battles), "
-                    + "\(TerminalText.sanitized(judgedBy)); \(settings.summary)")
-            let reporter = ProgressReporter("battle", total: pairs * perPair, unit: "battles")
+                "arena battle: "
+                    + contestants.map { TerminalSanitizer.sanitize($0.name) }.joined(separator: ", ")
+                    + " on \(battlePrompts.count) prompts, \(perPair) per pair (\(pairs * perPair) battles), "
+                    + "\(TerminalSanitizer.sanitize(judgedBy)); \(settings.summary)")
+            let reporter = ProgressLine("battle", total: pairs * perPair, unit: "battles")
             let report = try ArenaTournament(
                 database: database, contestants: contestants, judge: arenaJudge, perPair: perPair, settings: settings
             ).run(prompts: battlePrompts) { done, _ in reporter.update(done) }
@@ -152,7 +153,7 @@ struct ArenaBattleCommand: ParsableCommand {
                 outcomes[key, default: 0] += 1
             }
             let summary = outcomes.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-                .map { "\(TerminalText.sanitized($0.key)) \($0.value)" }.joined(separator: ", ")
+                .map { "\(TerminalSanitizer.sanitize($0.key)) \($0.value)" }.joined(separator: ", ")
             print(
                 "arena battle: stored \(report.battles.count) battles (\(summary)); sampled \(report.sampled) "
                     + "responses, reused \(report.reused)" + tooLong)

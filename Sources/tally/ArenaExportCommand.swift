@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyArena
+import TallyIO
 import TallyStore
 
 /// `tally arena export FILE`: every stored battle as a Chatbot Arena JSON-lines log.
@@ -42,7 +43,7 @@ struct ArenaExportCommand: ParsableCommand {
             } catch {
                 throw CommandError("cannot write \(file): \(error.localizedDescription)")
             }
-            print("arena export: \(battles.count) battles to \(TerminalText.sanitized(file))")
+            print("arena export: \(battles.count) battles to \(TerminalSanitizer.sanitize(file))")
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyArena
+import TallyIO
 import TallyStore
 
 /// `tally arena import FILE`: battles from a Chatbot Arena JSON-lines log.
@@ -32,7 +33,7 @@ struct ArenaImportCommand: ParsableCommand {
             let models = Set(battles.flatMap { [$0.modelA, $0.modelB] })
             print(
                 "arena import: \(battles.count) battles between \(models.count) models from "
-                    + TerminalText.sanitized(file))
+                    + TerminalSanitizer.sanitize(file))
         }
     }
 }

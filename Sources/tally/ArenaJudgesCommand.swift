@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyArena
+import TallyIO
 import TallyStore
 
 /// `tally arena judges`: how often judges agree on the items they both judged.
@@ -51,7 +52,7 @@ struct ArenaJudgesCommand: ParsableCommand {
             print("judge A               judge B               items  agree  rate   without ties")
             for pair in agreement {
                 func cell(_ text: String) -> String {
-                    TerminalText.sanitized(text, keepNewlines: false).padding(toLength: 20, withPad: " ", startingAt: 0)
+                    TerminalSanitizer.sanitizeLine(text).padding(toLength: 20, withPad: " ", startingAt: 0)
                 }
                 let rate = pair.rate.map { String(format: "%.3f", $0) } ?? "—"
                 let withoutTies =

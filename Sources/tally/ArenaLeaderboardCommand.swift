@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyArena
+import TallyIO
 import TallyStore
 
 /// `tally arena leaderboard`: the stored battles rated as Chatbot Arena rates them.
@@ -64,12 +65,12 @@ struct ArenaLeaderboardCommand: ParsableCommand {
                 return
             }
             print(
-                "arena: \(battles.count) battles" + (judge.map { " judged by \(TerminalText.sanitized($0))" } ?? "")
+                "arena: \(battles.count) battles" + (judge.map { " judged by \(TerminalSanitizer.sanitize($0))" } ?? "")
                     + ", \(rounds) bootstrap rounds, seed \(seed)")
             print("")
-            for line in LeaderboardTable.lines(board) { print(TerminalText.sanitized(line)) }
+            for line in LeaderboardTable.lines(board) { print(TerminalSanitizer.sanitize(line)) }
             print("")
-            for line in RatingPlot(width: 80).lines(board) { print(TerminalText.sanitized(line)) }
+            for line in RatingPlot(width: 80).lines(board) { print(TerminalSanitizer.sanitize(line)) }
         }
     }
 

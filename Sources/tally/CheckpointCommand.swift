@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyEngine
+import TallyIO
 import TallyStore
 
 /// `tally checkpoint import|export`: move model folders in and out of the workspace.
@@ -84,7 +85,7 @@ struct CheckpointCommand: ParsableCommand {
                 print(
                     String(
                         format: "wrote %@ to %@: %d files, %.1f MB, model.safetensors sha256 %@",
-                        TerminalText.sanitized(resolved.displayName), out, manifest.files.count + 1,
+                        TerminalSanitizer.sanitize(resolved.displayName), out, manifest.files.count + 1,
                         Double(bytes) / 1e6, manifest.files[Checkpoint.FileName.model]?.sha256 ?? "?"))
             }
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyEngine
+import TallyIO
 
 extension CheckpointCommand {
     /// `tally checkpoint merge`: fold a checkpoint's LoRA adapters into its weights and write the result.
@@ -36,15 +37,16 @@ extension CheckpointCommand {
                 let resolved = try CheckpointResolver.resolve(checkpoint, option: workspaceOption)
                 guard resolved.checkpoint.adapter != nil else {
                     throw CommandError(
-                        "\(TerminalText.sanitized(resolved.displayName)) has no LoRA adapters (no "
+                        "\(TerminalSanitizer.sanitize(resolved.displayName)) has no LoRA adapters (no "
                             + "\(Checkpoint.FileName.adapterConfig)), so there is nothing to merge; "
                             + "`tally checkpoint export` copies it as it is")
                 }
                 let merged = try resolved.checkpoint.mergingAdapters()
                 let manifest = try merged.save(to: URL(fileURLWithPath: out, isDirectory: true))
                 print(
-                    "merged the LoRA adapters of \(TerminalText.sanitized(resolved.displayName)) into its weights in "
-                        + "\(out): model.safetensors sha256 \(manifest.files[Checkpoint.FileName.model]?.sha256 ?? "?")"
+                    "merged the LoRA adapters of \(TerminalSanitizer.sanitize(resolved.displayName)) into its "
+                        + "weights in \(out): model.safetensors sha256 "
+                        + (manifest.files[Checkpoint.FileName.model]?.sha256 ?? "?")
                 )
             }
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyEngine
+import TallyIO
 import TallyStore
 
 /// Hidden commands for tests and troubleshooting.
@@ -43,7 +44,7 @@ struct DebugSubmitLabels: ParsableCommand {
                     throw ValidationError("the \(kind.rawValue) queue ran dry after \(done) labels")
                 }
             }
-            print("\(TerminalText.sanitized(person.name)) submitted \(count) \(kind.rawValue) labels")
+            print("\(TerminalSanitizer.sanitize(person.name)) submitted \(count) \(kind.rawValue) labels")
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyEngine
+import TallyIO
 import TallyStore
 import TallyTrain
 import TallyWorld
@@ -267,7 +268,7 @@ struct DemoCommand: ParsableCommand {
             let checked = try CheckedImport.check(
                 folder.appendingPathComponent(name), displayName: (datasets as NSString).appendingPathComponent(name),
                 options: ImportOptions(kind: kind))
-            print(TerminalText.sanitized(try database.write(checked).text))
+            print(TerminalSanitizer.sanitize(try database.write(checked).text))
         }
         let lines =
             World.standard.prompts(split: .train, count: prompts, seed: seed).map {
@@ -286,7 +287,7 @@ struct DemoCommand: ParsableCommand {
         }
         let checked = try CheckedImport.check(
             file, displayName: "task-world prompts", options: ImportOptions(kind: .prompts, source: "world"))
-        print(TerminalText.sanitized(try database.write(checked).text))
+        print(TerminalSanitizer.sanitize(try database.write(checked).text))
     }
 
     private func step(_ number: Int, _ title: String) {

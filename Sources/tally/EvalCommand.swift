@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyEngine
+import TallyIO
 import TallyStore
 import TallyTrain
 import TallyWorld
@@ -69,14 +70,15 @@ struct EvalCommand: ParsableCommand {
         settings: SamplingSettings, style: PromptStyleChoice
     ) throws -> ModelEvaluation {
         let sampler = try ResponseSampler(checkpoint: resolved.checkpoint)
-        let reporter = ProgressReporter("eval", total: 0, unit: "prompts")
+        let reporter = ProgressLine("eval", total: 0, unit: "prompts")
         defer { reporter.finish() }
         return try ModelEvaluator.evaluate(
             sampler: sampler, checkpoint: resolved.displayName, style: style.resolve(for: resolved),
             split: split, perFamily: perFamily, promptSeed: promptSeed, settings: settings
         ) { done, total, tokens in
             reporter.total = total
-            reporter.update(done, detail: String(format: "%.0f tokens/s", Double(tokens) / max(reporter.elapsed, 1e-9)))
+            reporter.update(
+                done, detail: ProgressLine.rate(Double(tokens) / max(reporter.elapsed, 1e-9), unit: "tokens/s"))
         }
     }
 
@@ -84,8 +86,9 @@ struct EvalCommand: ParsableCommand {
     static func table(_ evaluation: ModelEvaluation) -> String {
         let overall = evaluation.overall
         let settings = evaluation.settings
+        let checkpoint = TerminalSanitizer.sanitize(evaluation.checkpoint)
         var lines = [
-            "eval: \(TerminalText.sanitized(evaluation.checkpoint)) on \(overall.prompts) \(evaluation.split.rawValue) "
+            "eval: \(checkpoint) on \(overall.prompts) \(evaluation.split.rawValue) "
                 + "prompts (\(evaluation.style.rawValue) prompts, temperature \(settings.temperature), "
                 + "top-p \(settings.topP), at most \(settings.maxNewTokens) tokens, seed \(settings.seed)); "
                 + String(format: "%.1fs", evaluation.seconds),

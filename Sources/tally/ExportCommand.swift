@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TallyIO
 import TallyStore
 
 /// `tally export sft|prefs|rankings|prompts OUT`.
@@ -38,7 +39,7 @@ struct ExportOptions: ParsableArguments {
             let (_, database) = try workspace.open()
             defer { database.close() }
             let count = try body(database, URL(fileURLWithPath: output), filter)
-            print("Wrote \(count) \(noun) to \(TerminalText.sanitized(output))")
+            print("Wrote \(count) \(noun) to \(TerminalSanitizer.sanitize(output))")
         }
     }
 }

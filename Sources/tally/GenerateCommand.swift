@@ -3,8 +3,10 @@ import Foundation
 import TallyEngine
 import TallyIO
 import TallyStore
+import TallyTrain
 
-/// `tally generate`: sample continuations (or chat replies) from a checkpoint.
+/// `tally generate`: sample continuations (or chat replies) from a checkpoint, with the sampler and the sampling
+/// options of `tally sample`.
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
@@ -12,8 +14,9 @@ struct Generate: ParsableCommand {
         discussion: """
             --checkpoint takes a workspace checkpoint's name or id, or a folder in Hugging Face layout \
             (config.json, model.safetensors, tokenizer.json). Without --chat the prompt is completed as raw \
-            text (stopping at the model's end-of-text token); with --chat it is sent as a user turn through the \
-            chat template and the reply stops at the end of the turn.
+            text; with --chat it is sent as a user turn through the chat template. Either way the text stops at \
+            the model's end-of-text or end-of-turn token, and is decoded and trimmed as `tally sample` does: \
+            the same prompt, settings and seed give the same text as `tally sample` stored with that seed.
 
             Example: tally generate --checkpoint base --prompt "Q: what is 2 + 3?" --temperature 0
             """)
@@ -24,22 +27,9 @@ struct Generate: ParsableCommand {
     @Option(help: "The prompt text (empty: start a new document, from the model's bos token).")
     var prompt: String
 
-    @Option(help: "New tokens per sample, at most.")
-    var maxTokens: Int = 64
+    @OptionGroup var decoding: DecodingOptions
 
-    @Option(help: "Sampling temperature; 0 is greedy.")
-    var temperature: Float = 1
-
-    @Option(help: "Sample only from the K most likely tokens (0: all).")
-    var topK: Int = 0
-
-    @Option(help: "Sample from the smallest set of tokens whose probability reaches P (1: all).")
-    var topP: Float = 1
-
-    @Option(help: "Seed of the sampling.")
-    var seed: UInt64 = 0
-
-    @Option(help: "How many samples.")
+    @Option(help: "How many samples (drawn together, as `tally sample --k` draws its responses to one prompt).")
     var samples: Int = 1
 
     @Flag(help: "Wrap the prompt in the chat template and stop at the end of the assistant's turn.")
@@ -50,66 +40,54 @@ struct Generate: ParsableCommand {
 
     @OptionGroup var workspace: WorkspaceOption
 
+    /// The temperature when --temperature is not given: the same as `tally sample`'s.
+    static let defaultTemperature = SampleCommand.defaultTemperature
+
     func validate() throws {
-        if maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1") }
         if samples < 1 { throw ValidationError("--samples must be at least 1") }
-        if !(temperature >= 0) || !temperature.isFinite { throw ValidationError("--temperature must be ≥ 0") }
-        if topK < 0 { throw ValidationError("--top-k must be ≥ 0") }
-        if !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1]") }
     }
 
     func run() throws {
         try reportingErrors {
             let resolved = try CheckpointResolver.resolve(checkpoint, option: workspace)
-            let model = try resolved.checkpoint.makeModel()
-            let tokenizer = resolved.checkpoint.tokenizer
-            let template = chat ? try ChatTemplate(tokenizer: tokenizer) : nil
-            var promptTokens =
-                template?.encodePrompt([ChatMessage(role: .user, content: prompt)])
-                ?? tokenizer.encode(prompt)
-            if promptTokens.isEmpty, let start = model.config.bosTokenId {
-                promptTokens = [start]  // an empty raw prompt: a document from its start
-            }
-            guard !promptTokens.isEmpty else {
-                throw ValidationError("the prompt is empty and the model has no bos_token_id; pass some text")
-            }
-            let context = model.config.contextLength
-            guard promptTokens.count < context else {
-                throw ValidationError(
-                    "the prompt is \(promptTokens.count) tokens; the model's context holds \(context), "
-                        + "so shorten the prompt")
-            }
-            let stops = template.map { Set($0.stopTokenIDs.map { Int32($0) }) }
-            let settings = SamplingSettings(
-                maxNewTokens: maxTokens, temperature: temperature, topK: topK, topP: topP, seed: seed,
-                stopTokens: stops)
-            let prompts = [[Int32]](repeating: promptTokens.map { Int32($0) }, count: samples)
-            let outputs = try model.generate(prompts: prompts, settings: settings)
-            for (index, output) in outputs.enumerated() {
-                let ids = output.tokens.map { Int($0) }
-                let text: String
-                if let template {
-                    text = template.reply(fromGenerated: ids).text
-                } else {
-                    let stopAt =
-                        ids.last.map { model.config.eosTokenIds.contains($0) } == true
-                        ? ids.count - 1 : ids.count
-                    text = tokenizer.decode(Array(ids[..<stopAt]))
-                }
+            let sampler = try ResponseSampler(checkpoint: resolved.checkpoint)
+            let promptTokens = try Self.encode(prompt, chat: chat, sampler: sampler)
+            let responses = try sampler.sample(
+                encoded: [promptTokens], count: samples,
+                settings: decoding.settings(defaultTemperature: Self.defaultTemperature))[0]
+            for (index, response) in responses.enumerated() {
                 if json {
-                    let finishReason = output.finishReason == .endOfSequence ? "stop" : "length"
                     print(
                         JSONLine.object([
-                            ("text", JSONLine.string(text)),
-                            ("tokens", "[" + ids.map(String.init).joined(separator: ",") + "]"),
-                            ("finish_reason", JSONLine.string(finishReason)),
+                            ("text", JSONLine.string(response.text)),
+                            ("tokens", "[" + response.tokens.map(String.init).joined(separator: ",") + "]"),
+                            ("finish_reason", JSONLine.string(response.stopped ? "stop" : "length")),
                         ]))
                 } else {
                     if samples > 1 { print("── sample \(index + 1) ──") }
-                    print(TerminalText.sanitized(text))
+                    print(TerminalSanitizer.sanitize(response.text))
                 }
             }
         }
+    }
+
+    /// The prompt's tokens: raw text, or a user turn of the chat template; an empty raw prompt is the model's bos
+    /// token (a document from its start).
+    static func encode(_ prompt: String, chat: Bool, sampler: ResponseSampler) throws -> [Int32] {
+        var tokens = try sampler.encode(
+            chat ? .conversation([ChatMessage(role: .user, content: prompt)]) : .continuation(prompt))
+        if tokens.isEmpty, let start = sampler.model.config.bosTokenId {
+            tokens = [Int32(start)]
+        }
+        guard !tokens.isEmpty else {
+            throw ValidationError("the prompt is empty and the model has no bos_token_id; pass some text")
+        }
+        let context = sampler.model.config.contextLength
+        guard tokens.count < context else {
+            throw ValidationError(
+                "the prompt is \(tokens.count) tokens; the model's context holds \(context), so shorten the prompt")
+        }
+        return tokens
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TallyIO
 import TallyStore
 
 /// `tally import prompts|prefs|responses FILE`.
@@ -38,21 +39,23 @@ struct ImportFileOptions: ParsableArguments {
                 kind: kind, preferenceFormat: format, skipBadLines: skipBad, defaultSplit: defaultSplit)
             // Find the workspace first (a clear error), but open the database only once the file is valid.
             let workspace = try workspace.locate()
-            let checking = ProgressLine("Checking \(file)")
+            let checking = ProgressLine("Checking \(file)", total: 0, quantity: .bytes)
             defer { checking.finish() }
             let checked = try CheckedImport.check(URL(fileURLWithPath: file), displayName: file, options: options) {
-                checking.update(Double($0) / 1e6, of: Double($1) / 1e6, unit: "MB")
+                checking.total = Int($1)
+                checking.update(Int($0))
             }
             checking.finish()
             let database = try workspace.openDatabase()
             defer { database.close() }
-            let writing = ProgressLine("Writing \(file)")
+            let writing = ProgressLine("Writing \(file)", total: 0, quantity: .bytes)
             defer { writing.finish() }
             let summary = try database.write(checked) {
-                writing.update(Double($0) / 1e6, of: Double($1) / 1e6, unit: "MB")
+                writing.total = Int($1)
+                writing.update(Int($0))
             }
             writing.finish()
-            print(TerminalText.sanitized(summary.text))
+            print(TerminalSanitizer.sanitize(summary.text))
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TallyIO
 import TallyStore
 
 /// `tally init [DIR]`: make a workspace.
@@ -33,7 +34,7 @@ struct Init: ParsableCommand {
             let database = try workspace.openDatabase()
             let version = try database.recordInstructions(fromFolder: instructionsFolder)
             database.close()
-            print("Created a Tally workspace in \(TerminalText.sanitized(workspace.root.path))")
+            print("Created a Tally workspace in \(TerminalSanitizer.sanitize(workspace.root.path))")
             print("  database:     \(Workspace.databaseFileName)")
             print("  checkpoints:  \(Workspace.checkpointsFolderName)/")
             if let version {

@@ -1,5 +1,6 @@
 import Foundation
 import TallyEngine
+import TallyIO
 import TallyStore
 import TallyTrain
 import TallyWorld
@@ -31,8 +32,8 @@ struct OracleComparison {
 
     /// Family by family: accuracy and mean oracle score, parent then result.
     var table: String {
-        let left = TerminalText.sanitized(parent.checkpoint)
-        let right = TerminalText.sanitized(result.checkpoint)
+        let left = TerminalSanitizer.sanitize(parent.checkpoint)
+        let right = TerminalSanitizer.sanitize(result.checkpoint)
         var lines = [
             "oracle eval on \(result.overall.prompts) held-out task-world prompts (\(parent.style.rawValue) prompts "
                 + "for \(left), \(result.style.rawValue) for \(right)):",

@@ -142,13 +142,18 @@ struct Pretrain: ParsableCommand {
                     + "corpus \(session.corpusTokens) tokens, \(batch)×\(context) tokens per step")
 
             InterruptFlag.install()
-            var progress = TrainingProgressLine(totalSteps: steps, firstStep: session.resumedFromStep ?? 0)
+            let progress = ProgressLine(
+                "pretrain", total: steps, unit: "steps", startingAt: session.resumedFromStep ?? 0)
             var tokensTrained = 0
+            var lastLoss: Double?
             let outcome = try session.train(shouldStop: { InterruptFlag.isSet }) { report in
                 tokensTrained += report.tokens
+                lastLoss = Double(report.loss)
                 progress.update(
-                    step: report.step, loss: Float(report.loss),
-                    tokensPerSecond: Double(tokensTrained) / max(progress.elapsed, 1e-9))
+                    report.step,
+                    detail: TrainingRunner.stepDetail(
+                        loss: Double(report.loss), keyMetric: nil,
+                        tokensPerSecond: Double(tokensTrained) / max(progress.elapsed, 1e-9)))
             }
             progress.finish()
             let seconds = progress.elapsed
@@ -158,7 +163,8 @@ struct Pretrain: ParsableCommand {
                     print(
                         String(
                             format: "trained %d tokens in %.1fs (%.0f tokens/s)", tokensTrained, seconds,
-                            Double(tokensTrained) / max(seconds, 1e-9)))
+                            Double(tokensTrained) / max(seconds, 1e-9))
+                            + (lastLoss.map { String(format: ", last loss %.4f", $0) } ?? ""))
                 }
                 print("saved checkpoint \(out) (id \(id), sha256 \(sha256.prefix(12))…) in \(session.relativePath)/")
             case .interrupted(let step):

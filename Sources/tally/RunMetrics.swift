@@ -1,4 +1,5 @@
 import Foundation
+import TallyIO
 import TallyStore
 
 /// The metrics one training run recorded, by name and by step, for `tally runs show` and `tally runs export`.
@@ -134,7 +135,7 @@ struct RunMetrics {
     /// Metric `name` as a plot series (steps as x), its name sanitized for the legend.
     func plotSeries(_ name: String) -> PlotSeries {
         PlotSeries(
-            name: TerminalText.sanitized(name, keepNewlines: false),
+            name: TerminalSanitizer.sanitizeLine(name),
             points: (series[name] ?? []).map { (Double($0.step), $0.value) })
     }
 

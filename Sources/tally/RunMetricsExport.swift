@@ -1,4 +1,5 @@
 import Foundation
+import TallyIO
 
 /// The file formats `tally runs export` writes.
 enum MetricsExportFormat: String, CaseIterable {
@@ -61,7 +62,7 @@ extension RunMetrics {
     /// A CSV field, quoted (RFC 4180) when it holds a comma or a quote; control characters, line breaks among
     /// them, shown as `\u{…}` escapes.
     private static func csvField(_ text: String) -> String {
-        let safe = TerminalText.sanitized(text, keepNewlines: false)
+        let safe = TerminalSanitizer.sanitizeLine(text)
         guard safe.contains(where: { $0 == "," || $0 == "\"" }) else { return safe }
         return "\"" + safe.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TallyIO
 import TallyStore
 
 extension MetricsExportFormat: ExpressibleByArgument {}
@@ -48,7 +49,7 @@ struct RunsExport: ParsableCommand {
             }
             print(
                 "Wrote \(metrics.steps.count) steps of \(metrics.names.count) metrics (\(chosen.rawValue)) to "
-                    + TerminalText.sanitized(output))
+                    + TerminalSanitizer.sanitize(output))
         }
     }
 }

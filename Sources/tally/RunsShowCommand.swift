@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TallyIO
 import TallyStore
 
 /// `tally runs show ID`: one run's settings, a table of its metrics and plots of its curves.
@@ -81,7 +82,7 @@ struct RunsShow: ParsableCommand {
     /// Run id, kind, name and status, then parents, output, steps, times and any error.
     static func header(_ summary: RunSummary) -> String {
         let run = summary.run
-        func safe(_ text: String) -> String { TerminalText.sanitized(text, keepNewlines: false) }
+        func safe(_ text: String) -> String { TerminalSanitizer.sanitizeLine(text) }
         var lines = ["run \(run.id)  \(run.kind.rawValue)  \(safe(summary.name ?? "-"))  \(run.status.rawValue)"]
         let parents = summary.parents.map { role, checkpoint in
             "\(role)=" + safe(checkpoint.name ?? "#\(checkpoint.id)") + " (checkpoint \(checkpoint.id))"
@@ -95,7 +96,7 @@ struct RunsShow: ParsableCommand {
         dates.dateFormat = "yyyy-MM-dd HH:mm:ss"
         lines.append(
             "  started  " + dates.string(from: run.startedAt)
-                + (summary.duration.map { ", took " + TrainingProgressLine.formatDuration($0) } ?? ", running"))
+                + (summary.duration.map { ", took " + ProgressLine.duration($0) } ?? ", running"))
         if let error = run.error {
             lines.append("  error    " + RunsTable.shortened(error, to: 500))
         }
@@ -112,7 +113,7 @@ struct RunsShow: ParsableCommand {
         {
             pretty = String(decoding: data, as: UTF8.self)
         }
-        let lines = TerminalText.sanitized(pretty).split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = TerminalSanitizer.sanitize(pretty).split(separator: "\n", omittingEmptySubsequences: false)
         return (["config"] + lines.map { "  " + $0 }).joined(separator: "\n")
     }
 
@@ -123,7 +124,7 @@ struct RunsShow: ParsableCommand {
             String(repeating: " ", count: max(1, width - text.count)) + text
         }
         func name(_ text: String) -> String {
-            let safe = TerminalText.sanitized(text, keepNewlines: false)
+            let safe = TerminalSanitizer.sanitizeLine(text)
             return "  " + safe + String(repeating: " ", count: max(1, nameWidth - safe.count))
         }
         var blocks: [String] = []

@@ -1,4 +1,5 @@
 import Foundation
+import TallyIO
 import TallyStore
 
 /// A training run as `tally runs` lists it: the record, its parent and output checkpoints by name, and each
@@ -57,7 +58,7 @@ struct RunSummary {
     }
 
     /// `1m05s`, or `running`.
-    var durationText: String { duration.map(TrainingProgressLine.formatDuration) ?? "running" }
+    var durationText: String { duration.map(ProgressLine.duration) ?? "running" }
 
     /// The metric beside the loss that says how a run of this kind does (what its trainer's progress line
     /// shows): the first of the kind's candidates the run recorded, training or eval.
@@ -147,13 +148,13 @@ enum RunsTable {
             summary.stepsText, summary.durationText, metrics["loss"].map(RunMetrics.format) ?? "-",
             metrics["eval/loss"].map(RunMetrics.format) ?? "-", key,
         ]
-        return cells.map { TerminalText.sanitized($0, keepNewlines: false) }
+        return cells.map { TerminalSanitizer.sanitizeLine($0) }
     }
 
     /// `text` on one line (runs of white space made one space), sanitized, cut to `width` characters with `…`.
     static func shortened(_ text: String, to width: Int) -> String {
         let oneLine = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        let safe = TerminalText.sanitized(oneLine, keepNewlines: false)
+        let safe = TerminalSanitizer.sanitizeLine(oneLine)
         let limit = max(width, 20)
         return safe.count <= limit ? safe : String(safe.prefix(limit - 1)) + "…"
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyEngine
+import TallyIO
 import TallyStore
 import TallyTrain
 
@@ -74,18 +75,19 @@ struct SampleCommand: ParsableCommand {
         let sampler = try ResponseSampler(checkpoint: resolved.checkpoint)
         print(
             "sample: \(k) responses to each of \(prompts.count) \(split.rawValue) prompts from "
-                + "\(TerminalText.sanitized(resolved.displayName)) (\(style.rawValue) prompts, \(settings.summary))")
+                + "\(TerminalSanitizer.sanitize(resolved.displayName)) (\(style.rawValue) prompts, \(settings.summary))"
+        )
         let filler = RankingQueueFiller(
             database: database, sampler: sampler, checkpointID: resolved.record?.id, responsesPerPrompt: k,
             settings: settings)
-        let progress = ProgressReporter("sample", total: prompts.count, unit: "prompts")
+        let progress = ProgressLine("sample", total: prompts.count, unit: "prompts")
         let report = try filler.fill(
             prompts, render: { ModelPromptRendering.modelPrompt($0, style: style) },
             progress: { done, report in
                 progress.update(
                     done,
-                    detail: String(
-                        format: "%.0f tokens/s", Double(report.generatedTokens) / max(progress.elapsed, 1e-9)))
+                    detail: ProgressLine.rate(
+                        Double(report.generatedTokens) / max(progress.elapsed, 1e-9), unit: "tokens/s"))
             })
         progress.finish()
         let seconds = progress.elapsed

@@ -86,19 +86,15 @@ struct SimulationCoordinator {
             }
         }
         say("simulate: \(processes.count) labelers started, \(items) labels to submit")
-        var lastReport = Date()
+        let progress = ProgressLine("simulate", total: items, unit: "labels")
         while processes.contains(where: { $0.process.isRunning }) {
             Thread.sleep(forTimeInterval: 0.2)
-            if Date().timeIntervalSince(lastReport) >= 2 {
-                lastReport = Date()
-                let done = collector.labelCount
-                let elapsed = Date().timeIntervalSince(started)
-                let rate = Double(done) / max(elapsed, 1e-9)
-                let eta = rate > 0 ? Double(items - done) / rate : 0
-                say(String(format: "simulate: %d/%d labels, %.1f labels/s, ETA %.0fs", done, items, rate, eta))
-            }
+            let done = collector.labelCount
+            progress.update(
+                done, detail: ProgressLine.rate(Double(done) / max(progress.elapsed, 1e-9), unit: "labels/s"))
         }
         readers.wait()
+        progress.finish()
         var summary = collector.summary()
         summary.seconds = Date().timeIntervalSince(started)
         for (index, process) in processes where process.terminationStatus != 0 {

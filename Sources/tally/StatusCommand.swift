@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TallyIO
 import TallyStore
 
 /// `tally status`: what the workspace holds and how each labeler is doing.
@@ -35,7 +36,7 @@ struct Status: ParsableCommand {
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 print(String(decoding: try encoder.encode(report), as: UTF8.self))
             } else {
-                print(TerminalText.sanitized(Self.text(report)))
+                print(TerminalSanitizer.sanitize(Self.text(report)))
             }
         }
     }

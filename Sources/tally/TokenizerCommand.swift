@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyEngine
+import TallyIO
 
 /// `tally tokenizer ...`: train and try byte-level BPE tokenizers.
 struct TokenizerCommand: ParsableCommand {
@@ -67,16 +68,13 @@ struct TokenizerCommand: ParsableCommand {
                 throw CommandError("\(corpus): is not valid UTF-8 text; convert it to UTF-8 first")
             }
             let start = Date()
-            var lastPrint = Date.distantPast
             let trainer = BPETrainer(vocabularySize: vocabSize, minimumPairCount: minPairCount)
+            let progress = ProgressLine("tokenizer", total: 0, unit: "merges")
             let tokenizer = try trainer.train(on: text) { done, total in
-                let now = Date()
-                guard now.timeIntervalSince(lastPrint) >= 1 || done == total else { return }
-                lastPrint = now
-                let elapsed = now.timeIntervalSince(start)
-                let eta = done > 0 ? elapsed / Double(done) * Double(max(0, total - done)) : 0
-                print(String(format: "merges %d/%d  %.1fs elapsed  ETA %.0fs", done, total, elapsed, eta))
+                progress.total = total
+                progress.update(done)
             }
+            progress.finish()
             let trainingSeconds = Date().timeIntervalSince(start)
             try tokenizer.write(to: URL(fileURLWithPath: out))
             let encodeStart = Date()
@@ -109,27 +107,12 @@ struct TokenizerCommand: ParsableCommand {
         @Argument(help: "The text to encode.")
         var text: String
 
-        /// `text` with control, format and separator characters written as `\u{…}`.
-        static func printable(_ text: String) -> String {
-            var result = ""
-            for scalar in text.unicodeScalars {
-                switch scalar.properties.generalCategory {
-                case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned:
-                    result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
-                default:
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-            return result
-        }
-
         func run() throws {
             let loaded = try BPETokenizer(contentsOf: URL(fileURLWithPath: tokenizer))
             let ids = loaded.encode(text)
             print(ids.map(String.init).joined(separator: " "))
-            // Tokens are shown in their byte-level spelling (Ġ for a space); control and format characters an
-            // added token may hold are escaped so the terminal receives only printable text.
-            let tokens = ids.map { Self.printable(loaded.token(for: $0) ?? "?") }
+            // Tokens are shown in their byte-level spelling (Ġ for a space); an added token may hold anything.
+            let tokens = ids.map { TerminalSanitizer.sanitizeLine(loaded.token(for: $0) ?? "?") }
             print(tokens.joined(separator: " | "))
         }
     }

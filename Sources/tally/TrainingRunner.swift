@@ -37,7 +37,8 @@ enum TrainingRunner {
                 + ", \(session.totalSteps) steps of "
                 + "\(session.settings.batchSize) examples (run \(session.runID))")
         InterruptFlag.install()
-        var progress = TrainingProgressLine(totalSteps: session.totalSteps, firstStep: session.resumedFromStep ?? 0)
+        let progress = ProgressLine(
+            trainer.kind.rawValue, total: session.totalSteps, unit: "steps", startingAt: session.resumedFromStep ?? 0)
         var tokens = 0
         var lastMetrics: [String: Double] = [:]
         let key = trainer.keyMetric
@@ -47,17 +48,17 @@ enum TrainingRunner {
                 tokens += step.tokens
                 lastMetrics = step.metrics
                 if let line = iterationLine(step, stepsPerRound: trainer.stepsPerRound) {
-                    progress.finish()
+                    progress.clear()
                     options.note(line)
                 }
-                let detail = key.flatMap { name in step.metrics[name].map { String(format: "\(name) %.3f", $0) } } ?? ""
                 progress.update(
-                    step: step.step, loss: Float(step.loss),
-                    tokensPerSecond: Double(tokens) / max(progress.elapsed, 1e-9),
-                    detail: detail)
+                    step.step,
+                    detail: stepDetail(
+                        loss: step.loss, keyMetric: key.flatMap { name in step.metrics[name].map { (name, $0) } },
+                        tokensPerSecond: Double(tokens) / max(progress.elapsed, 1e-9)))
             },
             onEval: { step, metrics in
-                progress.finish()
+                progress.clear()
                 let text = metrics.sorted { $0.key < $1.key }.map { String(format: "\($0.key) %.4f", $0.value) }
                 let round = trainer.stepsPerRound
                 let when =
@@ -74,7 +75,8 @@ enum TrainingRunner {
             options.note(
                 "saved checkpoint \(run.name) (id \(id), sha256 \(sha256.prefix(12))…) in "
                     + "\(Workspace.checkpointPath(name: run.name))/ after "
-                    + String(format: "%.1fs", progress.elapsed))
+                    + String(format: "%.1fs", progress.elapsed)
+                    + (lastMetrics["loss"].map { String(format: ", last loss %.4f", $0) } ?? ""))
             return Result(
                 checkpointID: id, sha256: sha256, metrics: lastMetrics, steps: session.totalSteps,
                 seconds: progress.elapsed, alreadyFinished: false)
@@ -84,6 +86,15 @@ enum TrainingRunner {
                     + "to resume")
             throw ExitCode(130)
         }
+    }
+
+    /// What a training step's progress line shows after the step count: the loss, the trainer's key metric
+    /// (a reward model's accuracy, say) and the speed.
+    static func stepDetail(loss: Double, keyMetric: (name: String, value: Double)?, tokensPerSecond: Double) -> String {
+        var parts = [String(format: "loss %.4f", loss)]
+        if let keyMetric { parts.append(String(format: "\(keyMetric.name) %.3f", keyMetric.value)) }
+        parts.append(ProgressLine.rate(tokensPerSecond, unit: "tok/s"))
+        return parts.joined(separator: ", ")
     }
 
     /// An RL iteration's rollouts in one line (at the iteration's first step, where their metrics are recorded):

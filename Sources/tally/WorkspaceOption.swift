@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TallyIO
 import TallyStore
 
 /// `--workspace DIR`, shared by every command that works inside a workspace.
@@ -25,27 +26,12 @@ struct WorkspaceOption: ParsableArguments {
     }
 }
 
-/// Text from files, models and other people, made safe to print: control characters (which could
-/// move the cursor or change colors) are shown as `\u{…}` escapes.
+/// Messages for the user on standard error.
 enum TerminalText {
-    static func sanitized(_ text: String, keepNewlines: Bool = true) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            let value = scalar.value
-            let isControl = value < 0x20 || (0x7F...0x9F).contains(value)
-            if isControl && !(keepNewlines && (scalar == "\n" || scalar == "\t")) {
-                result += "\\u{\(String(value, radix: 16))}"
-            } else {
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
-    }
-
-    /// Writes `text` (sanitized) and a newline to standard error.
+    /// Writes `text` and a newline to standard error, made safe for a terminal (file names and other text in
+    /// it may come from anyone; see ``TerminalSanitizer``).
     static func printError(_ text: String) {
-        FileHandle.standardError.write(Data((sanitized(text) + "\n").utf8))
+        FileHandle.standardError.write(Data((TerminalSanitizer.sanitize(text) + "\n").utf8))
     }
 }
 

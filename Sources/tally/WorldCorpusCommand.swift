@@ -37,14 +37,14 @@ struct WorldCorpusCommand: ParsableCommand {
     func run() throws {
         var generator = CorpusGenerator(seed: seed)
         let writer = try WorldLineWriter(path: out)
-        let progress = ProgressLine("corpus")
+        let progress = ProgressLine("corpus", total: documents, unit: "documents")
         for index in 0..<documents {
             let document = generator.nextDocument()
             switch format {
             case .jsonl: try writer.write(WorldOutput.jsonObject([("text", document)]))
             case .text: try writer.write(document + "\n<|endoftext|>")
             }
-            progress.update(Double(index + 1), of: Double(documents), unit: "documents")
+            progress.update(index + 1)
         }
         progress.finish()
         try writer.finish()

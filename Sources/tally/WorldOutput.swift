@@ -29,7 +29,7 @@ enum WorldOutput {
 
     /// Prints a line to standard error (progress and summaries, kept out of piped output).
     static func note(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        FileHandle.standardError.write(Data((TerminalSanitizer.sanitize(text) + "\n").utf8))
     }
 }
 

@@ -19,7 +19,7 @@ struct PretrainGenerateCLITests {
         let trained = try TallyBinary.run(arguments)
         #expect(trained.status == 0, "stderr: \(trained.error)")
         #expect(trained.output.contains("saved checkpoint tiny"), "stdout: \(trained.output)")
-        #expect(trained.error.contains("step 80/80"), "progress: \(trained.error)")
+        #expect(trained.error.contains("pretrain: 80/80 steps"), "progress: \(trained.error)")
 
         let database = try Workspace(root: URL(fileURLWithPath: workspace)).openDatabase()
         let record = try #require(try database.checkpoint(named: "tiny"))
@@ -43,7 +43,7 @@ struct PretrainGenerateCLITests {
             let text = try #require(object["text"] as? String)
             let tokens = try #require(object["tokens"] as? [Int])
             #expect(!tokens.isEmpty && tokens.count <= 8)
-            #expect(text.hasPrefix(" four five six"), "generated: \(text)")
+            #expect(text.hasPrefix("four five six"), "generated: \(text)")
         }
         #expect(lines[0] == lines[1], "greedy samples are identical")
 
@@ -53,7 +53,7 @@ struct PretrainGenerateCLITests {
             "--temperature", "0", "--max-tokens", "8",
         ])
         #expect(byFolder.status == 0, "stderr: \(byFolder.error)")
-        #expect(byFolder.output.hasPrefix(" four five six"), "stdout: \(byFolder.output)")
+        #expect(byFolder.output.hasPrefix("four five six"), "stdout: \(byFolder.output)")
     }
 
     @Test func pretrainWithoutCorpusSaysWhatToPass() throws {

@@ -42,7 +42,7 @@ struct TrainCLITests {
         #expect(sftJSON["steps"] as? Int == 6 && sftJSON["run"] as? Int == 1)
         #expect((sftJSON["metrics"] as? [String: Any])?["loss"] is Double)
         #expect((sftJSON["eval"] as? [String: Any])?["oracle/mean_score"] is Double, "\(sftJSON)")
-        #expect(sft.error.contains("step 6/6"), "stderr: \(sft.error)")
+        #expect(sft.error.contains("sft: 6/6 steps"), "stderr: \(sft.error)")
 
         let rm = try TallyBinary.run([
             "train", "rm", "--steps", "6", "--batch", "4", "--truncate", "--json", "--workspace", workspace,

@@ -152,11 +152,9 @@ public enum EngineBenchmark {
             loss = try step()
             if (index + 1) % max(1, steps / 4) == 0 {
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                let eta = elapsed / Double(index + 1) * Double(steps - index - 1)
                 progress(
                     "\(configuration.name): step \(index + 1)/\(steps), loss \(String(format: "%.3f", loss)), "
-                        + "\(String(format: "%.0f", Double((index + 1) * B * T) / elapsed)) tok/s, "
-                        + "ETA \(String(format: "%.0f", eta)) s")
+                        + "\(String(format: "%.0f", Double((index + 1) * B * T) / elapsed)) tok/s")
             }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

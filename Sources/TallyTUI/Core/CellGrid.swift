@@ -1,3 +1,5 @@
+import TallyIO
+
 /// One terminal cell: the text painted there, its width and its style.
 ///
 /// A wide character occupies a lead cell of width 2 followed by a continuation cell of width 0 whose text is

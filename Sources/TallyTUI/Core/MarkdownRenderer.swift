@@ -1,3 +1,5 @@
+import TallyIO
+
 /// Renders the Markdown of the labeling instructions into styled, wrapped terminal lines.
 ///
 /// Handles what guidelines use: ATX headings, paragraphs, bullet and numbered lists (nested by

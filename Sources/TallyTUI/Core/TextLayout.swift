@@ -1,3 +1,5 @@
+import TallyIO
+
 /// A run of text in one style.
 public struct Span: Equatable, Sendable {
     public var text: String

@@ -1,3 +1,5 @@
+import TallyIO
+
 /// Soft wrapping and drawing of the editor's text.
 extension TextEditor {
     // MARK: Layout

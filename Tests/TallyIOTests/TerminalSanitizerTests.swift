@@ -1,6 +1,5 @@
+import TallyIO
 import Testing
-
-@testable import TallyTUI
 
 @Suite struct TerminalSanitizerTests {
     /// No scalar that a terminal would interpret may survive.
@@ -54,6 +53,22 @@ import Testing
         // A joiner between letters is a trick; between emoji it is a family.
         #expect(TerminalSanitizer.sanitize("a\u{200D}b") == "a<U+200D>b")
         #expect(TerminalSanitizer.sanitize("👨\u{200D}👩") == "👨\u{200D}👩")
+    }
+
+    @Test func deprecatedFormatControlsAndStrayNonJoinersAreMadeVisible() {
+        #expect(TerminalSanitizer.sanitize("x\u{206E}1") == "x<U+206E>1")
+        #expect(TerminalSanitizer.sanitize("admin\u{200C}") == "admin<U+200C>")
+        #expect(TerminalSanitizer.sanitize("a\u{1D173}b") == "a<U+1D173>b")
+        // Persian needs its non-joiner between letters.
+        #expect(TerminalSanitizer.sanitize("می\u{200C}خواهم") == "می\u{200C}خواهم")
+    }
+
+    /// A Trojan-source line as a model might write it: every trick in one string, all neutralised.
+    @Test func aTrojanSourceLineComesOutInert() {
+        let attack = "ok\u{202E}evil\u{2066}\u{200D}x\u{1B}]52;c;aGk=\u{07}\u{9B}31m\u{200B}end"
+        let expected = "ok<U+202E>evil<U+2066><U+200D>x␛]52;c;aGk=␇<U+009B>31m<U+200B>end"
+        #expect(TerminalSanitizer.sanitize(attack) == expected)
+        #expect(TerminalSanitizer.sanitizeLine(attack) == expected)
     }
 
     @Test func ordinaryUnicodeIsLeftAlone() {

@@ -1,4 +1,5 @@
-/// Makes untrusted text (model output, imports, other labelers' notes) safe to put on a terminal.
+/// Makes untrusted text (model output, imports, other labelers' names and notes, file names) safe to put on a
+/// terminal: the one sanitiser of the command line and the labeling screens.
 ///
 /// Nothing that comes out can move the cursor, change colours, clear the screen, retitle the window or
 /// write the clipboard, because every scalar that could start or take part in such a sequence is replaced
@@ -10,9 +11,11 @@
 /// | other C0 controls 0x00–0x1F (except newline; tab becomes spaces) | their control pictures `␀`…`␟` |
 /// | DEL 0x7F | `␡` |
 /// | C1 controls 0x80–0x9F (8-bit CSI, OSC, …) | `<U+009B>` |
-/// | bidi overrides, embeddings, isolates and marks | `<U+202E>` |
-/// | invisible characters (zero-width space, word joiner, BOM, soft hyphen, fillers, tags) | `<U+200B>` |
+/// | bidi overrides, embeddings, isolates and marks ("Trojan source") | `<U+202E>` |
+/// | deprecated format controls U+206A–206F (symmetric swapping, shaping, digit shapes) | `<U+206A>` |
+/// | invisible characters (zero-width space, word joiner, BOM, soft hyphen, fillers, tags, …) | `<U+200B>` |
 /// | a zero-width joiner outside an emoji sequence | `<U+200D>` |
+/// | a zero-width non-joiner touching ASCII (Persian and Indic scripts keep theirs) | `<U+200C>` |
 ///
 /// Carriage return plus newline is one newline; a lone carriage return is `␍`.
 ///
@@ -54,11 +57,11 @@ public enum TerminalSanitizer {
         case 0x00...0x1F: return String(Unicode.Scalar(0x2400 + value) ?? "?")
         case 0x7F: return "\u{2421}"
         case 0x80...0x9F: return codePoint(value)
-        case 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: return codePoint(value)
+        case 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C, 0x206A...0x206F: return codePoint(value)
         case 0x200B, 0x2060...0x2064, 0xFEFF, 0x00AD, 0x180E, 0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0,
             0xFFF9...0xFFFB, 0x2028, 0x2029:
             return codePoint(value)
-        case 0xE0000...0xE007F: return codePoint(value)
+        case 0xE0000...0xE007F, 0x1D173...0x1D17A: return codePoint(value)
         default: return nil
         }
     }
@@ -99,14 +102,14 @@ public enum TerminalSanitizer {
             case 0x09:
                 out.append(contentsOf: String(repeating: " ", count: tabWidth).unicodeScalars)
                 continue
-            case 0x200D:
+            case 0x200C, 0x200D:
+                // A joiner between emoji makes one picture (a family); Persian and other scripts need the
+                // non-joiner between their letters. Anywhere else they only hide text.
                 let before = index > 0 ? scalars[index - 1].value : 0
                 let after = index + 1 < scalars.count ? scalars[index + 1].value : 0
-                if isEmojiLike(before) && isEmojiLike(after) {
-                    out.append(scalar)
-                } else {
-                    out.append(contentsOf: codePoint(value).unicodeScalars)
-                }
+                let needed =
+                    value == 0x200D ? isEmojiLike(before) && isEmojiLike(after) : before >= 0x80 && after >= 0x80
+                out.append(contentsOf: needed ? String(scalar).unicodeScalars : codePoint(value).unicodeScalars)
                 continue
             case 0xE0020...0xE007F:
                 // Subdivision flags (🏴 + tags + cancel tag) are legitimate; tags anywhere else hide text.
