@@ -131,7 +131,7 @@ func corpusText() throws -> String {
     }
     #expect(try refused { $0["normalizer"] = ["type": "NFC"] }.contains("normalizer"))
     #expect(try refused { $0["pre_tokenizer"] = ["type": "Whitespace"] }.contains("Whitespace pre-tokenizer"))
-    #expect(try refused { $0["post_processor"] = ["type": "TemplateProcessing"] }.contains("TemplateProcessing"))
+    #expect(try refused { $0["post_processor"] = ["type": "RobertaProcessing"] }.contains("RobertaProcessing"))
     #expect(
         try refused { root in
             var model = root["model"] as? [String: Any] ?? [:]

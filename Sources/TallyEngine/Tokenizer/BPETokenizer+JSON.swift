@@ -11,7 +11,8 @@ extension BPETokenizer {
     ///
     /// Accepts a `BPE` model with `vocab` and `merges` (either `"a b"` strings or `["a", "b"]` pairs), a
     /// `ByteLevel` pre-tokenizer (alone or as the only step of a `Sequence`), a `ByteLevel` decoder, no
-    /// normalizer, and a `ByteLevel` or no post-processor. Anything else is refused with an error that names
+    /// normalizer, and as post-processor none, `ByteLevel`, `TemplateProcessing` (see ``TemplateProcessing``),
+    /// or a `Sequence` of those with at most one template. Anything else is refused with an error that names
     /// the part, since encoding would silently differ from the `tokenizers` library.
     public convenience init(jsonData data: Data, path: String = "tokenizer.json") throws {
         func fail(_ problem: String) -> CheckpointError { CheckpointError(path: path, problem: problem) }
@@ -87,11 +88,7 @@ extension BPETokenizer {
         if let decoder = root["decoder"], !(decoder is NSNull), Self.typeName(decoder) != "ByteLevel" {
             throw fail("has a \(Self.typeName(decoder)) decoder; Tally supports ByteLevel only")
         }
-        if let processor = root["post_processor"], !(processor is NSNull), Self.typeName(processor) != "ByteLevel" {
-            throw fail(
-                "has a \(Self.typeName(processor)) post-processor, which adds tokens Tally would not; "
-                    + "set it to ByteLevel or null")
-        }
+        let postProcessor = try Self.templateProcessing(in: root["post_processor"], path: path)
 
         var addedTokens: [AddedToken] = []
         for (index, rawToken) in ((root["added_tokens"] as? [Any]) ?? []).enumerated() {
@@ -109,7 +106,41 @@ extension BPETokenizer {
         }
         try self.init(
             vocabulary: vocabulary, merges: merges, addedTokens: addedTokens, options: options,
-            unknownToken: unknownToken, path: path)
+            unknownToken: unknownToken, postProcessor: postProcessor, path: path)
+    }
+
+    /// The `TemplateProcessing` of a `post_processor`: the object itself, or the one step of a `Sequence` that is
+    /// one (transformers 5 writes the first for GPT-2, Llama 3 ships the second, after a `ByteLevel` step).
+    /// `ByteLevel` steps only adjust offsets and are accepted; nil when no step adds tokens.
+    private static func templateProcessing(in processor: Any?, path: String) throws -> TemplateProcessing? {
+        func fail(_ problem: String) -> CheckpointError { CheckpointError(path: path, problem: problem) }
+        guard let processor, !(processor is NSNull) else { return nil }
+        var steps: [(place: String, json: [String: Any])]
+        if typeName(processor) == "Sequence" {
+            guard let list = (processor as? [String: Any])?["processors"] as? [[String: Any]] else {
+                throw fail("post_processor.processors is not a list of post-processors")
+            }
+            steps = list.enumerated().map { ("post_processor.processors[\($0)]", $1) }
+        } else {
+            steps = [("post_processor", processor as? [String: Any] ?? [:])]
+        }
+        var template: TemplateProcessing?
+        for (place, step) in steps {
+            switch typeName(step) {
+            case "ByteLevel":
+                continue
+            case "TemplateProcessing":
+                guard template == nil else {
+                    throw fail("\(place) is a second TemplateProcessing, which would add the special tokens twice")
+                }
+                template = try TemplateProcessing(json: step, place: place, path: path)
+            default:
+                throw fail(
+                    "\(place) is a \(typeName(step)) post-processor; Tally supports TemplateProcessing and "
+                        + "ByteLevel (alone or in a Sequence)")
+            }
+        }
+        return template
     }
 
     private static func typeName(_ component: Any) -> String {
@@ -117,7 +148,7 @@ extension BPETokenizer {
     }
 
     /// The tokenizer as `tokenizer.json` text that the `tokenizers` library loads to the same encoding:
-    /// vocabulary in id order, merges as `["a", "b"]` pairs.
+    /// vocabulary in id order, merges as `["a", "b"]` pairs, a template post-processor after a `ByteLevel` one.
     public func jsonData() -> Data {
         func flag(_ value: Bool) -> String { value ? "true" : "false" }
         let byteLevel =
@@ -139,7 +170,13 @@ extension BPETokenizer {
         }
         lines.append("  \"normalizer\": null,")
         lines.append("  \"pre_tokenizer\": \(byteLevel),")
-        lines.append("  \"post_processor\": \(byteLevel),")
+        if let postProcessor {
+            lines.append(
+                "  \"post_processor\": {\"type\": \"Sequence\", \"processors\": [\(byteLevel), \(postProcessor.jsonText)]},"
+            )
+        } else {
+            lines.append("  \"post_processor\": \(byteLevel),")
+        }
         lines.append("  \"decoder\": \(byteLevel),")
         lines.append("  \"model\": {")
         lines.append("    \"type\": \"BPE\",")
