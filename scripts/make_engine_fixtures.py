@@ -31,6 +31,10 @@ What it writes:
                                            special tokens, and pairs of texts with their ids and type ids
   Fixtures/tokenizer/chat-cases-llama3-style.json  apply_chat_template with Tally's chat template for that
                                            tokenizer, which starts with <|begin_of_text|>
+  Fixtures/tokenizer/llama3-split.json     a byte-level BPE trained (vocab 600) with Llama 3's pre-tokenizer
+                                           (a Split with its pattern before a ByteLevel without one),
+                                           ignore_merges and the <|begin_of_text|> template, as Llama 3 has
+  Fixtures/tokenizer/cases-llama3-split.json   expected ids for it, and each text's pre-tokenized pieces
   Fixtures/tokenizer/gpt2-transformers5.json   the base model as transformers 5 saves a GPT-2 tokenizer
                                            built from its vocabulary and merges (GPT2Tokenizer(vocab=…,
                                            merges=…).save_pretrained): a TemplateProcessing post-processor
@@ -46,9 +50,9 @@ What it writes:
                                            run is a conversation through apply_chat_template (which adds
                                            no special tokens beyond the template's). gpt2-tiny holds
                                            gpt2-transformers5.json as its tokenizer.json.
-  Fixtures/llama3-tiny/                    the same Llama model shape with the Llama-3-style tokenizer, as
-                                           transformers 5 saves it: every prompt starts with
-                                           <|begin_of_text|>, once
+  Fixtures/llama3-tiny/                    the same Llama model shape with llama3-split.json (Llama 3's
+                                           pre-tokenizer and template) as transformers 5 saves it: every
+                                           prompt starts with <|begin_of_text|>, once
 
 Everything is seeded, so reruns give the same files for the same library versions.
 """
@@ -195,13 +199,13 @@ def random_texts(count, seed):
     return texts
 
 
-def write_cases(tokenizer_path, cases_path, with_special_tokens=False):
+def write_cases(tokenizer_path, cases_path, with_special_tokens=False, with_pieces=False, extra_texts=()):
     """Each text's ids (encode() adds special tokens by default); with_special_tokens also records the ids
     without them, and pairs of texts encoded together, for tokenizers whose post-processor adds tokens."""
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(tokenizer_path)
-    texts = CASES + random_texts(150, seed=7)
+    texts = CASES + random_texts(150, seed=7) + list(extra_texts)
     cases = []
     for text in texts:
         encoding = tokenizer.encode(text)
@@ -212,6 +216,8 @@ def write_cases(tokenizer_path, cases_path, with_special_tokens=False):
         }
         if with_special_tokens:
             case["ids_without_special_tokens"] = tokenizer.encode(text, add_special_tokens=False).ids
+        if with_pieces:
+            case["pieces"] = [piece for piece, _ in tokenizer.pre_tokenizer.pre_tokenize_str(text)]
         cases.append(case)
     data = {"tokenizer": os.path.basename(tokenizer_path), "cases": cases}
     if with_special_tokens:
@@ -275,6 +281,9 @@ def make_tokenizer_fixtures():
     llama3 = write_llama3_style_tokenizer(path, os.path.join(out_dir, "llama3-style.json"))
     write_cases(llama3, os.path.join(out_dir, "cases-llama3-style.json"), with_special_tokens=True)
     write_chat_cases(llama3, os.path.join(out_dir, "chat-cases-llama3-style.json"), start=BEGIN_OF_TEXT)
+    split = write_llama3_split_tokenizer(os.path.join(out_dir, "llama3-split.json"))
+    write_cases(split, os.path.join(out_dir, "cases-llama3-split.json"), with_special_tokens=True, with_pieces=True,
+                extra_texts=LLAMA3_CASES + random_texts(100, seed=8))
     gpt2 = write_transformers5_gpt2_tokenizer(path, os.path.join(out_dir, "gpt2-transformers5.json"))
     write_cases(gpt2, os.path.join(out_dir, "cases-gpt2-transformers5.json"), with_special_tokens=True)
     print(f"wrote tokenizer fixtures to {out_dir}")
@@ -299,6 +308,62 @@ def write_llama3_style_tokenizer(tokenizer_path, out_path):
         ),
     ])
     tokenizer.save(out_path)
+    return out_path
+
+
+# Llama 3's pre-tokenizer pattern, as its tokenizer.json spells it.
+LLAMA3_PATTERN = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
+    r"|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
+
+
+# Texts for the parts of Llama 3's pattern GPT-2's lacks: contractions in any case (and long s, which folds to
+# s), runs of at most three digits, one leading non-letter before letters, line breaks after punctuation and
+# at the end of whitespace runs.
+LLAMA3_CASES = [
+    "I'LL DON'T WE'RE 'S 'Ve 'ſ 'S 'ﬅ x'D",
+    "12345 1234567 ٣٤٥٦٧ 1,234,567.891",
+    "!!\n\n  x?\r\n\r\n  \n\t y",
+    "$hello €x  \tword _under -dash 'quote \"q\"",
+    "a\n\n\nb \n c\u3000\u3000d \u00a0e\u2028f",
+    "   \n\n   ",
+    "\n",
+    "x \r",
+    "tabs\t\tend\t",
+    "(a) [b] {c} <d>",
+]
+
+
+def write_llama3_split_tokenizer(out_path):
+    """A byte-level BPE made the way Llama 3's is: Llama 3's Split pre-tokenizer before a ByteLevel step without
+    a pattern, ignore_merges, and the <|begin_of_text|> template after a ByteLevel post-processor."""
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+
+    tokenizer = Tokenizer(models.BPE(ignore_merges=True))
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(LLAMA3_PATTERN), behavior="isolated", invert=False),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+    ])
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=600, min_frequency=2, special_tokens=SPECIAL_TOKENS + [BEGIN_OF_TEXT],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False,
+    )
+    tokenizer.train_from_iterator(CORPUS.splitlines(keepends=True) + CASES, trainer)
+    begin = tokenizer.token_to_id(BEGIN_OF_TEXT)
+    tokenizer.post_processor = processors.Sequence([
+        processors.ByteLevel(add_prefix_space=True, trim_offsets=False, use_regex=True),
+        processors.TemplateProcessing(
+            single=f"{BEGIN_OF_TEXT} $A", pair=f"{BEGIN_OF_TEXT} $A {BEGIN_OF_TEXT}:1 $B:1",
+            special_tokens=[(BEGIN_OF_TEXT, begin)],
+        ),
+    ])
+    tokenizer.save(out_path)
+    with open(out_path, encoding="utf-8") as handle:
+        saved = json.load(handle)
+    assert saved["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] == LLAMA3_PATTERN
+    assert saved["model"]["ignore_merges"] is True
     return out_path
 
 
@@ -493,7 +558,7 @@ def make_model_fixtures(tokenizer_path):
     ))
     make_model_fixture("llama-tiny", llama, tokenizer_path, save_dtype=torch.bfloat16)
 
-    llama3_tokenizer = os.path.join(folder, "llama3-style.json")
+    llama3_tokenizer = os.path.join(folder, "llama3-split.json")
     torch.manual_seed(5678)
     llama3 = LlamaForCausalLM(LlamaConfig(
         vocab_size=Tokenizer.from_file(llama3_tokenizer).get_vocab_size(), hidden_size=32, intermediate_size=64,

@@ -10,9 +10,11 @@ struct TokenizerCase: Decodable {
     var decoded: String
     /// With `add_special_tokens=False`, for tokenizers with a template post-processor.
     var idsWithoutSpecialTokens: [Int]?
+    /// The pre-tokenizer's pieces in byte-level spelling, for a tokenizer with Llama 3's pre-tokenizer.
+    var pieces: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case text, ids, decoded
+        case text, ids, decoded, pieces
         case idsWithoutSpecialTokens = "ids_without_special_tokens"
     }
 }
@@ -101,4 +103,26 @@ func expectParity(casesFile: String) throws {
     let plain = try fixtureTokenizer()
     #expect(tokenizer.postProcessor?.idsBeforeText == [])
     for text in roundTripTexts { #expect(tokenizer.encode(text) == plain.encode(text)) }
+}
+
+@Test func llama3PreTokenizerSplitsAsTheTokenizersLibraryDoes() throws {
+    let url = fixturesFolder.appendingPathComponent("tokenizer/cases-llama3-split.json")
+    let fixture = try JSONDecoder().decode(TokenizerCases.self, from: Data(contentsOf: url))
+    for entry in fixture.cases {
+        let pieces = Llama3PreTokenizer.pieces(of: entry.text).map { ByteLevel.encode(Array($0.utf8)) }
+        #expect(pieces == entry.pieces, "\(entry.text.debugDescription)")
+    }
+    #expect(
+        Llama3PreTokenizer.pieces(of: "I'LL pay 12345!\n\n  ok") == [
+            "I", "'LL", " pay", " ", "123", "45", "!\n\n", " ", " ok",
+        ])
+}
+
+@Test func llama3StyleTokenizerWithItsSplitEncodesAsTheTokenizersLibraryDoes() throws {
+    try expectParity(casesFile: "cases-llama3-split.json")
+    let url = fixturesFolder.appendingPathComponent("tokenizer/llama3-split.json")
+    let tokenizer = try BPETokenizer(contentsOf: url)
+    #expect(tokenizer.options.splitsLikeLlama3 && !tokenizer.options.useRegex && tokenizer.options.ignoreMerges)
+    let reloaded = try BPETokenizer(jsonData: tokenizer.jsonData())
+    #expect(reloaded.options == tokenizer.options && reloaded.jsonData() == tokenizer.jsonData())
 }

@@ -10,7 +10,8 @@ extension BPETokenizer {
     /// Parses the contents of a `tokenizer.json`; `path` names the file in errors.
     ///
     /// Accepts a `BPE` model with `vocab` and `merges` (either `"a b"` strings or `["a", "b"]` pairs), a
-    /// `ByteLevel` pre-tokenizer (alone or as the only step of a `Sequence`), a `ByteLevel` decoder, no
+    /// `ByteLevel` pre-tokenizer (alone, as the only step of a `Sequence`, or after Llama 3's `Split`; see
+    /// ``Llama3PreTokenizer``), a `ByteLevel` decoder, no
     /// normalizer, and as post-processor none, `ByteLevel`, `TemplateProcessing` (see ``TemplateProcessing``),
     /// or a `Sequence` of those with at most one template. Anything else is refused with an error that names
     /// the part, since encoding would silently differ from the `tokenizers` library.
@@ -75,14 +76,23 @@ extension BPETokenizer {
             throw fail("has no pre_tokenizer; Tally needs a ByteLevel pre-tokenizer")
         }
         if preTokenizer["type"] as? String == "Sequence", let steps = preTokenizer["pretokenizers"] as? [[String: Any]],
-            steps.count == 1
+            steps.count == 1 || steps.count == 2
         {
-            preTokenizer = steps[0]
+            if steps.count == 2 {
+                try Self.checkLlama3Split(steps[0], path: path)
+                options.splitsLikeLlama3 = true
+            }
+            preTokenizer = steps[steps.count - 1]
         }
         guard preTokenizer["type"] as? String == "ByteLevel" else {
             throw fail("has a \(Self.typeName(preTokenizer)) pre-tokenizer; Tally supports ByteLevel only")
         }
         options.addPrefixSpace = preTokenizer["add_prefix_space"] as? Bool ?? false
+        if options.splitsLikeLlama3 && options.addPrefixSpace {
+            throw fail(
+                "pre_tokenizer.pretokenizers[1].add_prefix_space is true after a Split, which puts a space before "
+                    + "every piece; Tally supports it only without the Split (set it to false)")
+        }
         options.useRegex = preTokenizer["use_regex"] as? Bool ?? true
         options.trimOffsets = preTokenizer["trim_offsets"] as? Bool ?? true
         if let decoder = root["decoder"], !(decoder is NSNull), Self.typeName(decoder) != "ByteLevel" {
@@ -107,6 +117,24 @@ extension BPETokenizer {
         try self.init(
             vocabulary: vocabulary, merges: merges, addedTokens: addedTokens, options: options,
             unknownToken: unknownToken, postProcessor: postProcessor, path: path)
+    }
+
+    /// Checks that `step` is Llama 3's `Split` pre-tokenizer step, the only `Split` Tally reproduces.
+    private static func checkLlama3Split(_ step: [String: Any], path: String) throws {
+        let pattern = (step["pattern"] as? [String: Any])?["Regex"] as? String
+        guard typeName(step) == "Split", pattern == Llama3PreTokenizer.pattern,
+            step["behavior"] as? String == "Isolated", step["invert"] as? Bool ?? false == false
+        else {
+            let described =
+                typeName(step) == "Split"
+                ? "a Split pre-tokenizer with the pattern \(pattern.map(JSONText.quoted) ?? "(not a regex)") and "
+                    + "behavior \(step["behavior"] as? String ?? "?")"
+                : "a \(typeName(step)) pre-tokenizer"
+            throw CheckpointError(
+                path: path,
+                problem: "pre_tokenizer.pretokenizers[0] is \(described); before ByteLevel Tally supports only "
+                    + "Llama 3's Split (its pattern, behavior Isolated, not inverted)")
+        }
     }
 
     /// The `TemplateProcessing` of a `post_processor`: the object itself, or the one step of a `Sequence` that is
@@ -169,7 +197,14 @@ extension BPETokenizer {
             lines.append("  ],")
         }
         lines.append("  \"normalizer\": null,")
-        lines.append("  \"pre_tokenizer\": \(byteLevel),")
+        if options.splitsLikeLlama3 {
+            let split =
+                "{\"type\": \"Split\", \"pattern\": {\"Regex\": \(JSONText.quoted(Llama3PreTokenizer.pattern))}, "
+                + "\"behavior\": \"Isolated\", \"invert\": false}"
+            lines.append("  \"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": [\(split), \(byteLevel)]},")
+        } else {
+            lines.append("  \"pre_tokenizer\": \(byteLevel),")
+        }
         if let postProcessor {
             lines.append(
                 "  \"post_processor\": {\"type\": \"Sequence\", \"processors\": [\(byteLevel), \(postProcessor.jsonText)]},"

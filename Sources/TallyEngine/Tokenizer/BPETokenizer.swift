@@ -18,6 +18,9 @@ public final class BPETokenizer: @unchecked Sendable {
         public var addPrefixSpace: Bool = false
         /// Split with GPT-2's pattern (`use_regex`); when false each text segment is one piece.
         public var useRegex: Bool = true
+        /// Split with Llama 3's pattern first (a `Split` step before the `ByteLevel` one, which then usually
+        /// has `useRegex` false); see ``Llama3PreTokenizer``.
+        public var splitsLikeLlama3: Bool = false
         /// Kept for `tokenizer.json` (`trim_offsets`); offsets do not change ids.
         public var trimOffsets: Bool = true
         /// Emit a whole piece as one token when the vocabulary has it, before merging (`ignore_merges`).
@@ -230,7 +233,11 @@ public final class BPETokenizer: @unchecked Sendable {
         if options.addPrefixSpace && first != " " {
             scalars = [" "] + text
         }
-        let ranges = options.useRegex ? GPT2PreTokenizer.ranges(in: scalars) : [scalars.startIndex..<scalars.endIndex]
+        var ranges =
+            options.splitsLikeLlama3 ? Llama3PreTokenizer.ranges(in: scalars) : [scalars.startIndex..<scalars.endIndex]
+        if options.useRegex {
+            ranges = ranges.flatMap { GPT2PreTokenizer.ranges(in: scalars[$0]) }
+        }
         var bytes: [UInt8] = []
         for range in ranges {
             bytes.removeAll(keepingCapacity: true)
