@@ -114,3 +114,26 @@ struct ChatFixture: Decodable {
     #expect(config?["eos_token"] == "<|im_end|>")
     #expect(config?["pad_token"] == "<|endoftext|>")
 }
+
+@Test func chatStartsWithTheTokenizersBeginningOfTextOnceAsTransformersRendersIt() throws {
+    let url = fixturesFolder.appendingPathComponent("tokenizer/chat-cases-llama3-style.json")
+    let fixture = try JSONDecoder().decode(ChatFixture.self, from: Data(contentsOf: url))
+    let tokenizer = try BPETokenizer(
+        contentsOf: fixturesFolder.appendingPathComponent("tokenizer/llama3-style.json"))
+    let chat = try ChatTemplate(tokenizer: tokenizer)
+    let begin = try #require(tokenizer.addedTokenID("<|begin_of_text|>"))
+    #expect(chat.conversationStartIDs == [begin])
+    #expect(fixture.chatTemplate == ChatTemplate.jinjaTemplate(startingWith: "<|begin_of_text|>"))
+    let config = try JSONSerialization.jsonObject(with: chat.huggingFaceTokenizerConfig) as? [String: String]
+    #expect(config?["chat_template"] == fixture.chatTemplate)
+    for entry in fixture.cases {
+        #expect(chat.render(entry.messages) == entry.text)
+        let example = chat.encodeConversation(entry.messages)
+        #expect(example.tokens == entry.ids)
+        #expect(example.tokens.filter { $0 == begin }.count == 1)
+        #expect(chat.encodePrompt(entry.messages) == entry.promptIDs)
+    }
+    let trained = chat.encodeExample(prompt: [ChatMessage(role: .user, content: "Hi")], response: "Hello")
+    #expect(trained.tokens.first == begin && trained.tokens.filter { $0 == begin }.count == 1)
+    #expect(!trained.lossMask[0])
+}

@@ -7,12 +7,14 @@ import Testing
 struct GenerationFixture: Decodable {
     struct Run: Decodable {
         var prompt: String
+        /// Set when the prompt is a conversation that transformers' `apply_chat_template` rendered.
+        var messages: [ChatMessage]?
         var promptIDs: [Int]
         var generatedIDs: [Int]
         var lastPromptLogits: [Float]
 
         enum CodingKeys: String, CodingKey {
-            case prompt
+            case prompt, messages
             case promptIDs = "prompt_ids"
             case generatedIDs = "generated_ids"
             case lastPromptLogits = "last_prompt_logits"
@@ -60,10 +62,16 @@ func expectHuggingFaceFolderLoads(_ name: String, dtype: String) throws -> Check
         let sum = tensor.values.reduce(0.0) { $0 + Double($1) }
         #expect(abs(sum - check.sum) <= 1e-9 * max(1, abs(check.sum)), "\(tensorName): \(sum) vs \(check.sum)")
     }
-    // Prompts encode to the ids transformers generated from.
+    // Prompts encode to the ids transformers generated from: text as `tokenizer(text)` encodes it, with the
+    // template's special tokens, and conversations as `apply_chat_template` does.
     for run in fixture.runs {
-        #expect(checkpoint.tokenizer.encode(run.prompt) == run.promptIDs)
+        if let messages = run.messages {
+            #expect(try ChatTemplate(tokenizer: checkpoint.tokenizer).encodePrompt(messages) == run.promptIDs)
+        } else {
+            #expect(checkpoint.tokenizer.encode(run.prompt) == run.promptIDs, "\(run.prompt.debugDescription)")
+        }
     }
+    #expect(fixture.runs.contains { $0.messages != nil })
     return checkpoint
 }
 
@@ -79,12 +87,25 @@ func expectHuggingFaceFolderLoads(_ name: String, dtype: String) throws -> Check
     #expect(config?["num_key_value_heads"] as? Int == 2)
 }
 
-@Test func huggingFaceFolderSavedAgainByTallyIsVerifiedAndIdentical() throws {
+@Test func llama3StyleFolderSavedByTransformers5Loads() throws {
+    let checkpoint = try expectHuggingFaceFolderLoads("llama3-tiny", dtype: "BF16")
+    let begin = try #require(checkpoint.tokenizer.addedTokenID("<|begin_of_text|>"))
+    #expect(checkpoint.tokenizer.postProcessor?.idsBeforeText == [begin])
+    for run in try GenerationFixture.load("llama3-tiny").runs {
+        #expect(run.promptIDs.first == begin && run.promptIDs.filter { $0 == begin }.count == 1)
+    }
+}
+
+/// A folder transformers saved, imported and saved again by Tally, comes back the same, tokenizer template included.
+@Test(arguments: ["llama-tiny", "llama3-tiny"])
+func huggingFaceFolderSavedAgainByTallyIsVerifiedAndIdentical(_ name: String) throws {
     let workspace = try makeTemporaryFolder()
     defer { try? FileManager.default.removeItem(at: workspace) }
-    let original = try Checkpoint.loadHuggingFace(from: fixturesFolder.appendingPathComponent("llama-tiny"))
+    let original = try Checkpoint.loadHuggingFace(from: fixturesFolder.appendingPathComponent(name))
     let folder = workspace.appendingPathComponent("imported")
     try original.save(to: folder)
     let again = try Checkpoint.load(from: folder)
     expectSameContents(again, original)
+    #expect(again.tokenizer.postProcessor == original.tokenizer.postProcessor)
+    #expect(again.tokenizer.encode("Hi") == original.tokenizer.encode("Hi"))
 }

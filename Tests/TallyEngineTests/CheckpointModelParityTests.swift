@@ -55,6 +55,10 @@ func expectSameGreedyTokensAsTransformers(_ name: String) throws {
     try expectSameGreedyTokensAsTransformers("llama-tiny")
 }
 
+@Test func llama3StyleFromTransformersGeneratesTheSameGreedyTokens() throws {
+    try expectSameGreedyTokensAsTransformers("llama3-tiny")
+}
+
 @Test func modelSavedInACheckpointComesBackIdentical() throws {
     let workspace = try makeTemporaryFolder()
     defer { try? FileManager.default.removeItem(at: workspace) }
@@ -97,6 +101,10 @@ func expectSamplerMatchesTransformers(_ name: String) throws {
 
 @Test func llamaSamplerGeneratesWhatTransformersGenerates() throws {
     try expectSamplerMatchesTransformers("llama-tiny")
+}
+
+@Test func llama3StyleSamplerGeneratesWhatTransformersGenerates() throws {
+    try expectSamplerMatchesTransformers("llama3-tiny")
 }
 
 @Test func ropeThetaNestedByNewerTransformersIsRead() throws {

@@ -131,7 +131,12 @@ func corpusText() throws -> String {
     }
     #expect(try refused { $0["normalizer"] = ["type": "NFC"] }.contains("normalizer"))
     #expect(try refused { $0["pre_tokenizer"] = ["type": "Whitespace"] }.contains("Whitespace pre-tokenizer"))
-    #expect(try refused { $0["post_processor"] = ["type": "TemplateProcessing"] }.contains("TemplateProcessing"))
+    #expect(try refused { $0["post_processor"] = ["type": "RobertaProcessing"] }.contains("RobertaProcessing"))
+    let split: [String: Any] = ["type": "Split", "pattern": ["Regex": "\\s+"], "behavior": "Isolated", "invert": false]
+    let byteLevel: [String: Any] = ["type": "ByteLevel", "add_prefix_space": false, "use_regex": false]
+    #expect(
+        try refused { $0["pre_tokenizer"] = ["type": "Sequence", "pretokenizers": [split, byteLevel]] }
+            .contains("pattern \"\\\\s+\""))
     #expect(
         try refused { root in
             var model = root["model"] as? [String: Any] ?? [:]

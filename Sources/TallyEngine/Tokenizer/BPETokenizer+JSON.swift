@@ -10,8 +10,10 @@ extension BPETokenizer {
     /// Parses the contents of a `tokenizer.json`; `path` names the file in errors.
     ///
     /// Accepts a `BPE` model with `vocab` and `merges` (either `"a b"` strings or `["a", "b"]` pairs), a
-    /// `ByteLevel` pre-tokenizer (alone or as the only step of a `Sequence`), a `ByteLevel` decoder, no
-    /// normalizer, and a `ByteLevel` or no post-processor. Anything else is refused with an error that names
+    /// `ByteLevel` pre-tokenizer (alone, as the only step of a `Sequence`, or after Llama 3's `Split`; see
+    /// ``Llama3PreTokenizer``), a `ByteLevel` decoder, no
+    /// normalizer, and as post-processor none, `ByteLevel`, `TemplateProcessing` (see ``TemplateProcessing``),
+    /// or a `Sequence` of those with at most one template. Anything else is refused with an error that names
     /// the part, since encoding would silently differ from the `tokenizers` library.
     public convenience init(jsonData data: Data, path: String = "tokenizer.json") throws {
         func fail(_ problem: String) -> CheckpointError { CheckpointError(path: path, problem: problem) }
@@ -74,24 +76,29 @@ extension BPETokenizer {
             throw fail("has no pre_tokenizer; Tally needs a ByteLevel pre-tokenizer")
         }
         if preTokenizer["type"] as? String == "Sequence", let steps = preTokenizer["pretokenizers"] as? [[String: Any]],
-            steps.count == 1
+            steps.count == 1 || steps.count == 2
         {
-            preTokenizer = steps[0]
+            if steps.count == 2 {
+                try Self.checkLlama3Split(steps[0], path: path)
+                options.splitsLikeLlama3 = true
+            }
+            preTokenizer = steps[steps.count - 1]
         }
         guard preTokenizer["type"] as? String == "ByteLevel" else {
             throw fail("has a \(Self.typeName(preTokenizer)) pre-tokenizer; Tally supports ByteLevel only")
         }
         options.addPrefixSpace = preTokenizer["add_prefix_space"] as? Bool ?? false
+        if options.splitsLikeLlama3 && options.addPrefixSpace {
+            throw fail(
+                "pre_tokenizer.pretokenizers[1].add_prefix_space is true after a Split, which puts a space before "
+                    + "every piece; Tally supports it only without the Split (set it to false)")
+        }
         options.useRegex = preTokenizer["use_regex"] as? Bool ?? true
         options.trimOffsets = preTokenizer["trim_offsets"] as? Bool ?? true
         if let decoder = root["decoder"], !(decoder is NSNull), Self.typeName(decoder) != "ByteLevel" {
             throw fail("has a \(Self.typeName(decoder)) decoder; Tally supports ByteLevel only")
         }
-        if let processor = root["post_processor"], !(processor is NSNull), Self.typeName(processor) != "ByteLevel" {
-            throw fail(
-                "has a \(Self.typeName(processor)) post-processor, which adds tokens Tally would not; "
-                    + "set it to ByteLevel or null")
-        }
+        let postProcessor = try Self.templateProcessing(in: root["post_processor"], path: path)
 
         var addedTokens: [AddedToken] = []
         for (index, rawToken) in ((root["added_tokens"] as? [Any]) ?? []).enumerated() {
@@ -109,7 +116,59 @@ extension BPETokenizer {
         }
         try self.init(
             vocabulary: vocabulary, merges: merges, addedTokens: addedTokens, options: options,
-            unknownToken: unknownToken, path: path)
+            unknownToken: unknownToken, postProcessor: postProcessor, path: path)
+    }
+
+    /// Checks that `step` is Llama 3's `Split` pre-tokenizer step, the only `Split` Tally reproduces.
+    private static func checkLlama3Split(_ step: [String: Any], path: String) throws {
+        let pattern = (step["pattern"] as? [String: Any])?["Regex"] as? String
+        guard typeName(step) == "Split", pattern == Llama3PreTokenizer.pattern,
+            step["behavior"] as? String == "Isolated", step["invert"] as? Bool ?? false == false
+        else {
+            let described =
+                typeName(step) == "Split"
+                ? "a Split pre-tokenizer with the pattern \(pattern.map(JSONText.quoted) ?? "(not a regex)") and "
+                    + "behavior \(step["behavior"] as? String ?? "?")"
+                : "a \(typeName(step)) pre-tokenizer"
+            throw CheckpointError(
+                path: path,
+                problem: "pre_tokenizer.pretokenizers[0] is \(described); before ByteLevel Tally supports only "
+                    + "Llama 3's Split (its pattern, behavior Isolated, not inverted)")
+        }
+    }
+
+    /// The `TemplateProcessing` of a `post_processor`: the object itself, or the one step of a `Sequence` that is
+    /// one (transformers 5 writes the first for GPT-2, Llama 3 ships the second, after a `ByteLevel` step).
+    /// `ByteLevel` steps only adjust offsets and are accepted; nil when no step adds tokens.
+    private static func templateProcessing(in processor: Any?, path: String) throws -> TemplateProcessing? {
+        func fail(_ problem: String) -> CheckpointError { CheckpointError(path: path, problem: problem) }
+        guard let processor, !(processor is NSNull) else { return nil }
+        var steps: [(place: String, json: [String: Any])]
+        if typeName(processor) == "Sequence" {
+            guard let list = (processor as? [String: Any])?["processors"] as? [[String: Any]] else {
+                throw fail("post_processor.processors is not a list of post-processors")
+            }
+            steps = list.enumerated().map { ("post_processor.processors[\($0)]", $1) }
+        } else {
+            steps = [("post_processor", processor as? [String: Any] ?? [:])]
+        }
+        var template: TemplateProcessing?
+        for (place, step) in steps {
+            switch typeName(step) {
+            case "ByteLevel":
+                continue
+            case "TemplateProcessing":
+                guard template == nil else {
+                    throw fail("\(place) is a second TemplateProcessing, which would add the special tokens twice")
+                }
+                template = try TemplateProcessing(json: step, place: place, path: path)
+            default:
+                throw fail(
+                    "\(place) is a \(typeName(step)) post-processor; Tally supports TemplateProcessing and "
+                        + "ByteLevel (alone or in a Sequence)")
+            }
+        }
+        return template
     }
 
     private static func typeName(_ component: Any) -> String {
@@ -117,7 +176,7 @@ extension BPETokenizer {
     }
 
     /// The tokenizer as `tokenizer.json` text that the `tokenizers` library loads to the same encoding:
-    /// vocabulary in id order, merges as `["a", "b"]` pairs.
+    /// vocabulary in id order, merges as `["a", "b"]` pairs, a template post-processor after a `ByteLevel` one.
     public func jsonData() -> Data {
         func flag(_ value: Bool) -> String { value ? "true" : "false" }
         let byteLevel =
@@ -138,8 +197,21 @@ extension BPETokenizer {
             lines.append("  ],")
         }
         lines.append("  \"normalizer\": null,")
-        lines.append("  \"pre_tokenizer\": \(byteLevel),")
-        lines.append("  \"post_processor\": \(byteLevel),")
+        if options.splitsLikeLlama3 {
+            let split =
+                "{\"type\": \"Split\", \"pattern\": {\"Regex\": \(JSONText.quoted(Llama3PreTokenizer.pattern))}, "
+                + "\"behavior\": \"Isolated\", \"invert\": false}"
+            lines.append("  \"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": [\(split), \(byteLevel)]},")
+        } else {
+            lines.append("  \"pre_tokenizer\": \(byteLevel),")
+        }
+        if let postProcessor {
+            lines.append(
+                "  \"post_processor\": {\"type\": \"Sequence\", \"processors\": [\(byteLevel), \(postProcessor.jsonText)]},"
+            )
+        } else {
+            lines.append("  \"post_processor\": \(byteLevel),")
+        }
         lines.append("  \"decoder\": \(byteLevel),")
         lines.append("  \"model\": {")
         lines.append("    \"type\": \"BPE\",")

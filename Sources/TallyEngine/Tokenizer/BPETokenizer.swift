@@ -18,6 +18,9 @@ public final class BPETokenizer: @unchecked Sendable {
         public var addPrefixSpace: Bool = false
         /// Split with GPT-2's pattern (`use_regex`); when false each text segment is one piece.
         public var useRegex: Bool = true
+        /// Split with Llama 3's pattern first (a `Split` step before the `ByteLevel` one, which then usually
+        /// has `useRegex` false); see ``Llama3PreTokenizer``.
+        public var splitsLikeLlama3: Bool = false
         /// Kept for `tokenizer.json` (`trim_offsets`); offsets do not change ids.
         public var trimOffsets: Bool = true
         /// Emit a whole piece as one token when the vocabulary has it, before merging (`ignore_merges`).
@@ -37,6 +40,9 @@ public final class BPETokenizer: @unchecked Sendable {
     public let vocabulary: [String: Int]
     /// The unknown token, used for bytes the vocabulary lacks (byte-level vocabularies have all 256).
     public let unknownToken: String?
+    /// The special tokens put around encoded text (`tokenizer.json`'s `TemplateProcessing` post-processor,
+    /// such as Llama 3's `<|begin_of_text|>`), or nil when encoding adds none.
+    public let postProcessor: TemplateProcessing?
 
     /// The merges in rank order, as pairs of byte-level token strings.
     public let mergeList: [(String, String)]
@@ -65,10 +71,13 @@ public final class BPETokenizer: @unchecked Sendable {
     ///   - vocabulary: ids by byte-level token string (`"Ġthe"`).
     ///   - merges: the merge list in rank order, each a pair of tokens whose concatenation is in `vocabulary`.
     ///   - addedTokens: tokens matched whole before pre-tokenization.
-    /// - Throws: ``CheckpointError`` when ids repeat or a merge names a token the vocabulary lacks.
+    ///   - postProcessor: the special tokens put around encoded text, when there are any.
+    /// - Throws: ``CheckpointError`` when ids repeat, a merge names a token the vocabulary lacks, or the
+    ///   post-processor adds an id that is no token.
     public init(
         vocabulary: [String: Int], merges: [(String, String)], addedTokens: [AddedToken] = [],
-        options: Options = Options(), unknownToken: String? = nil, path: String = "tokenizer"
+        options: Options = Options(), unknownToken: String? = nil, postProcessor: TemplateProcessing? = nil,
+        path: String = "tokenizer"
     ) throws {
         func fail(_ problem: String) -> CheckpointError { CheckpointError(path: path, problem: problem) }
         var tokenByID: [String?] = []
@@ -101,6 +110,13 @@ public final class BPETokenizer: @unchecked Sendable {
         if let unknownToken, vocabulary[unknownToken] == nil {
             throw fail("the unknown token \(JSONText.quoted(unknownToken)) is not in the vocabulary")
         }
+        for (key, entry) in postProcessor?.specialTokens ?? [:] {
+            for id in entry.ids where id < 0 || id >= tokenByID.count || tokenByID[id] == nil {
+                throw fail(
+                    "post_processor.special_tokens[\(JSONText.quoted(key))] adds id \(id), which no token has; "
+                        + "use the id of \(JSONText.quoted(key)) in added_tokens")
+            }
+        }
 
         var byteIDs = [Int32](repeating: -1, count: 256)
         for byte in 0..<256 {
@@ -117,6 +133,7 @@ public final class BPETokenizer: @unchecked Sendable {
         self.addedTokens = addedTokens
         self.vocabulary = vocabulary
         self.unknownToken = unknownToken
+        self.postProcessor = postProcessor
         self.merges = table
         self.mergeList = merges
         self.tokenByID = tokenByID
@@ -162,11 +179,33 @@ public final class BPETokenizer: @unchecked Sendable {
 
     // MARK: Encoding
 
-    /// The token ids of `text`.
+    /// The token ids of `text`, with the post-processor's special tokens around them (Llama 3's
+    /// `<|begin_of_text|>` first), as `tokenizers` encodes with `add_special_tokens=True`.
     ///
-    /// - Parameter allowSpecialTokens: when false, special tokens' text (`"<|im_end|>"` typed by a user)
-    ///   is encoded as ordinary text rather than as the special token; use this for untrusted content.
-    public func encode(_ text: String, allowSpecialTokens: Bool = true) -> [Int] {
+    /// - Parameters:
+    ///   - allowSpecialTokens: when false, special tokens' text (`"<|im_end|>"` typed by a user) is encoded as
+    ///     ordinary text rather than as the special token; use this for untrusted content.
+    ///   - addSpecialTokens: when false, the post-processor adds nothing (`add_special_tokens=False`): for
+    ///     pieces of a longer sequence, such as the turns ``ChatTemplate`` assembles.
+    public func encode(_ text: String, allowSpecialTokens: Bool = true, addSpecialTokens: Bool = true) -> [Int] {
+        let ids = encodeText(text, allowSpecialTokens: allowSpecialTokens)
+        guard let postProcessor else { return ids }
+        return postProcessor.apply(first: ids, pair: nil, addSpecialTokens: addSpecialTokens).ids
+    }
+
+    /// The token ids of a pair of texts laid out by the post-processor's pair template (without one, `first`'s
+    /// ids then `second`'s), as `tokenizers` encodes `encode(first, second)`.
+    public func encode(
+        _ first: String, pair second: String, allowSpecialTokens: Bool = true, addSpecialTokens: Bool = true
+    ) -> [Int] {
+        let firstIDs = encodeText(first, allowSpecialTokens: allowSpecialTokens)
+        let secondIDs = encodeText(second, allowSpecialTokens: allowSpecialTokens)
+        guard let postProcessor else { return firstIDs + secondIDs }
+        return postProcessor.apply(first: firstIDs, pair: secondIDs, addSpecialTokens: addSpecialTokens).ids
+    }
+
+    /// The ids of `text` alone: added tokens matched, the rest pre-tokenized and merged.
+    private func encodeText(_ text: String, allowSpecialTokens: Bool) -> [Int] {
         let scalars = Array(text.unicodeScalars)
         var ids: [Int] = []
         ids.reserveCapacity(scalars.count / 3 + 1)
@@ -194,7 +233,11 @@ public final class BPETokenizer: @unchecked Sendable {
         if options.addPrefixSpace && first != " " {
             scalars = [" "] + text
         }
-        let ranges = options.useRegex ? GPT2PreTokenizer.ranges(in: scalars) : [scalars.startIndex..<scalars.endIndex]
+        var ranges =
+            options.splitsLikeLlama3 ? Llama3PreTokenizer.ranges(in: scalars) : [scalars.startIndex..<scalars.endIndex]
+        if options.useRegex {
+            ranges = ranges.flatMap { GPT2PreTokenizer.ranges(in: scalars[$0]) }
+        }
         var bytes: [UInt8] = []
         for range in ranges {
             bytes.removeAll(keepingCapacity: true)

@@ -43,6 +43,11 @@ public struct ChatExample: Equatable, Sendable {
 /// when generating is exactly what it was trained on). Content is encoded with special tokens disabled: a user
 /// who types `<|im_end|>` gets those characters, not the end of the turn.
 ///
+/// A tokenizer whose post-processor puts tokens before every text (Llama 3's `<|begin_of_text|>`) gets them
+/// once, at the start of the conversation, and nowhere else: transformers tokenizes a rendered chat with
+/// `add_special_tokens=False` and leaves the beginning-of-sequence token to the chat template, so Tally's
+/// template for such a tokenizer writes it first (``jinjaTemplate(startingWith:)``) and the ids agree.
+///
 /// ```swift
 /// let chat = try ChatTemplate(tokenizer: tokenizer)
 /// let prompt = chat.encodePrompt([ChatMessage(role: .user, content: "What is 2+3?")])
@@ -61,17 +66,24 @@ public struct ChatTemplate: Sendable {
     /// `tokenizer_config.json`, so `tokenizer.apply_chat_template` in transformers renders conversations
     /// the way Tally does (the ids agree except where a message starts with a run of two or more
     /// whitespace characters, which Tally encodes apart from the role line).
-    public static let jinjaTemplate =
-        "{% for message in messages %}"
-        + "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
-        + "{% endfor %}"
-        + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+    public static let jinjaTemplate = jinjaTemplate(startingWith: "")
+
+    /// ``jinjaTemplate`` with `start` written before the first turn (`"<|begin_of_text|>"` for a Llama 3
+    /// tokenizer); see ``conversationStart``.
+    public static func jinjaTemplate(startingWith start: String) -> String {
+        let literal = start.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+        return (start.isEmpty ? "" : "{{ '\(literal)' }}")
+            + "{% for message in messages %}"
+            + "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
+            + "{% endfor %}"
+            + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+    }
 
     /// `tokenizer_config.json` for transformers: the chat template, `<|im_end|>` as end of sequence and
     /// `<|endoftext|>` (when present) for padding.
     public var huggingFaceTokenizerConfig: Data {
         var fields = [
-            "  \"chat_template\": \(JSONText.quoted(Self.jinjaTemplate))",
+            "  \"chat_template\": \(JSONText.quoted(Self.jinjaTemplate(startingWith: conversationStart)))",
             "  \"eos_token\": \(JSONText.quoted(Self.turnEnd))",
         ]
         if endOfTextID != nil { fields.append("  \"pad_token\": \(JSONText.quoted(Self.endOfText))") }
@@ -86,6 +98,11 @@ public struct ChatTemplate: Sendable {
     public let turnEndID: Int
     /// Id of `<|endoftext|>`, when the tokenizer has it.
     public let endOfTextID: Int?
+    /// Ids every encoded conversation starts with: those the tokenizer's post-processor puts before a text
+    /// (Llama 3's `<|begin_of_text|>`); empty for most tokenizers.
+    public let conversationStartIDs: [Int]
+    /// The text of ``conversationStartIDs``, which ``render(_:addGenerationPrompt:)`` starts with.
+    public var conversationStart: String { tokenizer.decode(conversationStartIDs) }
 
     /// Makes the template for `tokenizer`, which must have `<|im_start|>` and `<|im_end|>` as special tokens
     /// (``BPETrainer`` adds them).
@@ -100,6 +117,7 @@ public struct ChatTemplate: Sendable {
         self.turnStartID = start
         self.turnEndID = end
         self.endOfTextID = tokenizer.addedTokenID(Self.endOfText)
+        self.conversationStartIDs = tokenizer.postProcessor?.idsBeforeText ?? []
     }
 
     /// Tokens at which generation stops: `<|im_end|>` and `<|endoftext|>`.
@@ -112,7 +130,7 @@ public struct ChatTemplate: Sendable {
     /// The conversation as text, ending with `<|im_start|>assistant\n` when `addGenerationPrompt` is set.
     /// For display and export; token ids come from the `encode` methods.
     public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool = false) -> String {
-        var text = ""
+        var text = conversationStart
         for message in messages {
             text += Self.turnStart + message.role.rawValue + "\n" + message.content + Self.turnEnd + "\n"
         }
@@ -122,8 +140,8 @@ public struct ChatTemplate: Sendable {
 
     /// The tokens of a prompt: the messages, then `<|im_start|>assistant\n`. Generation starts after them.
     public func encodePrompt(_ messages: [ChatMessage]) -> [Int] {
-        var tokens: [Int] = []
-        var mask: [Bool] = []
+        var tokens = conversationStartIDs
+        var mask = [Bool](repeating: false, count: tokens.count)
         for message in messages { appendTurn(message, to: &tokens, mask: &mask) }
         appendTurnHeader(.assistant, to: &tokens, mask: &mask)
         return tokens
@@ -135,7 +153,7 @@ public struct ChatTemplate: Sendable {
         var tokens = encodePrompt(prompt)
         let promptCount = tokens.count
         var mask = [Bool](repeating: false, count: promptCount)
-        let reply = tokenizer.encode(response, allowSpecialTokens: false) + [turnEndID]
+        let reply = tokenizer.encode(response, allowSpecialTokens: false, addSpecialTokens: false) + [turnEndID]
         tokens += reply
         mask += [Bool](repeating: true, count: reply.count)
         return ChatExample(tokens: tokens, lossMask: mask, promptCount: promptCount)
@@ -144,8 +162,8 @@ public struct ChatTemplate: Sendable {
     /// A whole conversation, with the loss on every assistant reply and its `<|im_end|>`;
     /// `promptCount` is the number of tokens before the first trained token.
     public func encodeConversation(_ messages: [ChatMessage]) -> ChatExample {
-        var tokens: [Int] = []
-        var mask: [Bool] = []
+        var tokens = conversationStartIDs
+        var mask = [Bool](repeating: false, count: tokens.count)
         for message in messages { appendTurn(message, to: &tokens, mask: &mask) }
         let promptCount = mask.firstIndex(of: true) ?? tokens.count
         return ChatExample(tokens: tokens, lossMask: mask, promptCount: promptCount)
@@ -161,17 +179,18 @@ public struct ChatTemplate: Sendable {
     }
 
     private func appendTurnHeader(_ role: ChatRole, to tokens: inout [Int], mask: inout [Bool]) {
-        let header = [turnStartID] + tokenizer.encode(role.rawValue + "\n", allowSpecialTokens: false)
+        let header =
+            [turnStartID] + tokenizer.encode(role.rawValue + "\n", allowSpecialTokens: false, addSpecialTokens: false)
         tokens += header
         mask += [Bool](repeating: false, count: header.count)
     }
 
     private func appendTurn(_ message: ChatMessage, to tokens: inout [Int], mask: inout [Bool]) {
         appendTurnHeader(message.role, to: &tokens, mask: &mask)
-        let body = tokenizer.encode(message.content, allowSpecialTokens: false) + [turnEndID]
+        let body = tokenizer.encode(message.content, allowSpecialTokens: false, addSpecialTokens: false) + [turnEndID]
         tokens += body
         mask += [Bool](repeating: message.role == .assistant, count: body.count)
-        let newline = tokenizer.encode("\n", allowSpecialTokens: false)
+        let newline = tokenizer.encode("\n", allowSpecialTokens: false, addSpecialTokens: false)
         tokens += newline
         mask += [Bool](repeating: false, count: newline.count)
     }

@@ -12,12 +12,7 @@
 public enum GPT2PreTokenizer {
     /// The pieces of `text`, in order; joined they give `text` back.
     public static func pieces(of text: String) -> [String] {
-        let scalars = Array(text.unicodeScalars)
-        return ranges(in: scalars[...]).map { range in
-            var view = String.UnicodeScalarView()
-            view.append(contentsOf: scalars[range])
-            return String(view)
-        }
+        piecesOf(text, splitBy: ranges(in:))
     }
 
     enum Kind: UInt8 {
@@ -99,5 +94,15 @@ public enum GPT2PreTokenizer {
         while index < end && kind(of: scalars[index]) == .whitespace { index += 1 }
         if index < end && index - start >= 2 { return index - start - 1 }
         return index - start
+    }
+}
+
+/// The pieces of `text` that `ranges` splits its scalars into, as strings.
+func piecesOf(_ text: String, splitBy ranges: (ArraySlice<Unicode.Scalar>) -> [Range<Int>]) -> [String] {
+    let scalars = Array(text.unicodeScalars)
+    return ranges(scalars[...]).map { range in
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars[range])
+        return String(view)
     }
 }
