@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The database schema as an append-only list of migrations.
@@ -9,6 +10,7 @@ enum Schema {
     static let migrationIdentifiers = [
         "v1-core", "v2-queues", "v3-pretrain-runs", "v4-draft-edit-distance",
         "v5-bulk-table-checks", "v6-training-run-parents", "v7-arena-battles", "v8-arena-votes",
+        "v9-label-accounts",
     ]
 
     static var migrator: DatabaseMigrator {
@@ -21,6 +23,7 @@ enum Schema {
         migrator.registerMigration("v6-training-run-parents", migrate: addTrainingRunParents)
         migrator.registerMigration("v7-arena-battles", migrate: createArenaBattles)
         migrator.registerMigration("v8-arena-votes", migrate: queueArenaBattlesForPeople)
+        migrator.registerMigration("v9-label-accounts", migrate: recordLabelAccounts)
         return migrator
     }
 
@@ -483,5 +486,27 @@ enum Schema {
                 CREATE INDEX arenaBattle_labeler ON arenaBattle(labelerId);
                 CREATE INDEX arenaBattle_waiting ON arenaBattle(id) WHERE outcome IS NULL;
                 """)
+    }
+
+    /// Every label records the operating-system account that submitted it (`osAccount`; NULL for rows made
+    /// before, and for imported labels), beside the labeler it was made as: an admin may label as someone else.
+    /// The account that owns the database file — the one that ran `tally init` — becomes an admin, so that a new
+    /// workspace has its creator as first admin and an older one its owner.
+    private static func recordLabelAccounts(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE demonstration ADD COLUMN osAccount TEXT;
+                ALTER TABLE ranking ADD COLUMN osAccount TEXT;
+                ALTER TABLE comparison ADD COLUMN osAccount TEXT;
+                ALTER TABLE flag ADD COLUMN osAccount TEXT;
+                ALTER TABLE arenaBattle ADD COLUMN osAccount TEXT;
+                """)
+        let file = try String.fetchOne(db, sql: "SELECT file FROM pragma_database_list WHERE name = 'main'") ?? ""
+        guard !file.isEmpty, let owner = SystemAccount.owner(ofFile: file) else { return }
+        try db.execute(
+            sql: """
+                INSERT INTO labeler (name, role, createdAt) VALUES (?, 'admin', ?)
+                    ON CONFLICT (name) DO UPDATE SET role = 'admin'
+                """, arguments: [owner, Date.nowTimestamp])
     }
 }
