@@ -147,7 +147,7 @@ extension Workspace {
         guard code == EPERM else { return failure(url, code) }
         return .cannotCreate(
             root.path,
-            reason: "cannot give \(url.path) to group \(name): you are not a member of it "
-                + "(`id -Gn` lists your groups)")
+            reason: "cannot give \(url.path) to group \(name): only its owner can, and only to a group they belong "
+                + "to (`id -Gn` lists your groups)")
     }
 }

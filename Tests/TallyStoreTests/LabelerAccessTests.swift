@@ -59,7 +59,7 @@ import Testing
         try mallory.setRole(.labeler, ofLabelerNamed: SystemAccount.current)
         let last = #expect(throws: LabelerAccessError.self) { try mallory.setRole(.labeler, ofLabelerNamed: "mallory") }
         #expect(last?.description.contains("only admin") == true)
-        #expect(throws: LabelerAccessError.self) { try mallory.setRole(.admin, ofLabelerNamed: "nobody") }
+        #expect(throws: LabelerAccessError.self) { try mallory.setRole(.admin, ofLabelerNamed: "no-such-labeler") }
     }
 
     @Test func everyLabelRecordsTheAccountThatSubmittedIt() throws {

@@ -79,6 +79,23 @@ import Testing
         #expect(umask(0o022) == 0o007)
     }
 
+    /// Group 0 (root's), when this account is not root and not in it: chown is refused, and the error says why.
+    @Test(.enabled(if: getuid() != 0 && !Self.belongsToGroup(0), "needs an account outside group 0"))
+    func aGroupYouAreNotInIsAClearError() throws {
+        let temp = try TemporaryFolder()
+        let sharing = WorkspaceSharing.group(id: 0, name: SystemAccount.name(ofGroup: 0))
+        let error = #expect(throws: WorkspaceError.self) {
+            try Workspace.create(at: temp.url.appendingPathComponent("team"), sharing: sharing)
+        }
+        #expect(error?.description.contains("only its owner can, and only to a group they belong to") == true)
+    }
+
+    private static func belongsToGroup(_ id: gid_t) -> Bool {
+        var groups = [gid_t](repeating: 0, count: Int(getgroups(0, nil)))
+        let count = getgroups(Int32(groups.count), &groups)
+        return getegid() == id || groups.prefix(max(0, Int(count))).contains(id)
+    }
+
     @Test func anUnknownGroupIsAClearError() throws {
         let error = #expect(throws: WorkspaceError.self) {
             try WorkspaceSharing.group(named: "no-such-group-tally-test")
