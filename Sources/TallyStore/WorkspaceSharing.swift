@@ -120,12 +120,7 @@ extension Workspace {
     }
 
     private func makeFolder(_ folder: URL, sharing: WorkspaceSharing, keepMode: Bool) throws {
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        } catch {
-            throw WorkspaceError.cannotCreate(
-                root.path, reason: "cannot make \(folder.path) (\(error.localizedDescription))")
-        }
+        try makeFolderAndParents(folder, mode: sharing.folderMode & 0o777)
         var mode = sharing.folderMode
         if keepMode {
             guard case .group = sharing else { return }
@@ -139,8 +134,21 @@ extension Workspace {
         guard chmod(folder.path, mode) == 0 else { throw failure(folder, errno) }
     }
 
+    /// `mkdir -p`: the folder is made with `mode` (never more open than that), its parents as the umask says.
+    private func makeFolderAndParents(_ folder: URL, mode: mode_t) throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder) {
+            guard isFolder.boolValue else { throw failure(folder, ENOTDIR) }
+            return
+        }
+        let parent = folder.deletingLastPathComponent()
+        if parent.path != folder.path { try makeFolderAndParents(parent, mode: 0o777) }
+        guard mkdir(folder.path, mode) == 0 || errno == EEXIST else { throw failure(folder, errno) }
+    }
+
     private func failure(_ url: URL, _ code: Int32) -> WorkspaceError {
-        .cannotCreate(root.path, reason: "\(url.path): \(String(cString: strerror(code)))")
+        let hint = code == EACCES || code == EROFS ? "; choose a folder you can write to" : ""
+        return .cannotCreate(root.path, reason: "\(url.path): \(String(cString: strerror(code)))\(hint)")
     }
 
     private func groupFailure(_ url: URL, name: String, _ code: Int32) -> WorkspaceError {

@@ -96,6 +96,15 @@ import Testing
         return getegid() == id || groups.prefix(max(0, Int(count))).contains(id)
     }
 
+    @Test func aFolderThatCannotBeMadeIsAClearError() throws {
+        let temp = try TemporaryFolder()
+        let file = try temp.file("notes.txt", ["not a folder"])
+        let error = #expect(throws: WorkspaceError.self) {
+            try Workspace.create(at: file.appendingPathComponent("ws"))
+        }
+        #expect(error?.description == "cannot create a workspace in \(file.path)/ws: \(file.path): Not a directory")
+    }
+
     @Test func anUnknownGroupIsAClearError() throws {
         let error = #expect(throws: WorkspaceError.self) {
             try WorkspaceSharing.group(named: "no-such-group-tally-test")
