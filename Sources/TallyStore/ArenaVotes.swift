@@ -256,11 +256,11 @@ extension TallyDatabase {
             try db.execute(
                 sql: """
                     UPDATE arenaBattle SET outcome = ?, judge = ?, anonymous = 1, votedAt = ?, secondsSpent = ?,
-                        instructionVersionId = ? WHERE id = ? AND outcome IS NULL
+                        instructionVersionId = ?, osAccount = ? WHERE id = ? AND outcome IS NULL
                     """,
                 arguments: [
                     outcome.rawValue, Self.humanJudgeName(labeler), now, secondsSpent,
-                    try Self.instructionID(db, instructionVersionID), battleID,
+                    try Self.instructionID(db, instructionVersionID), account, battleID,
                 ])
             let modelA: String = row["modelA"]
             let modelB: String = row["modelB"]

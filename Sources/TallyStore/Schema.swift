@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The database schema as an append-only list of migrations.
@@ -9,7 +10,7 @@ enum Schema {
     static let migrationIdentifiers = [
         "v1-core", "v2-queues", "v3-pretrain-runs", "v4-draft-edit-distance",
         "v5-bulk-table-checks", "v6-training-run-parents", "v7-arena-battles", "v8-arena-votes",
-        "v9-response-turns",
+        "v9-response-turns", "v10-label-accounts",
     ]
 
     static var migrator: DatabaseMigrator {
@@ -23,6 +24,7 @@ enum Schema {
         migrator.registerMigration("v7-arena-battles", migrate: createArenaBattles)
         migrator.registerMigration("v8-arena-votes", migrate: queueArenaBattlesForPeople)
         migrator.registerMigration("v9-response-turns", migrate: addResponseTurns)
+        migrator.registerMigration("v10-label-accounts", migrate: recordLabelAccounts)
         return migrator
     }
 
@@ -249,24 +251,25 @@ enum Schema {
     /// so the table is rebuilt with its rows (GRDB runs migrations with foreign keys off and checks them after,
     /// so `trainingMetric` rows keep pointing at the same run ids).
     private static func allowPretrainingRuns(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE trainingRun_v3 (
-                id INTEGER PRIMARY KEY,
-                kind TEXT NOT NULL CHECK (kind IN ('pretrain', 'sft', 'rm', 'dpo', 'ppo')),
-                baseCheckpointId INTEGER REFERENCES checkpoint(id),
-                outputCheckpointId INTEGER REFERENCES checkpoint(id),
-                config TEXT NOT NULL,
-                status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed')),
-                startedAt REAL NOT NULL,
-                finishedAt REAL
-            );
-            INSERT INTO trainingRun_v3 (id, kind, baseCheckpointId, outputCheckpointId, config, status, startedAt,
-                finishedAt)
-                SELECT id, kind, baseCheckpointId, outputCheckpointId, config, status, startedAt, finishedAt
-                FROM trainingRun;
-            DROP TABLE trainingRun;
-            ALTER TABLE trainingRun_v3 RENAME TO trainingRun;
-            """)
+        try db.execute(
+            sql: """
+                CREATE TABLE trainingRun_v3 (
+                    id INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL CHECK (kind IN ('pretrain', 'sft', 'rm', 'dpo', 'ppo')),
+                    baseCheckpointId INTEGER REFERENCES checkpoint(id),
+                    outputCheckpointId INTEGER REFERENCES checkpoint(id),
+                    config TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed')),
+                    startedAt REAL NOT NULL,
+                    finishedAt REAL
+                );
+                INSERT INTO trainingRun_v3 (id, kind, baseCheckpointId, outputCheckpointId, config, status, startedAt,
+                    finishedAt)
+                    SELECT id, kind, baseCheckpointId, outputCheckpointId, config, status, startedAt, finishedAt
+                    FROM trainingRun;
+                DROP TABLE trainingRun;
+                ALTER TABLE trainingRun_v3 RENAME TO trainingRun;
+                """)
     }
 
     /// A demonstration remembers how far its text ended from each draft it started from (Levenshtein
@@ -491,5 +494,27 @@ enum Schema {
     /// (`[{"content", "role"}…]`), NULL for a single answer, which `text` alone holds.
     private static func addResponseTurns(_ db: Database) throws {
         try db.execute(sql: "ALTER TABLE response ADD COLUMN messages TEXT")
+    }
+
+    /// Every label records the operating-system account that submitted it (`osAccount`; NULL for rows made
+    /// before, and for imported labels), beside the labeler it was made as: an admin may label as someone else.
+    /// The account that owns the database file — the one that ran `tally init` — becomes an admin, so that a new
+    /// workspace has its creator as first admin and an older one its owner.
+    private static func recordLabelAccounts(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE demonstration ADD COLUMN osAccount TEXT;
+                ALTER TABLE ranking ADD COLUMN osAccount TEXT;
+                ALTER TABLE comparison ADD COLUMN osAccount TEXT;
+                ALTER TABLE flag ADD COLUMN osAccount TEXT;
+                ALTER TABLE arenaBattle ADD COLUMN osAccount TEXT;
+                """)
+        let file = try String.fetchOne(db, sql: "SELECT file FROM pragma_database_list WHERE name = 'main'") ?? ""
+        guard !file.isEmpty, let owner = SystemAccount.owner(ofFile: file) else { return }
+        try db.execute(
+            sql: """
+                INSERT INTO labeler (name, role, createdAt) VALUES (?, 'admin', ?)
+                    ON CONFLICT (name) DO UPDATE SET role = 'admin'
+                """, arguments: [owner, Date.nowTimestamp])
     }
 }

@@ -39,11 +39,11 @@ extension TallyDatabase {
             try db.execute(
                 sql: """
                     INSERT INTO demonstration (promptId, labelerId, text, instructionVersionId, secondsSpent, source,
-                        createdAt, assignmentId) VALUES (?, ?, ?, ?, ?, 'label', ?, ?)
+                        createdAt, assignmentId, osAccount) VALUES (?, ?, ?, ?, ?, 'label', ?, ?, ?)
                     """,
                 arguments: [
                     assignment.promptID, assignment.labelerID, text,
-                    try Self.instructionID(db, instructionVersionID), secondsSpent, now, assignmentID,
+                    try Self.instructionID(db, instructionVersionID), secondsSpent, now, assignmentID, account,
                 ])
             let demonstrationID = db.lastInsertedRowID
             for draftID in Set(draftIDs) {
@@ -51,7 +51,7 @@ extension TallyDatabase {
                     sql: "INSERT INTO demonstrationDraft (demonstrationId, draftId, editDistance) VALUES (?, ?, ?)",
                     arguments: [demonstrationID, draftID, editDistances[draftID]])
             }
-            try Self.insertFlags(
+            try insertFlags(
                 db, flags, assignment: assignment, column: "demonstrationId", id: demonstrationID, now: now)
             try db.execute(sql: "UPDATE assignment SET draftText = NULL WHERE id = ?", arguments: [assignmentID])
             try Queue.markSubmitted(db, assignmentID: assignmentID, now: now)
@@ -98,11 +98,11 @@ extension TallyDatabase {
             try db.execute(
                 sql: """
                     INSERT INTO ranking (promptId, labelerId, noneAcceptable, instructionVersionId, secondsSpent,
-                        source, createdAt, assignmentId) VALUES (?, ?, ?, ?, ?, 'label', ?, ?)
+                        source, createdAt, assignmentId, osAccount) VALUES (?, ?, ?, ?, ?, 'label', ?, ?, ?)
                     """,
                 arguments: [
                     assignment.promptID, assignment.labelerID, noneAcceptable,
-                    try Self.instructionID(db, instructionVersionID), secondsSpent, now, assignmentID,
+                    try Self.instructionID(db, instructionVersionID), secondsSpent, now, assignmentID, account,
                 ])
             let rankingID = db.lastInsertedRowID
             for (tier, ids) in tiers.enumerated() {
@@ -112,7 +112,7 @@ extension TallyDatabase {
                         arguments: [rankingID, responseID, tier])
                 }
             }
-            try Self.insertFlags(db, flags, assignment: assignment, column: "rankingId", id: rankingID, now: now)
+            try insertFlags(db, flags, assignment: assignment, column: "rankingId", id: rankingID, now: now)
             try Queue.markSubmitted(db, assignmentID: assignmentID, now: now)
             return rankingID
         }
@@ -139,16 +139,16 @@ extension TallyDatabase {
             try db.execute(
                 sql: """
                     INSERT INTO comparison (promptId, responseAId, responseBId, outcome, strength, labelerId,
-                        instructionVersionId, secondsSpent, source, createdAt, assignmentId)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'label', ?, ?)
+                        instructionVersionId, secondsSpent, source, createdAt, assignmentId, osAccount)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'label', ?, ?, ?)
                     """,
                 arguments: [
                     assignment.promptID, responses[0], responses[1], outcome.rawValue, strength,
                     assignment.labelerID, try Self.instructionID(db, instructionVersionID), secondsSpent, now,
-                    assignmentID,
+                    assignmentID, account,
                 ])
             let comparisonID = db.lastInsertedRowID
-            try Self.insertFlags(db, flags, assignment: assignment, column: "comparisonId", id: comparisonID, now: now)
+            try insertFlags(db, flags, assignment: assignment, column: "comparisonId", id: comparisonID, now: now)
             try Queue.markSubmitted(db, assignmentID: assignmentID, now: now)
             return comparisonID
         }
@@ -196,17 +196,18 @@ extension TallyDatabase {
         return try currentInstructionVersion(db)?.id
     }
 
-    private static func insertFlags(
+    private func insertFlags(
         _ db: Database, _ flags: [LabelFlag], assignment: OpenAssignment, column: String, id: Int64, now: Double
     ) throws {
         for flag in flags {
             try db.execute(
                 sql: """
-                    INSERT INTO flag (kind, note, promptId, responseId, labelerId, \(column), createdAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO flag (kind, note, promptId, responseId, labelerId, \(column), createdAt, osAccount)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     flag.kind.rawValue, flag.note, assignment.promptID, flag.responseID, assignment.labelerID, id, now,
+                    account,
                 ])
         }
     }

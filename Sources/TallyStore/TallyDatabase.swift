@@ -21,9 +21,15 @@ public final class TallyDatabase: @unchecked Sendable {
     /// The database file.
     public let url: URL
 
-    init(pool: DatabasePool, url: URL) {
+    /// The operating-system account working in the database: recorded with every label it submits, and
+    /// checked for an admin's rights (see ``labelerToWorkAs(_:)``). Always ``SystemAccount/current`` outside
+    /// this module's tests.
+    public let account: String
+
+    init(pool: DatabasePool, url: URL, account: String) {
         self.pool = pool
         self.url = url
+        self.account = account
     }
 
     /// Opens (creating if missing) the database at `url` and applies every pending migration.
@@ -34,6 +40,13 @@ public final class TallyDatabase: @unchecked Sendable {
     /// Opens the database and migrates it up to `lastMigration` (every migration when nil).
     /// Tests use this to build a database as an older version of Tally left it.
     public static func open(at url: URL, migratingUpTo lastMigration: String?) throws -> TallyDatabase {
+        try open(at: url, migratingUpTo: lastMigration, account: SystemAccount.current)
+    }
+
+    /// Opens the database as `account`: tests use it to act as another operating-system account.
+    static func open(at url: URL, migratingUpTo lastMigration: String? = nil, account: String) throws
+        -> TallyDatabase
+    {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(busyTimeout)
@@ -59,7 +72,7 @@ public final class TallyDatabase: @unchecked Sendable {
         } catch let error as DatabaseError {
             throw StoreError.database(path: url.path, message: error.message ?? "\(error)")
         }
-        return TallyDatabase(pool: pool, url: url)
+        return TallyDatabase(pool: pool, url: url, account: account)
     }
 
     /// The identifiers of the migrations applied to this database, oldest first.

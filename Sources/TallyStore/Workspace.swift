@@ -46,19 +46,17 @@ public struct Workspace: Sendable, Equatable {
         FileManager.default.fileExists(atPath: folder.appendingPathComponent(databaseFileName).path)
     }
 
-    /// Creates a workspace in `folder` (made if missing): the database with every migration applied,
-    /// and the `checkpoints/` folder. Creating over an existing workspace is an error.
+    /// Creates a workspace in `folder` (made if missing): the database with every migration applied, and the
+    /// `checkpoints/` and `instructions/` folders, readable by the owner only or shared with one group (see
+    /// ``WorkspaceSharing``). The creating account becomes the workspace's first admin. Creating over an existing
+    /// workspace is an error.
     @discardableResult
-    public static func create(at folder: URL) throws -> Workspace {
+    public static func create(at folder: URL, sharing: WorkspaceSharing = .ownerOnly) throws -> Workspace {
         let workspace = Workspace(root: folder)
         if isWorkspace(workspace.root) {
             throw WorkspaceError.alreadyExists(workspace.root.path)
         }
-        do {
-            try FileManager.default.createDirectory(at: workspace.checkpointsURL, withIntermediateDirectories: true)
-        } catch {
-            throw WorkspaceError.cannotCreate(workspace.root.path, reason: error.localizedDescription)
-        }
+        try workspace.prepareFiles(sharing: sharing)
         let database = try TallyDatabase.open(at: workspace.databaseURL)
         database.close()
         return workspace
@@ -122,6 +120,7 @@ public enum WorkspaceError: Error, CustomStringConvertible, Equatable {
     case alreadyExists(String)
     case cannotCreate(String, reason: String)
     case noGuidelines(String)
+    case unknownGroup(String)
 
     public var description: String {
         switch self {
@@ -137,6 +136,8 @@ public enum WorkspaceError: Error, CustomStringConvertible, Equatable {
             return "cannot create a workspace in \(path): \(reason)"
         case .noGuidelines(let path):
             return "\(path) holds no guidelines (*.md or *.txt files); point --instructions at a folder that does"
+        case .unknownGroup(let name):
+            return "there is no group named \(name) on this machine; `id -Gn` lists the groups you belong to"
         }
     }
 }

@@ -20,7 +20,7 @@ struct DebugSubmitLabels: ParsableCommand {
         commandName: "submit-labels",
         abstract: "Take COUNT tasks from the queue as LABELER and submit a deterministic label for each.")
 
-    @Option(name: .long, help: "The labeler's name (created if new).")
+    @Option(name: .long, help: "The labeler's name (created if new; another than your own needs an admin).")
     var labeler: String
 
     @Option(name: .long, help: "How many labels to submit.")
@@ -38,7 +38,7 @@ struct DebugSubmitLabels: ParsableCommand {
             }
             let (_, database) = try workspace.open()
             defer { database.close() }
-            let person = try database.labeler(named: labeler, role: .labeler)
+            let person = try database.labelerToWorkAs(labeler)
             for done in 0..<count {
                 guard try submitOne(kind, as: person, in: database) else {
                     throw ValidationError("the \(kind.rawValue) queue ran dry after \(done) labels")

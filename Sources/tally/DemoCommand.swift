@@ -247,6 +247,7 @@ struct DemoCommand: ParsableCommand {
             }
         }
         let created = try Workspace.create(at: folder)
+        created.useSharingForNewFiles()
         let guidelines = try created.installInstructions(from: URL(fileURLWithPath: instructions, isDirectory: true))
         let database = try created.openDatabase()
         defer { database.close() }

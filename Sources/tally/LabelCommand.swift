@@ -22,11 +22,12 @@ struct Label: ParsableCommand {
             them instead. Colours follow NO_COLOR.
             """)
 
-    @Option(name: .customLong("as"), help: ArgumentHelp("Your labeler name (default: $USER).", valueName: "name"))
+    @Option(
+        name: .customLong("as"),
+        help: ArgumentHelp(
+            "Label as another labeler (admins only; default: you, by your OS account). Roles are set with "
+                + "`tally labeler`.", valueName: "name"))
     var name: String?
-
-    @Option(name: .long, help: "The role given to a new labeler: labeler or admin (existing labelers keep theirs).")
-    var role: String = "labeler"
 
     @Option(
         name: .long,
@@ -48,25 +49,20 @@ struct Label: ParsableCommand {
 
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
-        guard let labelerName = (name ?? environment["USER"]).map({ $0.trimmingCharacters(in: .whitespaces) }),
-            !labelerName.isEmpty
-        else {
-            throw ValidationError("no labeler name: pass --as NAME (or set $USER)")
-        }
-        guard let labelerRole = LabelerRole(rawValue: role) else {
-            throw ValidationError("--role must be labeler or admin, not \(role)")
-        }
         guard (0...9).contains(drafts) else { throw ValidationError("--drafts must be between 0 and 9") }
         guard autosaveDelay >= 0 else { throw ValidationError("--autosave-delay cannot be negative") }
+        let (found, database) = try reportingErrors {
+            let (found, database) = try workspace.open()
+            try database.checkMayWorkAs(name)
+            return (found, database)
+        }
         guard isatty(STDIN_FILENO) != 0, isatty(STDOUT_FILENO) != 0 else {
             TerminalText.printError("error: tally label needs a terminal (standard input and output are not one)")
             throw ExitCode.failure
         }
         let (service, drafter) = try reportingErrors { () -> (StoreLabelingService, (any Drafter)?) in
-            let (workspace, database) = try workspace.open()
-            let service = try StoreLabelingService(
-                workspace: workspace, database: database, labelerName: labelerName, role: labelerRole)
-            return (service, try chooseDrafter(environment: environment, workspace: workspace, database: database))
+            let service = try StoreLabelingService(workspace: found, database: database, labelerName: name)
+            return (service, try chooseDrafter(environment: environment, workspace: found, database: database))
         }
         let board = DraftBoard(drafter: drafter, draftsPerPrompt: drafts)
         let app = try reportingErrors { try LabelingApp(service: service, drafts: board) }

@@ -15,7 +15,8 @@ struct SimulateCommand: ParsableCommand {
             of pairs), writes demonstrations in varied phrasings with a real demonstrator's flaws (padding, \
             wrong answers, running on, now and then helping with a harmful request, rudeness: a mean oracle \
             score near 0.8, so ranking has something to add to SFT), and submits each label as one \
-            transaction. Prompts that are not task-world prompts are skipped.
+            transaction. Prompts that are not task-world prompts are skipped. Only an admin of the workspace \
+            can run simulated labelers; their labels record the admin's OS account.
 
             When the queues hold fewer open tasks than --items, world train prompts are added first, each \
             with a demonstration task and a ranking task of 4–9 candidate responses, queued for --overlap \
@@ -70,6 +71,8 @@ struct SimulateCommand: ParsableCommand {
         let noise = LabelerNoise(scoreNoise: noise, tieMargin: tieMargin)
         try reportingErrors {
             let (workspace, database) = try workspaceOption.open()
+            // Simulated labelers label under names that are not the account's own, as `label --as` does.
+            try database.requireAdmin(to: "run simulated labelers")
             if let worker {
                 var labeler = SimulationWorker(
                     database: database, index: worker, quota: quota ?? items, seed: seed, noise: noise)

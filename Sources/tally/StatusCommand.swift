@@ -7,7 +7,11 @@ import TallyStore
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show counts of prompts, responses, labels, checkpoints and battles, and labeler progress.")
+        abstract: "Show counts of prompts, responses, labels, checkpoints and battles, and labeler progress.",
+        discussion: """
+            Warns on standard error when every account on the machine can read the workspace's database or \
+            checkpoints, with the chmod command that makes them private.
+            """)
 
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
@@ -28,6 +32,7 @@ struct Status: ParsableCommand {
         try reportingErrors {
             let (location, database) = try workspace.open()
             defer { database.close() }
+            if let warning = location.readableByOthersWarning() { TerminalText.printError(warning) }
             let report = Report(
                 workspace: location.root.path, status: try database.status(),
                 agreement: agreement ? try database.agreement() : nil)

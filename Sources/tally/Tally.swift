@@ -10,7 +10,7 @@ struct Tally: ParsableCommand {
             Init.self, Import.self, Export.self, Status.self, Label.self, WorldCommand.self, SimulateCommand.self,
             SampleCommand.self, EvalCommand.self, CheckpointCommand.self, TokenizerCommand.self, Pretrain.self,
             Generate.self, TrainCommand.self, RewardModelCommand.self, RunsCommand.self, ArenaCommand.self,
-            DemoCommand.self, Bench.self, Debug.self,
+            DemoCommand.self, Bench.self, Debug.self, LabelerCommand.self,
         ]
     )
 

@@ -10,6 +10,7 @@ protocol UserFacingError: Error, CustomStringConvertible {}
 
 extension StoreError: UserFacingError {}
 extension WorkspaceError: UserFacingError {}
+extension LabelerAccessError: UserFacingError {}
 extension LineError: UserFacingError {}
 extension TrainingError: UserFacingError {}
 extension CheckpointError: UserFacingError {}

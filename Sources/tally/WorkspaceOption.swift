@@ -12,11 +12,14 @@ struct WorkspaceOption: ParsableArguments {
             valueName: "dir"))
     var workspace: String?
 
-    /// The workspace this command works in.
+    /// The workspace this command works in. From here on the files the command creates are private, or shared
+    /// with the workspace's group (see ``Workspace/useSharingForNewFiles()``).
     func locate() throws -> Workspace {
-        try Workspace.locate(
+        let found = try Workspace.locate(
             explicit: workspace, environment: ProcessInfo.processInfo.environment,
             currentDirectory: FileManager.default.currentDirectoryPath)
+        found.useSharingForNewFiles()
+        return found
     }
 
     /// The workspace and its open database.

@@ -184,7 +184,8 @@ import Testing
         let temp = try TemporaryFolder()
         let before = try TallyDatabase.open(
             at: temp.url.appendingPathComponent("v4.sqlite"), migratingUpTo: "v4-draft-edit-distance")
-        let after = try TallyDatabase.open(at: temp.url.appendingPathComponent("v5.sqlite"))
+        let after = try TallyDatabase.open(
+            at: temp.url.appendingPathComponent("v5.sqlite"), migratingUpTo: "v5-bulk-table-checks")
         for table in ["prompt", "comparison"] {
             let old = try shape(of: table, in: before)
             #expect(old.count > 5)

@@ -21,17 +21,17 @@ public final class StoreLabelingService: LabelingService {
     private var doneCounts: (demonstrations: Int, rankings: Int, comparisons: Int)?
     private let lock = NSLock()
 
-    /// Opens the labeler `labelerName` (created with `role` if new) and records the guidelines in the
-    /// workspace's `instructions/` folder as the current version when they changed.
-    public init(
-        workspace: Workspace, database: TallyDatabase, labelerName: String,
-        role: LabelerRole = .labeler
-    ) throws {
+    /// Opens the session of labeler `labelerName` — by default the operating-system account's own labeler;
+    /// another one only for an admin (see ``TallyDatabase/labelerToWorkAs(_:)``) — and records the guidelines in
+    /// the workspace's `instructions/` folder as the current version when they changed. The labeler's stored role
+    /// decides whether the Review screen opens.
+    public init(workspace: Workspace, database: TallyDatabase, labelerName: String? = nil) throws {
         self.workspace = workspace
         self.database = database
-        let known = try database.labelers().contains { $0.name == labelerName }
+        let name = labelerName ?? database.account
+        let known = try database.labelers().contains { $0.name == name }
         isNewLabeler = !known
-        labeler = try database.labeler(named: labelerName, role: role)
+        labeler = try database.labelerToWorkAs(labelerName)
         try database.recordInstructions(fromFolder: workspace.instructionsURL)
     }
 
