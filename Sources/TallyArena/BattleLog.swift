@@ -1,4 +1,5 @@
 import Foundation
+import TallyIO
 
 /// A problem with a battle log: `FILE:LINE: what is wrong` (or `FILE: what is wrong` for the whole file).
 public struct BattleLogError: Error, CustomStringConvertible, Equatable, Sendable {
@@ -72,9 +73,10 @@ public enum BattleLog {
     public static func read(_ url: URL) throws(BattleLogError) -> [Battle] {
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try DurableFile.read(url)
         } catch {
-            throw BattleLogError(file: url.path, line: 0, message: "cannot read the file (does it exist?)")
+            let reason = FileError(path: url.path, action: .read, underlying: error)
+            throw BattleLogError(file: url.path, line: 0, message: "\(reason.problem); \(reason.advice)")
         }
         return try parse(data, file: url.path)
     }
@@ -102,9 +104,9 @@ public enum BattleLog {
         return text
     }
 
-    /// Writes the battles as JSON lines to `url` (replacing the file).
+    /// Writes the battles as JSON lines to `url`, replacing the file atomically (``AtomicFile``).
     public static func write(_ battles: [Battle], to url: URL) throws {
-        try Data(write(battles).utf8).write(to: url, options: .atomic)
+        try AtomicFile.write(write(battles), to: url)
     }
 
     /// `text` as a JSON string literal.

@@ -57,7 +57,7 @@ public final class TallyDatabase: @unchecked Sendable {
                 try migrator.migrate(pool)
             }
         } catch let error as DatabaseError {
-            throw StoreError.database(path: url.path, message: error.message ?? "\(error)")
+            throw StoreError.database(error, path: url.path)
         }
         return TallyDatabase(pool: pool, url: url)
     }
@@ -77,7 +77,7 @@ public final class TallyDatabase: @unchecked Sendable {
         do {
             return try pool.write(body)
         } catch let error as DatabaseError {
-            throw StoreError.database(path: url.path, message: error.message ?? "\(error)")
+            throw StoreError.database(error, path: url.path)
         }
     }
 
@@ -86,7 +86,7 @@ public final class TallyDatabase: @unchecked Sendable {
         do {
             return try pool.read(body)
         } catch let error as DatabaseError {
-            throw StoreError.database(path: url.path, message: error.message ?? "\(error)")
+            throw StoreError.database(error, path: url.path)
         }
     }
 }

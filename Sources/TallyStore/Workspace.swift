@@ -1,4 +1,5 @@
 import Foundation
+import TallyIO
 
 /// A Tally workspace: a folder holding `tally.sqlite` and `checkpoints/`.
 ///
@@ -57,7 +58,8 @@ public struct Workspace: Sendable, Equatable {
         do {
             try FileManager.default.createDirectory(at: workspace.checkpointsURL, withIntermediateDirectories: true)
         } catch {
-            throw WorkspaceError.cannotCreate(workspace.root.path, reason: error.localizedDescription)
+            let failure = FileError(path: workspace.root.path, action: .createFolder, underlying: error)
+            throw WorkspaceError.cannotCreate(workspace.root.path, reason: "\(failure.reason); \(failure.advice)")
         }
         let database = try TallyDatabase.open(at: workspace.databaseURL)
         database.close()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TallyIO
 import TallyWorld
 
 /// `tally world evaluate`: the oracle's summary of a file of responses.
@@ -22,9 +23,7 @@ struct WorldEvaluateCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw CommandError("cannot read \(file); check the path")
-        }
+        let data = try DurableFile.read(URL(fileURLWithPath: file))
         let world = World.standard
         var summary = OracleSummary()
         var skipped = 0

@@ -97,7 +97,10 @@ import Testing
         try BattleLog.write(battles, to: file)
         #expect(try BattleLog.read(file) == battles)
         let missing = folder.appendingPathComponent("nope.jsonl")
-        #expect(throws: BattleLogError(file: missing.path, line: 0, message: "cannot read the file (does it exist?)")) {
+        #expect(
+            throws: BattleLogError(
+                file: missing.path, line: 0, message: "cannot be read: it does not exist; check the path")
+        ) {
             try BattleLog.read(missing)
         }
     }
