@@ -96,6 +96,28 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(permissions(url), 0o640)
     }
 
+    /// A file shared with a group (another helper's `tally init --group`) keeps that group when replaced.
+    func testReplacingKeepsTheGroup() throws {
+        let groups = supplementaryGroups()
+        let other = geteuid() == 0 ? gid_t(65534) : groups.first { $0 != getegid() }
+        guard let other else { throw XCTSkip("this user belongs to no second group to share a file with") }
+        let url = folder.appendingPathComponent("shared.json")
+        try AtomicFile.write("{}", to: url)
+        XCTAssertEqual(chown(url.path, uid_t.max, other), 0)
+        XCTAssertEqual(chmod(url.path, 0o660), 0)
+        try AtomicFile.write("{\"b\": 1}", to: url)
+        var status = stat()
+        XCTAssertEqual(stat(url.path, &status), 0)
+        XCTAssertEqual(status.st_gid, other)
+        XCTAssertEqual(status.st_mode & 0o777, 0o660)
+    }
+
+    private func supplementaryGroups() -> [gid_t] {
+        var groups = [gid_t](repeating: 0, count: 64)
+        let count = getgroups(Int32(groups.count), &groups)
+        return count > 0 ? Array(groups.prefix(Int(count))) : []
+    }
+
     func testNewFilesFollowTheUmask() throws {
         let previous = umask(0o027)
         defer { umask(previous) }
