@@ -80,9 +80,9 @@ public enum BattleLog {
         return text
     }
 
-    /// Writes the battles as JSON lines to `url` (replacing the file).
+    /// Writes the battles as JSON lines to `url`, replacing the file atomically (``AtomicFile``).
     public static func write(_ battles: [Battle], to url: URL) throws {
-        try Data(write(battles).utf8).write(to: url, options: .atomic)
+        try AtomicFile.write(write(battles), to: url)
     }
 }
 

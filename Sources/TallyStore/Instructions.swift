@@ -1,4 +1,5 @@
 import Foundation
+import TallyIO
 
 extension Workspace {
     /// The folder holding the labeling guidelines (`*.md`, `*.txt`), versioned by their SHA-256.
@@ -9,11 +10,11 @@ extension Workspace {
     @discardableResult
     public func writeStarterInstructions() throws -> URL {
         let folder = instructionsURL
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try DurableFile.createFolder(folder)
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         if !existing.contains(where: { $0.hasSuffix(".md") || $0.hasSuffix(".txt") }) {
             let file = folder.appendingPathComponent("guidelines.md")
-            try Data(Self.starterGuidelines.utf8).write(to: file, options: .atomic)
+            try AtomicFile.write(Self.starterGuidelines, to: file)
         }
         return folder
     }
@@ -28,14 +29,14 @@ extension Workspace {
     public func installInstructions(from source: URL) throws -> URL {
         let names = try Self.guidelineFiles(in: source)
         let folder = instructionsURL
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try DurableFile.createFolder(folder)
         for old in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         where old.hasSuffix(".md") || old.hasSuffix(".txt") {
             try FileManager.default.removeItem(at: folder.appendingPathComponent(old))
         }
         for name in names {
-            let data = try Data(contentsOf: source.appendingPathComponent(name))
-            try data.write(to: folder.appendingPathComponent(name), options: .atomic)
+            let data = try DurableFile.read(source.appendingPathComponent(name))
+            try AtomicFile.write(data, to: folder.appendingPathComponent(name))
         }
         return folder
     }

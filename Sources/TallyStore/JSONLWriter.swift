@@ -1,24 +1,17 @@
 import Foundation
 import TallyIO
 
-/// Writes JSON Lines with keys in a fixed order, atomically: a temporary file in the same folder,
-/// fsynced, then renamed over `url`, so a reader never sees half a file.
+/// Writes JSON Lines with keys in a fixed order, atomically (``AtomicFile``): a temporary file in the same
+/// folder, fsynced, then renamed over `url`, so a reader never sees half a file and a failed export leaves
+/// the earlier file as it was.
 final class JSONLWriter {
-    private let url: URL
-    private let temporaryURL: URL
-    private let handle: FileHandle
+    private let file: AtomicFile
     private var buffer: [UInt8] = []
     private(set) var lineCount = 0
 
     init(url: URL) throws {
-        self.url = url
-        temporaryURL = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-        guard FileManager.default.createFile(atPath: temporaryURL.path, contents: nil),
-            let handle = FileHandle(forWritingAtPath: temporaryURL.path)
-        else { throw StoreError.invalid("\(url.path): cannot write here (does the folder exist?)") }
-        self.handle = handle
-        buffer.reserveCapacity(1 << 20)
+        file = try AtomicFile(url: url)
+        buffer.reserveCapacity(1 << 16)
     }
 
     /// Appends one line: a JSON object whose members are written in the given order.
@@ -26,29 +19,22 @@ final class JSONLWriter {
         JSONValue.object(members).append(to: &buffer)
         buffer.append(0x0A)
         lineCount += 1
-        if buffer.count >= 1 << 20 { try flush() }
+        if buffer.count >= 1 << 16 { try flush() }
     }
 
     /// Flushes, fsyncs and renames the file into place.
     func finish() throws {
         try flush()
-        try handle.synchronize()
-        try handle.close()
-        if FileManager.default.fileExists(atPath: url.path) {
-            _ = try FileManager.default.replaceItemAt(url, withItemAt: temporaryURL)
-        } else {
-            try FileManager.default.moveItem(at: temporaryURL, to: url)
-        }
+        try file.commit()
     }
 
     /// Removes the temporary file after a failure.
     func abandon() {
-        try? handle.close()
-        try? FileManager.default.removeItem(at: temporaryURL)
+        file.abandon()
     }
 
     private func flush() throws {
-        try handle.write(contentsOf: buffer)
+        try file.write(buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 }

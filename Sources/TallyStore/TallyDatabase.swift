@@ -70,7 +70,7 @@ public final class TallyDatabase: @unchecked Sendable {
                 try migrator.migrate(pool)
             }
         } catch let error as DatabaseError {
-            throw StoreError.database(path: url.path, message: error.message ?? "\(error)")
+            throw StoreError.database(error, path: url.path)
         }
         return TallyDatabase(pool: pool, url: url, account: account)
     }
@@ -90,7 +90,7 @@ public final class TallyDatabase: @unchecked Sendable {
         do {
             return try pool.write(body)
         } catch let error as DatabaseError {
-            throw StoreError.database(path: url.path, message: error.message ?? "\(error)")
+            throw StoreError.database(error, path: url.path)
         }
     }
 
@@ -99,7 +99,7 @@ public final class TallyDatabase: @unchecked Sendable {
         do {
             return try pool.read(body)
         } catch let error as DatabaseError {
-            throw StoreError.database(path: url.path, message: error.message ?? "\(error)")
+            throw StoreError.database(error, path: url.path)
         }
     }
 }

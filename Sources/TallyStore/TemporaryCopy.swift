@@ -1,4 +1,5 @@
 import Foundation
+import TallyIO
 
 /// A temporary copy of an input that can be read only once (a pipe), removed when the last reference to
 /// it goes away.
@@ -14,18 +15,19 @@ final class TemporaryCopy: Sendable {
         guard stat(source.path, &status) == 0, status.st_mode & S_IFMT != S_IFREG, status.st_mode & S_IFMT != S_IFDIR
         else { return nil }
         url = FileManager.default.temporaryDirectory.appendingPathComponent("tally-import-\(UUID().uuidString).jsonl")
-        guard let input = FileHandle(forReadingAtPath: source.path),
-            FileManager.default.createFile(atPath: url.path, contents: nil),
-            let output = FileHandle(forWritingAtPath: url.path)
-        else { throw StoreError.invalid("\(name): cannot be read, or copied to \(url.path)") }
-        defer {
-            try? input.close()
-            try? output.close()
+        guard let input = FileHandle(forReadingAtPath: source.path) else {
+            throw StoreError.invalid(FileError(path: name, action: .read, code: errno).description)
         }
+        defer { try? input.close() }
         do {
-            while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty { try output.write(contentsOf: chunk) }
+            let copy = try AtomicFile(url: url)
+            while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty { try copy.write(chunk) }
+            try copy.commit()
+        } catch let error as FileError {
+            throw StoreError.invalid(
+                "\(name): cannot be copied to \(error.path) to be read twice: \(error.problem); \(error.advice)")
         } catch {
-            throw StoreError.invalid("\(name): cannot be copied to \(url.path): \(error.localizedDescription)")
+            throw StoreError.invalid(FileError(path: name, action: .read, underlying: error).description)
         }
     }
 

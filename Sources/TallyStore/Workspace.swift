@@ -1,4 +1,5 @@
 import Foundation
+import TallyIO
 
 /// A Tally workspace: a folder holding `tally.sqlite` and `checkpoints/`.
 ///

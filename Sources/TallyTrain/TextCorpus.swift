@@ -33,9 +33,9 @@ public struct TextCorpus: Sendable {
         let name = displayName ?? url.path
         let data: Data
         do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw TrainingError("\(name): cannot be read (\(error.localizedDescription))")
+            data = try DurableFile.read(url)
+        } catch let error as FileError {
+            throw TrainingError(FileError(path: name, problem: error.problem, advice: error.advice).description)
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw TrainingError("\(name): is not valid UTF-8 text; convert it to UTF-8 first")

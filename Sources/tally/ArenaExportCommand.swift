@@ -38,11 +38,7 @@ struct ArenaExportCommand: ParsableCommand {
             defer { database.close() }
             let battles = try database.arenaBattles(judgeKind: judge.flatMap(ArenaJudgeKind.init(rawValue:)))
                 .map(StoredBattles.battle)
-            do {
-                try BattleLog.write(battles, to: URL(fileURLWithPath: file))
-            } catch {
-                throw CommandError("cannot write \(file): \(error.localizedDescription)")
-            }
+            try BattleLog.write(battles, to: URL(fileURLWithPath: file))
             print("arena export: \(battles.count) battles to \(TerminalSanitizer.sanitize(file))")
         }
     }

@@ -25,9 +25,10 @@ struct ArenaImportCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            // The file first: a missing or bad log leaves the workspace untouched, not even opened.
+            let battles = try BattleLog.read(URL(fileURLWithPath: file))
             let (_, database) = try workspaceOption.open()
             defer { database.close() }
-            let battles = try BattleLog.read(URL(fileURLWithPath: file))
             let source = URL(fileURLWithPath: file).lastPathComponent
             try database.recordArenaBattles(battles.map { StoredBattles.imported($0, source: source) })
             let models = Set(battles.flatMap { [$0.modelA, $0.modelB] })

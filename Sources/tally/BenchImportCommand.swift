@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TallyIO
 import TallyStore
 import TallyWorld
 
@@ -28,7 +29,7 @@ struct BenchImport: ParsableCommand {
             let folder = FileManager.default.temporaryDirectory
                 .appendingPathComponent("tally-bench-import-\(ProcessInfo.processInfo.processIdentifier)")
             try? FileManager.default.removeItem(at: folder)
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try DurableFile.createFolder(folder)
             defer { if !keep { try? FileManager.default.removeItem(at: folder) } }
 
             let file = folder.appendingPathComponent("prefs.jsonl")
@@ -89,10 +90,7 @@ enum PreferenceFileGenerator {
         var generator = SplitMix64(seed: 0x7a11)
         var buffer = [UInt8]()
         buffer.reserveCapacity(1 << 21)
-        guard FileManager.default.createFile(atPath: url.path, contents: nil),
-            let handle = FileHandle(forWritingAtPath: url.path)
-        else { throw ValidationError("cannot write \(url.path)") }
-        defer { try? handle.close() }
+        let file = try AtomicFile(url: url)
         var total = 0
         for index in 0..<pairs {
             let prompt = "Q\(index): " + sentence(15, &generator) + "?"
@@ -101,12 +99,13 @@ enum PreferenceFileGenerator {
             let line = "{\"prompt\": \"\(prompt)\", \"chosen\": \"\(chosen)\", \"rejected\": \"\(rejected)\"}\n"
             buffer.append(contentsOf: line.utf8)
             if buffer.count >= 1 << 20 {
-                try handle.write(contentsOf: buffer)
+                try file.write(buffer)
                 total += buffer.count
                 buffer.removeAll(keepingCapacity: true)
             }
         }
-        try handle.write(contentsOf: buffer)
+        try file.write(buffer)
+        try file.commit()
         return total + buffer.count
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TallyIO
 import TallyStore
 import TallyTUI
 
@@ -38,7 +39,7 @@ struct BenchTUI: ParsableCommand {
             let folder = FileManager.default.temporaryDirectory
                 .appendingPathComponent("tally-bench-tui-\(ProcessInfo.processInfo.processIdentifier)")
             try? FileManager.default.removeItem(at: folder)
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try DurableFile.createFolder(folder)
             defer { if !keep { try? FileManager.default.removeItem(at: folder) } }
 
             let setupStart = DispatchTime.now()
@@ -213,7 +214,7 @@ struct BenchTUI: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
             candidateLines += String(decoding: data, as: UTF8.self) + "\n"
         }
-        try Data(promptLines.utf8).write(to: prompts, options: .atomic)
-        try Data(candidateLines.utf8).write(to: candidates, options: .atomic)
+        try AtomicFile.write(promptLines, to: prompts)
+        try AtomicFile.write(candidateLines, to: candidates)
     }
 }

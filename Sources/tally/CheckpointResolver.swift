@@ -1,5 +1,6 @@
 import Foundation
 import TallyEngine
+import TallyIO
 import TallyStore
 import TallyTrain
 
@@ -102,7 +103,7 @@ enum CheckpointResolver {
             digest = try Checkpoint.manifest(in: folder).files[Checkpoint.FileName.model]?.sha256 ?? ""
         } else {
             let weights = folder.appendingPathComponent(Checkpoint.FileName.model)
-            digest = CheckpointManifest.sha256Hex(try Data(contentsOf: weights))
+            digest = CheckpointManifest.sha256Hex(try DurableFile.read(weights))
         }
         guard digest == record.sha256 else {
             throw CheckpointError(

@@ -243,7 +243,7 @@ struct DemoCommand: ParsableCommand {
             do {
                 try FileManager.default.removeItem(at: folder)
             } catch {
-                throw CommandError("\(folder.path): cannot be removed (\(error.localizedDescription))")
+                throw FileError(path: folder.path, action: .remove, underlying: error)
             }
         }
         let created = try Workspace.create(at: folder)
@@ -281,11 +281,7 @@ struct DemoCommand: ParsableCommand {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent(
             "tally-demo-\(UUID().uuidString).jsonl")
         defer { try? FileManager.default.removeItem(at: file) }
-        do {
-            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: file)
-        } catch {
-            throw CommandError("\(file.path): cannot be written (\(error.localizedDescription))")
-        }
+        try AtomicFile.write(lines.joined(separator: "\n") + "\n", to: file)
         let checked = try CheckedImport.check(
             file, displayName: "task-world prompts", options: ImportOptions(kind: .prompts, source: "world"))
         print(TerminalSanitizer.sanitize(try database.write(checked).text))

@@ -42,11 +42,7 @@ struct RunsExport: ParsableCommand {
                 FileHandle.standardOutput.write(Data(text.utf8))
                 return
             }
-            do {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
-            } catch {
-                throw CommandError("\(output): cannot be written (\(error.localizedDescription))")
-            }
+            try AtomicFile.write(text, to: URL(fileURLWithPath: output))
             print(
                 "Wrote \(metrics.steps.count) steps of \(metrics.names.count) metrics (\(chosen.rawValue)) to "
                     + TerminalSanitizer.sanitize(output))

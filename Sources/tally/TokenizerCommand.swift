@@ -58,12 +58,7 @@ struct TokenizerCommand: ParsableCommand {
 
         func run() throws {
             let corpusURL = URL(fileURLWithPath: corpus)
-            let data: Data
-            do {
-                data = try Data(contentsOf: corpusURL)
-            } catch {
-                throw CommandError("\(corpus): cannot be read (\(error.localizedDescription))")
-            }
+            let data = try DurableFile.read(corpusURL)
             guard let text = String(data: data, encoding: .utf8) else {
                 throw CommandError("\(corpus): is not valid UTF-8 text; convert it to UTF-8 first")
             }

@@ -1,7 +1,8 @@
 import Foundation
+import TallyIO
 
-/// Streams lines to a file that appears only when complete: written to a temporary file beside it,
-/// flushed to disk, then renamed over the destination. Standard output when the path is nil or "-".
+/// Streams lines to a file that appears only when complete (``AtomicFile``: a temporary file beside it,
+/// flushed to disk, then renamed over the destination). Standard output when the path is nil or "-".
 ///
 /// ```swift
 /// let writer = try WorldLineWriter(path: "corpus.jsonl")
@@ -9,38 +10,17 @@ import Foundation
 /// try writer.finish()
 /// ```
 final class WorldLineWriter {
-    private let destination: String?
-    private let temporary: String?
-    private let handle: FileHandle
+    /// The file being written; nil for standard output.
+    private let file: AtomicFile?
     private var buffer = Data()
-    private var finished = false
 
     init(path: String?) throws {
         guard let path, path != "-" else {
-            destination = nil
-            temporary = nil
-            handle = FileHandle.standardOutput
+            file = nil
             return
         }
-        let url = URL(fileURLWithPath: path)
-        let temporaryURL = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        guard FileManager.default.createFile(atPath: temporaryURL.path, contents: nil),
-            let handle = FileHandle(forWritingAtPath: temporaryURL.path)
-        else {
-            throw CommandError("cannot write \(path): check the folder exists and is writable")
-        }
-        destination = path
-        temporary = temporaryURL.path
-        self.handle = handle
-    }
-
-    deinit {
-        // An unfinished file (an error part-way) never replaces the destination.
-        if !finished, let temporary {
-            try? handle.close()
-            try? FileManager.default.removeItem(atPath: temporary)
-        }
+        // An unfinished file (an error part-way) never replaces the destination: AtomicFile removes it.
+        file = try AtomicFile(url: URL(fileURLWithPath: path))
     }
 
     /// Appends `line` and a newline.
@@ -50,33 +30,18 @@ final class WorldLineWriter {
         if buffer.count >= 1 << 20 { try flush() }
     }
 
-    /// Writes what is buffered, syncs it to disk and moves the file into place.
+    /// Writes what is buffered and, for a file, syncs it to disk and moves it into place.
     func finish() throws {
         try flush()
-        guard let destination, let temporary else { return }
-        do {
-            try handle.synchronize()
-            try handle.close()
-            // rename(2) replaces the destination atomically: readers see the old file or the new one.
-            guard rename(temporary, destination) == 0 else {
-                throw CommandError("cannot write \(destination): \(String(cString: strerror(errno)))")
-            }
-            finished = true
-        } catch let error as CommandError {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw CommandError("cannot write \(destination): \(error.localizedDescription)")
-        }
+        try file?.commit()
     }
 
     private func flush() throws {
         guard !buffer.isEmpty else { return }
-        do {
-            try handle.write(contentsOf: buffer)
-        } catch {
-            throw CommandError("cannot write \(destination ?? "standard output"): \(error.localizedDescription)")
+        if let file {
+            try file.write(buffer)
+        } else {
+            FileHandle.standardOutput.write(buffer)
         }
         buffer.removeAll(keepingCapacity: true)
     }

@@ -21,14 +21,20 @@ enum TallyBinary {
         var error: String
     }
 
-    /// Starts `tally arguments…`; call `finish` on the returned value to wait for it.
+    /// Starts `tally arguments…`; call `finish` on the returned value to wait for it. A `launcher` runs it
+    /// through another program: `launcher[0] launcher[1...] tally arguments…`.
     static func start(
-        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
+        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:], launcher: [String] = []
     ) throws -> Running {
         guard let url else { throw CocoaError(.fileNoSuchFile) }
         let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [url.path] + arguments
+        } else {
+            process.executableURL = url
+            process.arguments = arguments
+        }
         var merged = ProcessInfo.processInfo.environment
         // The developer's own Tally settings must not leak into the tests.
         for key in ["TALLY_WORKSPACE", "TALLY_OPENBLAS_CORETYPE", "TALLY_OPENBLAS_REEXECUTED"] {
@@ -47,9 +53,9 @@ enum TallyBinary {
 
     /// Runs `tally arguments…` to completion.
     static func run(
-        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
+        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:], launcher: [String] = []
     ) throws -> Result {
-        try start(arguments, in: directory, environment: environment).finish()
+        try start(arguments, in: directory, environment: environment, launcher: launcher).finish()
     }
 
     final class Running {

@@ -163,7 +163,7 @@ func bitPatterns(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
     let error = #expect(throws: CheckpointError.self) {
         try SafeTensors.read(contentsOf: URL(fileURLWithPath: "/nonexistent/model.safetensors"))
     }
-    #expect(error?.description == "/nonexistent/model.safetensors: does not exist")
+    #expect(error?.description == "/nonexistent/model.safetensors: cannot be read: it does not exist; check the path")
     let writeError = #expect(throws: CheckpointError.self) {
         try SafeTensors.write([], to: URL(fileURLWithPath: "/nonexistent/out.safetensors"))
     }

@@ -30,7 +30,7 @@ extension Checkpoint {
         let tokenizerURL = adapterFolder.appendingPathComponent(FileName.tokenizer)
         if FileManager.default.fileExists(atPath: tokenizerURL.path) {
             checkpoint.tokenizer = try BPETokenizer(
-                jsonData: try DurableFile.read(tokenizerURL), path: tokenizerURL.path)
+                jsonData: try CheckpointFile.read(tokenizerURL), path: tokenizerURL.path)
         }
         return checkpoint
     }
@@ -47,7 +47,7 @@ extension Checkpoint {
     /// path relative to the adapter folder or else to the working directory.
     static func loadAdapterFolder(_ folder: URL) throws -> Checkpoint {
         let configURL = folder.appendingPathComponent(FileName.adapterConfig)
-        let object = try JSONText.object(try DurableFile.read(configURL), path: configURL.path)
+        let object = try JSONText.object(try CheckpointFile.read(configURL), path: configURL.path)
         let howTo =
             "; Tally cannot download from the Hugging Face Hub: save the base model to a folder and set "
             + "base_model_name_or_path to it, or load with Checkpoint.load(adapterFolder:base:)"

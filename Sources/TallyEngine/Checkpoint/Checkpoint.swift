@@ -95,11 +95,7 @@ public struct Checkpoint: Sendable {
     public func stage(for folder: URL) throws -> StagedCheckpoint {
         let folder = folder.standardizedFileURL
         let parent = folder.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-        } catch {
-            throw CheckpointError(path: parent.path, problem: "cannot be created (\(error.localizedDescription))")
-        }
+        try CheckpointFile.createFolder(parent, intermediate: true)
         StagedCheckpoint.removeLeftovers(of: folder)
 
         var files = try fileContents()
@@ -115,11 +111,8 @@ public struct Checkpoint: Sendable {
 
         let temporary = parent.appendingPathComponent(
             ".\(folder.lastPathComponent)\(StagedCheckpoint.temporaryMarker)\(UUID().uuidString)")
-        do {
-            try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: false)
-        } catch {
-            throw CheckpointError(path: temporary.path, problem: "cannot be created (\(error.localizedDescription))")
-        }
+        // A failure names the folder the user asked for, not the hidden temporary one.
+        try CheckpointFile.createFolder(temporary, intermediate: false, reportedAs: folder)
         var records: [String: CheckpointManifest.FileRecord] = [:]
         do {
             for name in companions.keys.sorted() {
@@ -127,19 +120,26 @@ public struct Checkpoint: Sendable {
                     at: temporary.appendingPathComponent(name), withIntermediateDirectories: false)
             }
             for (name, data) in files {
-                try DurableFile.write(data, to: temporary.appendingPathComponent(name))
+                try CheckpointFile.create(data, at: temporary.appendingPathComponent(name))
                 records[name] = CheckpointManifest.FileRecord(of: data)
             }
-            for name in companions.keys.sorted() { try DurableFile.syncFolder(temporary.appendingPathComponent(name)) }
+            for name in companions.keys.sorted() {
+                try CheckpointFile.syncFolder(temporary.appendingPathComponent(name))
+            }
             let manifest = CheckpointManifest(files: records)
             // The manifest goes last: a temporary folder with a manifest holds every file it lists.
-            try DurableFile.write(
-                manifest.jsonData(), to: temporary.appendingPathComponent(CheckpointManifest.fileName))
-            try DurableFile.syncFolder(temporary)
+            try CheckpointFile.create(
+                manifest.jsonData(), at: temporary.appendingPathComponent(CheckpointManifest.fileName))
+            try CheckpointFile.syncFolder(temporary)
             return StagedCheckpoint(temporaryFolder: temporary, destination: folder, manifest: manifest)
         } catch {
             // A full disk or a vanished folder: leave nothing half-written behind.
             try? FileManager.default.removeItem(at: temporary)
+            // Name the file as it would have been in the checkpoint, not in the hidden temporary folder.
+            if var error = error as? CheckpointError, error.path.hasPrefix(temporary.path) {
+                error.path = folder.path + error.path.dropFirst(temporary.path.count)
+                throw error
+            }
             throw error
         }
     }
@@ -248,7 +248,7 @@ public struct Checkpoint: Sendable {
                 problem: "is missing, so the checkpoint cannot be verified (for a folder saved by Hugging Face "
                     + "transformers, use Checkpoint.loadHuggingFace)")
         }
-        let manifest = try CheckpointManifest(jsonData: try DurableFile.read(manifestURL), path: manifestURL.path)
+        let manifest = try CheckpointManifest(jsonData: try CheckpointFile.read(manifestURL), path: manifestURL.path)
         for required in [FileName.model, FileName.config, FileName.tokenizer] where manifest.files[required] == nil {
             throw CheckpointError(
                 path: manifestURL.path, problem: "does not list \(required), which every checkpoint needs")
@@ -271,7 +271,7 @@ public struct Checkpoint: Sendable {
         if isAdapterOnly(folder) { return try loadAdapterFolder(folder) }
         return try assemble(folder: folder) { name in
             let url = folder.appendingPathComponent(name)
-            return FileManager.default.fileExists(atPath: url.path) ? try DurableFile.read(url) : nil
+            return FileManager.default.fileExists(atPath: url.path) ? try CheckpointFile.read(url) : nil
         }
     }
 

@@ -115,7 +115,7 @@ public struct CheckpointManifest: Equatable, Sendable {
                 path: url.path,
                 problem: "is missing but \(Self.fileName) lists it; restore it or save the checkpoint again")
         }
-        let data = try DurableFile.read(url)
+        let data = try CheckpointFile.read(url)
         guard data.count == record.bytes else {
             let shape = data.count < record.bytes ? "truncated" : "longer than saved"
             throw CheckpointError(

@@ -15,7 +15,7 @@ enum JSONText {
         do {
             parsed = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         } catch {
-            throw CheckpointError(path: path, problem: "is not valid JSON (\(error.localizedDescription))")
+            throw CheckpointError(path: path, problem: JSONProblem.describe(error))
         }
         guard let object = parsed as? [String: Any] else {
             throw CheckpointError(path: path, problem: "must hold a JSON object at the top level")

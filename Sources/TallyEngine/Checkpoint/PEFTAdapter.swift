@@ -82,11 +82,11 @@ public struct PEFTAdapter: Sendable {
         let manifestURL = folder.appendingPathComponent(CheckpointManifest.fileName)
         let manifest =
             FileManager.default.fileExists(atPath: manifestURL.path)
-            ? try CheckpointManifest(jsonData: try DurableFile.read(manifestURL), path: manifestURL.path) : nil
+            ? try CheckpointManifest(jsonData: try CheckpointFile.read(manifestURL), path: manifestURL.path) : nil
         let contents: (String) throws -> Data? = { name in
             let url = folder.appendingPathComponent(name)
             if let manifest, manifest.files[name] != nil { return try manifest.verifiedContents(of: name, in: folder) }
-            return FileManager.default.fileExists(atPath: url.path) ? try DurableFile.read(url) : nil
+            return FileManager.default.fileExists(atPath: url.path) ? try CheckpointFile.read(url) : nil
         }
         guard let adapter = try read(contents: contents, folder: folder) else {
             throw CheckpointError(

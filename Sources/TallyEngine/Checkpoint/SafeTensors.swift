@@ -90,12 +90,12 @@ public enum SafeTensors {
 
     /// Writes `tensors` to `url` atomically (temporary file, `fsync`, rename), replacing a file already there.
     public static func write(_ tensors: [TensorEntry], metadata: [String: String] = [:], to url: URL) throws {
-        try DurableFile.replaceAtomically(url, with: try encode(tensors, metadata: metadata))
+        try CheckpointFile.replace(url, with: try encode(tensors, metadata: metadata))
     }
 
     /// Reads the safetensors file at `url`.
     public static func read(contentsOf url: URL) throws -> SafeTensorsFile {
-        try decode(try DurableFile.read(url), path: url.path)
+        try decode(try CheckpointFile.read(url), path: url.path)
     }
 
     /// Parses the bytes of a safetensors file; `path` names the file in errors.

@@ -23,9 +23,9 @@ public struct StagedCheckpoint: Sendable {
     func commit(allowingExchange: Bool) throws {
         let parent = destination.deletingLastPathComponent()
         if FileManager.default.fileExists(atPath: destination.path) {
-            if allowingExchange && DurableFile.exchange(temporaryFolder, destination) {
+            if allowingExchange && CheckpointFile.exchange(temporaryFolder, destination) {
                 // The temporary name now holds the previous checkpoint.
-                try DurableFile.syncFolder(parent)
+                try CheckpointFile.syncFolder(parent)
                 try? FileManager.default.removeItem(at: temporaryFolder)
                 return
             }
@@ -33,13 +33,13 @@ public struct StagedCheckpoint: Sendable {
             // both complete folders beside the destination, and load(from:) says where they are.
             let previous = parent.appendingPathComponent(
                 ".\(destination.lastPathComponent)\(Self.previousMarker)\(UUID().uuidString)")
-            try DurableFile.rename(destination, to: previous)
-            try DurableFile.rename(temporaryFolder, to: destination)
-            try DurableFile.syncFolder(parent)
+            try CheckpointFile.rename(destination, to: previous)
+            try CheckpointFile.rename(temporaryFolder, to: destination)
+            try CheckpointFile.syncFolder(parent)
             try? FileManager.default.removeItem(at: previous)
         } else {
-            try DurableFile.rename(temporaryFolder, to: destination)
-            try DurableFile.syncFolder(parent)
+            try CheckpointFile.rename(temporaryFolder, to: destination)
+            try CheckpointFile.syncFolder(parent)
         }
         Self.removeLeftovers(of: destination)
     }

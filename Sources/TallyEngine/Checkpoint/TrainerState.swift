@@ -39,7 +39,7 @@ public struct TrainerState: Codable, Equatable, Sendable {
         do {
             self = try JSONDecoder().decode(TrainerState.self, from: data)
         } catch {
-            throw CheckpointError(path: path, problem: "is not a valid trainer state (\(error))")
+            throw CheckpointError(path: path, problem: "is not a valid trainer state: \(JSONProblem.describe(error))")
         }
     }
 

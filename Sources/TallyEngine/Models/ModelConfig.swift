@@ -183,7 +183,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             throw ModelConfigError(
                 source: source, message: "\"\(key)\" has the wrong type: \(context.debugDescription)")
         } catch {
-            throw ModelConfigError(source: source, message: "not a valid config.json (\(error))")
+            throw ModelConfigError(source: source, message: "not a valid config.json: \(JSONProblem.describe(error))")
         }
         try config.validate(source: source)
         return config

@@ -4,7 +4,7 @@ import Foundation
 extension BPETokenizer {
     /// Loads a `tokenizer.json` file.
     public convenience init(contentsOf url: URL) throws {
-        try self.init(jsonData: try DurableFile.read(url), path: url.path)
+        try self.init(jsonData: try CheckpointFile.read(url), path: url.path)
     }
 
     /// Parses the contents of a `tokenizer.json`; `path` names the file in errors.
@@ -238,6 +238,6 @@ extension BPETokenizer {
 
     /// Writes `tokenizer.json` to `url` atomically (temporary file, `fsync`, rename), replacing a file there.
     public func write(to url: URL) throws {
-        try DurableFile.replaceAtomically(url, with: jsonData())
+        try CheckpointFile.replace(url, with: jsonData())
     }
 }

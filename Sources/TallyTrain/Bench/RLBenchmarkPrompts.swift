@@ -1,5 +1,6 @@
 import Foundation
 import TallyEngine
+import TallyIO
 import TallyStore
 import TallyWorld
 
@@ -58,7 +59,7 @@ public struct RLBenchmarkPrompts: Sendable {
     /// `folder/<name>/`, its reward model (the same fresh scalar head the benchmark scores with) in
     /// `folder/<name>-rm/`, and `bench-rl.json` with the settings and each configuration's sizes.
     public func export(to folder: URL, models: [TrainerBenchmarkModel], settings: RLBenchmarkSettings) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try DurableFile.createFolder(folder)
         var text = Data()
         for prompt in prompts {
             let turns = prompt.content.asMessages.map { ["role": $0.role, "content": $0.content] }
@@ -95,10 +96,6 @@ public struct RLBenchmarkPrompts: Sendable {
     }
 
     private func write(_ data: Data, to file: URL) throws {
-        do {
-            try data.write(to: file, options: .atomic)
-        } catch {
-            throw TrainingError("\(file.path): cannot be written (\(error.localizedDescription))")
-        }
+        try AtomicFile.write(data, to: file)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import TallyEngine
+import TallyIO
 import TallyStore
 
 /// The trainers `tally bench train` measures.
@@ -151,7 +152,7 @@ public enum TrainerBenchmark {
             "seed": settings.seed, "learning_rate": Double(settings.learningRate), "models": models.map(\.name),
         ]
         let json = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        try json.write(to: folder.appendingPathComponent("bench.json"), options: .atomic)
+        try AtomicFile.write(json, to: folder.appendingPathComponent("bench.json"))
     }
 
     /// Fine-tunes `model` with `trainer` on `data`: `settings.warmupSteps` untimed steps, then `settings.steps`

@@ -1,5 +1,6 @@
 import Foundation
 import TallyEngine
+import TallyIO
 import TallyStore
 import TallyWorld
 
@@ -83,7 +84,7 @@ public struct TrainerBenchmarkData: Sendable {
     /// (`{"prompt": [user turn], "completion": [assistant turn]}`) and `rm.jsonl` as explicit-prompt preferences
     /// (`{"prompt": [user turn], "chosen": [assistant turn], "rejected": [assistant turn]}`), in training order.
     public func writeTRL(to folder: URL) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try DurableFile.createFolder(folder)
         func turns(_ prompt: PromptContent) -> [[String: String]] {
             prompt.asMessages.map { ["role": $0.role, "content": $0.content] }
         }
@@ -106,10 +107,6 @@ public struct TrainerBenchmarkData: Sendable {
             text += try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             text += Data("\n".utf8)
         }
-        do {
-            try text.write(to: file, options: .atomic)
-        } catch {
-            throw TrainingError("\(file.path): cannot be written (\(error.localizedDescription))")
-        }
+        try AtomicFile.write(text, to: file)
     }
 }
