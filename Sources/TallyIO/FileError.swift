@@ -29,8 +29,6 @@ public struct FileError: Error, CustomStringConvertible, Equatable, Sendable {
     public var path: String
     /// What could not be done and why: `cannot be written: permission denied`.
     public var problem: String
-    /// Why alone, for a message that already says what could not be done: `permission denied`.
-    public var reason: String
     /// What to do about it: `check the folder's permissions, or choose another path`.
     public var advice: String
 
@@ -38,7 +36,6 @@ public struct FileError: Error, CustomStringConvertible, Equatable, Sendable {
     public init(path: String, problem: String, advice: String) {
         self.path = path
         self.problem = problem
-        self.reason = problem
         self.advice = advice
     }
 
@@ -46,7 +43,6 @@ public struct FileError: Error, CustomStringConvertible, Equatable, Sendable {
     public init(path: String, action: Action, code: Int32) {
         let reason = FileError.reason(code: code, action: action, path: path)
         self.init(path: path, problem: "\(action.rawValue): \(reason.what)", advice: reason.advice)
-        self.reason = reason.what
     }
 
     /// An error about `path` from whatever Foundation or the system threw while doing `action`: a

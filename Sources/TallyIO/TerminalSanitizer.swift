@@ -50,7 +50,7 @@ public enum TerminalSanitizer {
     }
 
     /// The visible form of one scalar that may not reach the terminal, or `nil` when it may.
-    public static func visibleForm(of scalar: Unicode.Scalar) -> String? {
+    private static func visibleForm(of scalar: Unicode.Scalar) -> String? {
         let value = scalar.value
         switch value {
         case 0x1B: return "\u{241B}"

@@ -88,8 +88,6 @@ enum PreferenceFileGenerator {
     /// Writes `pairs` lines to `url`; returns the file's size in bytes.
     static func write(pairs: Int, to url: URL) throws -> Int {
         var generator = SplitMix64(seed: 0x7a11)
-        var buffer = [UInt8]()
-        buffer.reserveCapacity(1 << 21)
         let file = try AtomicFile(url: url)
         var total = 0
         for index in 0..<pairs {
@@ -97,16 +95,11 @@ enum PreferenceFileGenerator {
             let chosen = sentence(25, &generator) + "."
             let rejected = sentence(25, &generator) + "!"
             let line = "{\"prompt\": \"\(prompt)\", \"chosen\": \"\(chosen)\", \"rejected\": \"\(rejected)\"}\n"
-            buffer.append(contentsOf: line.utf8)
-            if buffer.count >= 1 << 20 {
-                try file.write(buffer)
-                total += buffer.count
-                buffer.removeAll(keepingCapacity: true)
-            }
+            try file.write(line)
+            total += line.utf8.count
         }
-        try file.write(buffer)
         try file.commit()
-        return total + buffer.count
+        return total
     }
 
     private static func sentence(_ count: Int, _ generator: inout SplitMix64) -> String {

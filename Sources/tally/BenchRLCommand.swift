@@ -90,7 +90,7 @@ struct BenchRL: ParsableCommand {
             if let export {
                 let folder = URL(fileURLWithPath: export, isDirectory: true)
                 try prompts.export(to: folder, models: models, settings: settings)
-                note(
+                TerminalText.printError(
                     "wrote the prompts, \(models.map(\.name).joined(separator: " and ")), their reward models and "
                         + "bench-rl.json to \(folder.path)/; run: python3 scripts/bench_peer_trl_rl.py --data \(export)"
                 )
@@ -102,14 +102,10 @@ struct BenchRL: ParsableCommand {
                 for benchmarkModel in models {
                     let result = try RLBenchmark.run(
                         benchmarked, model: benchmarkModel, prompts: prompts, settings: settings, profile: profile,
-                        progress: note)
+                        progress: TerminalText.printError)
                     print(String(decoding: try encoder.encode(result), as: UTF8.self))
                 }
             }
         }
-    }
-
-    private func note(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 }

@@ -77,7 +77,7 @@ struct BenchTrain: ParsableCommand {
             if let export {
                 let folder = URL(fileURLWithPath: export, isDirectory: true)
                 try TrainerBenchmark.export(to: folder, models: models, data: data, settings: settings)
-                note(
+                TerminalText.printError(
                     "wrote the examples, \(models.map(\.name).joined(separator: " and ")) and bench.json to "
                         + "\(folder.path)/; run: python3 scripts/bench_peer_trl.py --data \(export)")
             }
@@ -88,14 +88,10 @@ struct BenchTrain: ParsableCommand {
                 for benchmarkModel in models {
                     let result = try TrainerBenchmark.run(
                         benchmarked, model: benchmarkModel, data: data, settings: settings, profile: profile,
-                        progress: note)
+                        progress: TerminalText.printError)
                     print(String(decoding: try encoder.encode(result), as: UTF8.self))
                 }
             }
         }
-    }
-
-    private func note(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 }

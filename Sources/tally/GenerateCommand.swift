@@ -59,9 +59,9 @@ struct Generate: ParsableCommand {
                 if json {
                     print(
                         JSONLine.object([
-                            ("text", JSONLine.string(response.text)),
+                            ("text", JSONString.quoted(response.text)),
                             ("tokens", "[" + response.tokens.map(String.init).joined(separator: ",") + "]"),
-                            ("finish_reason", JSONLine.string(response.stopped ? "stop" : "length")),
+                            ("finish_reason", JSONString.quoted(response.stopped ? "stop" : "length")),
                         ]))
                 } else {
                     if samples > 1 { print("── sample \(index + 1) ──") }
@@ -93,14 +93,8 @@ struct Generate: ParsableCommand {
 
 /// JSON text written by hand, in a fixed key order.
 enum JSONLine {
-    /// `text` as a JSON string literal by Tally's one rule (``JSONString``): every control character (C0, DEL
-    /// and C1, which terminals may act on) is escaped, so the line is valid JSON and safe to print.
-    static func string(_ text: String) -> String {
-        JSONString.quoted(text)
-    }
-
     /// `{"key": value, ...}` from already-encoded values, in the given order.
     static func object(_ fields: [(String, String)]) -> String {
-        "{" + fields.map { string($0.0) + ": " + $0.1 }.joined(separator: ", ") + "}"
+        "{" + fields.map { JSONString.quoted($0.0) + ": " + $0.1 }.joined(separator: ", ") + "}"
     }
 }

@@ -22,7 +22,7 @@ extension RunMetrics {
 
     private func jsonLines() -> String {
         var text = ""
-        let keys = Dictionary(uniqueKeysWithValues: names.map { ($0, Self.jsonString($0)) })
+        let keys = Dictionary(uniqueKeysWithValues: names.map { ($0, JSONString.quoted($0)) })
         for (step, values) in steps {
             text += "{\"step\": \(step)"
             for name in names {
@@ -50,13 +50,6 @@ extension RunMetrics {
     /// The shortest text that reads back as the same `Double` (`0.1`, `2.5e-05`, `120.0`): valid JSON and CSV.
     private static func shortest(_ value: Double) -> String {
         "\(value)"
-    }
-
-    /// `text` as a JSON string literal.
-    private static func jsonString(_ text: String) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .withoutEscapingSlashes
-        return (try? encoder.encode(text)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
     }
 
     /// A CSV field, quoted (RFC 4180) when it holds a comma or a quote; control characters, line breaks among

@@ -62,15 +62,14 @@ struct TokenizerCommand: ParsableCommand {
             guard let text = String(data: data, encoding: .utf8) else {
                 throw CommandError("\(corpus): is not valid UTF-8 text; convert it to UTF-8 first")
             }
-            let start = Date()
             let trainer = BPETrainer(vocabularySize: vocabSize, minimumPairCount: minPairCount)
             let progress = ProgressLine("tokenizer", total: 0, unit: "merges")
             let tokenizer = try trainer.train(on: text) { done, total in
                 progress.total = total
                 progress.update(done)
             }
+            let trainingSeconds = progress.elapsed
             progress.finish()
-            let trainingSeconds = Date().timeIntervalSince(start)
             try tokenizer.write(to: URL(fileURLWithPath: out))
             let encodeStart = Date()
             let tokens = tokenizer.encode(text).count

@@ -48,6 +48,6 @@ struct WorldCorpusCommand: ParsableCommand {
         }
         progress.finish()
         try writer.finish()
-        WorldOutput.note("wrote \(documents) documents to \(out)")
+        TerminalText.printError("wrote \(documents) documents to \(out)")
     }
 }

@@ -12,6 +12,7 @@ import TallyIO
 final class WorldLineWriter {
     /// The file being written; nil for standard output.
     private let file: AtomicFile?
+    /// Standard output's lines, written a megabyte at a time.
     private var buffer = Data()
 
     init(path: String?) throws {
@@ -23,26 +24,23 @@ final class WorldLineWriter {
         file = try AtomicFile(url: URL(fileURLWithPath: path))
     }
 
-    /// Appends `line` and a newline.
+    /// Appends `line` and a newline (a file buffers in ``AtomicFile``; standard output here).
     func write(_ line: String) throws {
+        if let file { return try file.write(line + "\n") }
         buffer.append(contentsOf: line.utf8)
         buffer.append(UInt8(ascii: "\n"))
-        if buffer.count >= 1 << 20 { try flush() }
+        if buffer.count >= 1 << 20 { try flushStandardOutput() }
     }
 
     /// Writes what is buffered and, for a file, syncs it to disk and moves it into place.
     func finish() throws {
-        try flush()
+        try flushStandardOutput()
         try file?.commit()
     }
 
-    private func flush() throws {
+    private func flushStandardOutput() throws {
         guard !buffer.isEmpty else { return }
-        if let file {
-            try file.write(buffer)
-        } else {
-            FileHandle.standardOutput.write(buffer)
-        }
+        try FileHandle.standardOutput.write(contentsOf: buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 }

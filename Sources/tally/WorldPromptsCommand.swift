@@ -48,9 +48,9 @@ struct WorldPromptsCommand: ParsableCommand {
         let lines = prompts.map { WorldOutput.promptLine($0, split: split) }
         try WorldOutput.write(lines, to: out)
         if prompts.count < count {
-            WorldOutput.note(
+            TerminalText.printError(
                 "note: the chosen families hold only \(prompts.count) distinct \(split.rawValue) prompts; wrote those")
         }
-        if let out, out != "-" { WorldOutput.note("wrote \(prompts.count) \(split.rawValue) prompts to \(out)") }
+        if let out, out != "-" { TerminalText.printError("wrote \(prompts.count) \(split.rawValue) prompts to \(out)") }
     }
 }

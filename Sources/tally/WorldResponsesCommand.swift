@@ -1,4 +1,5 @@
 import ArgumentParser
+import TallyIO
 import TallyWorld
 
 /// `tally world responses`: prompts with K candidate responses, for `tally import responses` (the ranking queue).
@@ -46,12 +47,12 @@ struct WorldResponsesCommand: ParsableCommand {
         var lines: [String] = []
         for prompt in world.prompts(split: split, count: count, seed: seed) {
             let responses = sampler.candidates(for: prompt, count: rng.int(in: minK...maxK), using: &rng)
-            let list = "[" + responses.map(WorldOutput.jsonString).joined(separator: ",") + "]"
+            let list = "[" + responses.map(JSONString.quoted).joined(separator: ",") + "]"
             lines.append(
-                "{\"prompt\":\(WorldOutput.jsonString(prompt.text)),\"responses\":\(list),"
-                    + "\"family\":\(WorldOutput.jsonString(prompt.family)),\"split\":\"\(split.rawValue)\"}")
+                "{\"prompt\":\(JSONString.quoted(prompt.text)),\"responses\":\(list),"
+                    + "\"family\":\(JSONString.quoted(prompt.family)),\"split\":\"\(split.rawValue)\"}")
         }
         try WorldOutput.write(lines, to: out)
-        if let out, out != "-" { WorldOutput.note("wrote \(lines.count) prompts with candidates to \(out)") }
+        if let out, out != "-" { TerminalText.printError("wrote \(lines.count) prompts with candidates to \(out)") }
     }
 }

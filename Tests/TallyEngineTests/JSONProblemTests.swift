@@ -14,9 +14,10 @@ import Testing
     }
     let message = config.map { "\($0)" } ?? ""
     #expect(message.contains("config.json"), "\(message)")
-    for typeName in ["DecodingError", "Context(", "Swift."] {
+    for typeName in ["DecodingError", "Context(", "Swift.", "Expected to decode", "\"\""] {
         #expect(!message.contains(typeName), "\(message)")
     }
+    #expect(message.contains("is not a JSON object"), "\(message)")
 
     let state = #expect(throws: CheckpointError.self) {
         try TrainerState(jsonData: Data(#"{"step": "three"}"#.utf8), path: "trainer_state.json")

@@ -24,8 +24,14 @@ import Testing
     }
 
     @Test func theAccountComesFromTheUserIDNotFromUSER() throws {
-        #expect(SystemAccount.current == SystemAccount.name(ofUser: getuid()))
-        #expect(!SystemAccount.current.isEmpty)
+        let real = SystemAccount.name(ofUser: getuid())
+        let saved = ProcessInfo.processInfo.environment["USER"]
+        setenv("USER", "mallory-\(getpid())", 1)
+        defer {
+            if let saved { setenv("USER", saved, 1) } else { unsetenv("USER") }
+        }
+        #expect(SystemAccount.current == real)
+        #expect(!real.isEmpty)
     }
 
     @Test func aLabelerWorksAsThemselvesOnly() throws {

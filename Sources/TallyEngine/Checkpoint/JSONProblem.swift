@@ -9,7 +9,8 @@ enum JSONProblem {
         case DecodingError.keyNotFound(let key, let context):
             return "\"\(keyPath(context.codingPath + [key]))\" is missing"
         case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            return "\"\(keyPath(context.codingPath))\" has the wrong type"
+            return context.codingPath.isEmpty
+                ? "is not a JSON object" : "\"\(keyPath(context.codingPath))\" has the wrong type"
         case DecodingError.dataCorrupted(let context):
             if let underlying = context.underlyingError { return describe(underlying) }
             return context.codingPath.isEmpty

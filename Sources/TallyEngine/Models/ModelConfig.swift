@@ -178,10 +178,6 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             config = try JSONDecoder().decode(ModelConfig.self, from: data)
         } catch let DecodingError.keyNotFound(key, _) {
             throw ModelConfigError(source: source, message: "\"\(key.stringValue)\" is missing")
-        } catch let DecodingError.typeMismatch(_, context) {
-            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw ModelConfigError(
-                source: source, message: "\"\(key)\" has the wrong type: \(context.debugDescription)")
         } catch {
             throw ModelConfigError(source: source, message: "not a valid config.json: \(JSONProblem.describe(error))")
         }

@@ -28,10 +28,9 @@ public final class StoreLabelingService: LabelingService {
     public init(workspace: Workspace, database: TallyDatabase, labelerName: String? = nil) throws {
         self.workspace = workspace
         self.database = database
-        let name = labelerName ?? database.account
-        let known = try database.labelers().contains { $0.name == name }
-        isNewLabeler = !known
+        let known = Set(try database.labelers().map(\.name))
         labeler = try database.labelerToWorkAs(labelerName)
+        isNewLabeler = !known.contains(labeler.name)
         try database.recordInstructions(fromFolder: workspace.instructionsURL)
     }
 

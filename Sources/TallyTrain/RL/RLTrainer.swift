@@ -39,7 +39,6 @@ public final class RLTrainer: SessionTrainer {
     /// The largest |ρ − 1| of the last ``accumulate(examples:normalizer:)`` (0 at an iteration's first minibatch).
     public private(set) var lastRatioDeviation = 0.0
 
-    let padToken: Int32
     private var stepInRound = 0
     private var passes: [[Int]] = []
     private var pendingRoundMetrics: [String: Double] = [:]
@@ -97,7 +96,6 @@ public final class RLTrainer: SessionTrainer {
         self.ptxExamples = ptxExamples
         self.klCoefficient = klCoefficient ?? settings.klCoef
         stepsDone = startStep
-        padToken = Int32((try? ChatTemplate(tokenizer: tokenizer))?.endOfTextID ?? 0)
     }
 
     public func normalizerWeight(of index: Int) -> Double {

@@ -27,9 +27,6 @@ public struct ExampleRenderer: Sendable {
         return TokenizedResponse(tokens: example.tokens.map(Int32.init), promptCount: example.promptCount)
     }
 
-    /// The token that pads batches: `<|endoftext|>` when the tokenizer has it.
-    public var padToken: Int32 { Int32(chat.endOfTextID ?? 0) }
-
     /// Cuts a rendered example to the context: the end of the response goes first; at least one response token
     /// stays. Nil when the prompt alone fills the context.
     public func truncated(_ example: TokenizedResponse) -> TokenizedResponse? {
