@@ -285,6 +285,16 @@ struct ExportCache {
         return prompt
     }
 
+    /// A response's text (a response of several turns laid out as its `text` column holds it), read as needed:
+    /// what the trainers read, without decoding turns they do not use.
+    func responseText(_ id: Int64) throws -> String {
+        guard
+            let text = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT text FROM response WHERE id = ?"), arguments: [id])
+        else { throw StoreError.notFound("response \(id)") }
+        return text
+    }
+
     /// A response given in `responseIDs`.
     func response(_ id: Int64) throws -> ResponseContent {
         guard let response = responses[id] else { throw StoreError.notFound("response \(id)") }

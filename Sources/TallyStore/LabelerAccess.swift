@@ -28,11 +28,7 @@ extension TallyDatabase {
         let wanted = try Self.labelerName(name ?? account)
         return try write { db in
             try checkMayWork(db, as: wanted)
-            if let existing = try Self.labeler(db, named: wanted) { return existing }
-            try db.execute(
-                sql: "INSERT INTO labeler (name, role, createdAt) VALUES (?, 'labeler', ?)",
-                arguments: [wanted, Date.nowTimestamp])
-            return Labeler(id: db.lastInsertedRowID, name: wanted, role: .labeler)
+            return try Self.labeler(db, named: wanted) ?? Self.insertLabeler(db, named: wanted, role: .labeler)
         }
     }
 
@@ -67,10 +63,7 @@ extension TallyDatabase {
                     "\(wanted) is already a labeler (role \(existing.role.rawValue)); change a role with "
                         + "`tally labeler role \(wanted) ROLE`")
             }
-            try db.execute(
-                sql: "INSERT INTO labeler (name, role, createdAt) VALUES (?, ?, ?)",
-                arguments: [wanted, role.rawValue, Date.nowTimestamp])
-            return Labeler(id: db.lastInsertedRowID, name: wanted, role: role)
+            return try Self.insertLabeler(db, named: wanted, role: role)
         }
     }
 
@@ -117,18 +110,6 @@ extension TallyDatabase {
             try requireAdmin(db, to: "label as someone else (\(name))")
         } catch let error as LabelerAccessError {
             throw LabelerAccessError(error.description + "; to label as yourself, leave out --as")
-        }
-    }
-
-    private static func labelerName(_ name: String) throws -> String {
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw LabelerAccessError("a labeler needs a non-empty name") }
-        return trimmed
-    }
-
-    private static func labeler(_ db: Database, named name: String) throws -> Labeler? {
-        try Row.fetchOne(db, sql: "SELECT id, name, role FROM labeler WHERE name = ?", arguments: [name]).map {
-            Labeler(id: $0["id"], name: $0["name"], role: LabelerRole(rawValue: $0["role"]) ?? .labeler)
         }
     }
 }

@@ -8,18 +8,9 @@ extension TallyDatabase {
     /// let alice = try database.labeler(named: "alice", role: .labeler)
     /// ```
     public func labeler(named name: String, role: LabelerRole = .labeler) throws -> Labeler {
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw StoreError.invalid("a labeler needs a non-empty name") }
+        let trimmed = try Self.labelerName(name)
         return try write { db in
-            if let row = try Row.fetchOne(
-                db, sql: "SELECT id, name, role FROM labeler WHERE name = ?", arguments: [trimmed])
-            {
-                return Self.labeler(row)
-            }
-            try db.execute(
-                sql: "INSERT INTO labeler (name, role, createdAt) VALUES (?, ?, ?)",
-                arguments: [trimmed, role.rawValue, Date.nowTimestamp])
-            return Labeler(id: db.lastInsertedRowID, name: trimmed, role: role)
+            try Self.labeler(db, named: trimmed) ?? Self.insertLabeler(db, named: trimmed, role: role)
         }
     }
 
@@ -32,6 +23,27 @@ extension TallyDatabase {
 
     private static func labeler(_ row: Row) -> Labeler {
         Labeler(id: row["id"], name: row["name"], role: LabelerRole(rawValue: row["role"]) ?? .labeler)
+    }
+
+    /// `name` without surrounding spaces; an empty name is refused.
+    static func labelerName(_ name: String) throws -> String {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw StoreError.invalid("a labeler needs a non-empty name") }
+        return trimmed
+    }
+
+    /// The labeler called `name` (already trimmed), nil when there is none.
+    static func labeler(_ db: Database, named name: String) throws -> Labeler? {
+        try Row.fetchOne(db, sql: "SELECT id, name, role FROM labeler WHERE name = ?", arguments: [name])
+            .map(labeler)
+    }
+
+    /// Adds labeler `name` (already trimmed, not yet taken) with `role`.
+    static func insertLabeler(_ db: Database, named name: String, role: LabelerRole) throws -> Labeler {
+        try db.execute(
+            sql: "INSERT INTO labeler (name, role, createdAt) VALUES (?, ?, ?)",
+            arguments: [name, role.rawValue, Date.nowTimestamp])
+        return Labeler(id: db.lastInsertedRowID, name: name, role: role)
     }
 
     // MARK: - Instructions

@@ -56,12 +56,11 @@ extension TallyDatabase {
     {
         try read { db in
             let pairs = try Self.preferencePairs(db, options)
-            let cache = try ExportCache(
-                db: db, promptIDs: pairs.map(\.promptID), responseIDs: pairs.flatMap { [$0.chosenID, $0.rejectedID] })
+            let cache = try ExportCache(db: db, promptIDs: pairs.map(\.promptID))
             return try pairs.map { pair in
                 PreferenceExample(
                     promptID: pair.promptID, prompt: try cache.prompt(pair.promptID).content,
-                    chosen: try cache.response(pair.chosenID).text, rejected: try cache.response(pair.rejectedID).text)
+                    chosen: try cache.responseText(pair.chosenID), rejected: try cache.responseText(pair.rejectedID))
             }
         }
     }
