@@ -60,14 +60,9 @@ public struct RLBenchmarkPrompts: Sendable {
     /// `folder/<name>-rm/`, and `bench-rl.json` with the settings and each configuration's sizes.
     public func export(to folder: URL, models: [TrainerBenchmarkModel], settings: RLBenchmarkSettings) throws {
         try DurableFile.createFolder(folder)
-        var text = Data()
-        for prompt in prompts {
-            let turns = prompt.content.asMessages.map { ["role": $0.role, "content": $0.content] }
-            text += try JSONSerialization.data(
-                withJSONObject: ["prompt": turns], options: [.sortedKeys, .withoutEscapingSlashes])
-            text += Data("\n".utf8)
-        }
-        try write(text, to: folder.appendingPathComponent(Self.fileName))
+        try TrainerBenchmarkData.writeLines(
+            prompts.map { ["prompt": TrainerBenchmarkData.turns($0.content)] },
+            to: folder.appendingPathComponent(Self.fileName))
         for model in models {
             let checkpoint = model.checkpoint
             let policy = try Checkpoint(model: try checkpoint.makeModel(), tokenizer: checkpoint.tokenizer)
@@ -90,12 +85,8 @@ public struct RLBenchmarkPrompts: Sendable {
             "learning_rate": Double(settings.learningRate), "models": models.map(\.name), "configs": configs,
             "mean_prompt_tokens": Double(prompts.reduce(0) { $0 + $1.tokens.count }) / Double(max(1, prompts.count)),
         ]
-        try write(
+        try AtomicFile.write(
             try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]),
             to: folder.appendingPathComponent(Self.settingsFileName))
-    }
-
-    private func write(_ data: Data, to file: URL) throws {
-        try AtomicFile.write(data, to: file)
     }
 }

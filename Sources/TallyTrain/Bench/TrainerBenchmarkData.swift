@@ -85,23 +85,26 @@ public struct TrainerBenchmarkData: Sendable {
     /// (`{"prompt": [user turn], "chosen": [assistant turn], "rejected": [assistant turn]}`), in training order.
     public func writeTRL(to folder: URL) throws {
         try DurableFile.createFolder(folder)
-        func turns(_ prompt: PromptContent) -> [[String: String]] {
-            prompt.asMessages.map { ["role": $0.role, "content": $0.content] }
-        }
         func assistant(_ text: String) -> [[String: String]] { [["role": "assistant", "content": text]] }
         try Self.writeLines(
-            demonstrations.map { ["prompt": turns($0.prompt), "completion": assistant($0.completion)] },
+            demonstrations.map { ["prompt": Self.turns($0.prompt), "completion": assistant($0.completion)] },
             to: folder.appendingPathComponent(Self.sftFileName))
         try Self.writeLines(
             pairs.map { pair in
                 [
-                    "prompt": turns(pair.prompt), "chosen": assistant(pair.responses[pair.tiers[0][0]]),
+                    "prompt": Self.turns(pair.prompt), "chosen": assistant(pair.responses[pair.tiers[0][0]]),
                     "rejected": assistant(pair.responses[pair.tiers[1][0]]),
                 ]
             }, to: folder.appendingPathComponent(Self.rewardFileName))
     }
 
-    private static func writeLines(_ objects: [[String: Any]], to file: URL) throws {
+    /// A prompt's turns as TRL's conversational format writes them: `[{"role", "content"}…]`.
+    static func turns(_ prompt: PromptContent) -> [[String: String]] {
+        prompt.asMessages.map { ["role": $0.role, "content": $0.content] }
+    }
+
+    /// `objects` as JSON lines (sorted keys) in `file`, written atomically.
+    static func writeLines(_ objects: [[String: Any]], to file: URL) throws {
         var text = Data()
         for object in objects {
             text += try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
